@@ -1,0 +1,173 @@
+"""What one fetch means: outcome, comparable text and "last updated" marker.
+
+``analyze(fetch, source)`` is pure (no I/O): the pipeline stores its result and
+``test-source`` prints it. It never turns a transport or encoding problem into
+a text change: those become an ``error`` outcome with a plain-words message.
+"""
+
+import dataclasses
+import hashlib
+import datetime
+import re
+from urllib.parse import urlsplit
+
+from monitor import extract, markers, pdf
+
+GONE_STATUSES = {404, 410}
+SOFT_404 = re.compile(
+    r"page (was )?not found|page cannot be found|seite (wurde )?nicht gefunden|"
+    r"page (est )?introuvable|página não encontrada|página no encontrada|"
+    r"siden (ble )?ikke funnet|az oldal nem található|ページが見つかりません|"
+    r"页面不存在|找不到(该)?页面|\berror 404\b|^404\b",
+    re.I | re.M,
+)
+SOFT_404_MAX_CHARS = 1500
+HOME_SEGMENTS = {"home", "start", "index", "default", "welcome", "accueil", "startseite", "inicio"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Observation:
+    outcome: str  # "ok" | "not_modified" | "gone" | "error"
+    text: str | None = None
+    marker: markers.Marker | None = None
+    error: str | None = None
+    note: str | None = None
+
+    @property
+    def keeps_body(self):
+        return self.outcome == "ok"
+
+
+def analyze(fetch, source, known=None):
+    """``known``: the stored capture (``body_sha256``, ``marker_origin``), if any."""
+    if fetch.error:
+        return Observation("error", error=fetch.error)
+    if fetch.status == 304:
+        return Observation("not_modified")
+    if fetch.status in GONE_STATUSES:
+        return Observation("gone", note=f"the site answered {fetch.status}: the page no longer exists")
+    if fetch.status is None or fetch.status >= 400:
+        return Observation("error", error=f"the site answered {fetch.status} ({_reason(fetch.status)})")
+    if _redirected_home(fetch):
+        return Observation("gone", note=f"the address now redirects to {fetch.final_url}, an unrelated page")
+    if _same_bytes(fetch, known):
+        return Observation("not_modified", note="same bytes as the last capture")
+    try:
+        return _read(fetch, source)
+    except (pdf.PdfProblem, extract.ContentMissing, _Unreadable) as problem:
+        return Observation("error", error=_problem_words(problem))
+
+
+def _same_bytes(fetch, known):
+    """Identical bytes mean identical text and marker, unless the marker came
+    from the HTTP Last-Modified header, which can change on its own."""
+    if not known or known.get("marker_origin") == "http:last-modified":
+        return False
+    return hashlib.sha256(fetch.body).hexdigest() == known.get("body_sha256")
+
+
+def report(fetch, observation):
+    """The JSON that ``test-source --json`` prints."""
+    text = observation.text
+    return {
+        "id": fetch.source_id, "url": fetch.url, "final_url": fetch.final_url,
+        "status": fetch.status, "content_type": fetch.content_type,
+        "outcome": observation.outcome, "error": observation.error, "note": observation.note,
+        "last_updated": observation.marker.to_dict() if observation.marker else None,
+        "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest() if text is not None else None,
+        "text_chars": len(text) if text is not None else None,
+    }
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _read(fetch, source):
+    if not fetch.body.strip():
+        raise _Unreadable("the site sent an empty page")
+    is_pdf = fetch.body.lstrip()[:5] == b"%PDF-"
+    if source.kind == "pdf":
+        if not is_pdf:
+            raise _Unreadable(f"expected a PDF but the site sent {_what(fetch)}")
+        return _read_pdf(fetch, source)
+    if is_pdf:
+        raise _Unreadable("expected a web page but the site sent a PDF: set kind: pdf for this source")
+    return _read_html(fetch, source)
+
+
+def _read_pdf(fetch, source):
+    document = pdf.pdf_text(fetch.body, source.pages)
+    text = extract.normalize(document.text, [r.pattern for r in source.ignore if r.kind == "regex"])
+    if not text:
+        raise _Unreadable("the PDF pages have no text (a scanned image?)")
+    marker = markers.find_marker(text=document.text, headers=fetch.headers,
+                                 pdf_moddate=document.moddate, locale=source.locale,
+                                 rule=_rule(source), fetched_at=_when(fetch))
+    return Observation("ok", text=text, marker=marker, note=_rule_note(source, marker))
+
+
+def _read_html(fetch, source):
+    html = fetch.text
+    if html is None or _looks_binary(html):
+        raise _Unreadable(f"the site sent {_what(fetch)}, which is not a readable web page")
+    text = extract.html_text(html, source.content, source.ignore)
+    if not text:
+        raise _Unreadable("the page has no readable text")
+    if len(text) <= SOFT_404_MAX_CHARS and SOFT_404.search(text):
+        return Observation("gone", note="the page says it was not found (a '404' page sent as 200 OK)")
+    marker = markers.find_marker(html, headers=fetch.headers, locale=source.locale,
+                                 rule=_rule(source), fetched_at=_when(fetch))
+    return Observation("ok", text=text, marker=marker, note=_rule_note(source, marker))
+
+
+def _rule(source):
+    return source.marker.as_marker_rule() if source.marker else None
+
+
+def _rule_note(source, marker):
+    if source.marker and marker is None:
+        return (f"the marker rule {source.marker.value} in sources.yaml matched nothing: "
+                "did the page layout change?")
+    return None
+
+
+def _when(fetch):
+    return datetime.datetime.fromisoformat(fetch.fetched_at.replace("Z", "+00:00"))
+
+
+def _looks_binary(text):
+    sample = text[:4000]
+    bad = sum(1 for ch in sample if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\r\n\t\f"))
+    return bad > max(10, len(sample) // 20)
+
+
+def _redirected_home(fetch):
+    if not fetch.final_url or fetch.final_url == fetch.url:
+        return False
+    requested, final = urlsplit(fetch.url), urlsplit(fetch.final_url)
+    segments = [s for s in final.path.split("/") if s and not s.lower().startswith("index.")]
+    asked = [s for s in requested.path.split("/") if s]
+    home = not segments or (len(segments) == 1 and (len(segments[0]) <= 3 or segments[0].lower() in HOME_SEGMENTS))
+    return home and len(asked) > len(segments)
+
+
+def _what(fetch):
+    kind = (fetch.content_type or "no content type").split(";")[0].strip()
+    return "a web page" if kind in ("text/html", "application/xhtml+xml") else f"'{kind}'"
+
+
+def _reason(status):
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except (ValueError, TypeError):
+        return "an unusual answer"
+
+
+def _problem_words(problem):
+    if isinstance(problem, extract.ContentMissing):
+        return (f"the content selector {problem} in sources.yaml matched nothing on the page: "
+                "did the page layout change?")
+    return str(problem)

@@ -1,0 +1,279 @@
+"""The ``dialogue-watch`` command: a thin click layer over the library.
+
+Every typed error (``monitor.errors``) becomes a plain message and exit
+status 1 in ``main``; nothing else prints errors.
+"""
+
+import collections
+import json
+import sys
+
+import click
+
+from monitor import config as config_module
+from monitor import diffing, events, staleness, store
+from monitor.errors import DialogueWatchError, NotFoundError
+
+
+class Context:
+    def __init__(self, sources, db):
+        self.sources_path = sources
+        self.db_path = db
+
+    def config(self):
+        return config_module.load(self.sources_path)
+
+    def db(self):
+        return store.open_db(self.db_path)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--sources", default="sources.yaml", show_default=True, metavar="PATH",
+              help="The list of watched pages.")
+@click.option("--db", default="db/monitor.db", show_default=True, metavar="PATH",
+              help="The SQLite database holding every capture, diff and event.")
+@click.version_option(package_name="dialogue-watch")
+@click.pass_context
+def cli(ctx, sources, db):
+    """Watch governments' official pages about their human-rights dialogues
+    with China: keep every version, flag every change to the text or to the
+    page's "last updated" line, and show how stale each disclosure is.
+
+    Example: dialogue-watch crawl && dialogue-watch stale
+    """
+    ctx.obj = Context(sources, db)
+
+
+# -- sources ------------------------------------------------------------------
+
+
+@cli.group()
+def sources():
+    """Work with sources.yaml."""
+
+
+@sources.command("check")
+@click.pass_obj
+def sources_check(obj):
+    """Validate sources.yaml; exit 1 listing every problem (file, line, fix).
+
+    Example: dialogue-watch sources check
+    """
+    config = obj.config()
+    countries = collections.Counter(s.country for s in config.sources)
+    click.echo(f"{config.path}: {len(config.sources)} sources for {len(countries)} countries, all valid.")
+    for country, count in sorted(countries.items()):
+        ids = ", ".join(s.id for s in config.sources if s.country == country)
+        click.echo(f"  {country} ({count}): {ids}")
+
+
+# -- crawl --------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary.")
+@click.pass_obj
+def crawl(obj, ids, quiet):
+    """Fetch the pages now (all, or the ids given), store and report.
+
+    A site that fails is recorded and reported; it never stops the crawl.
+
+    Example: dialogue-watch crawl canada-relations-2002
+    """
+    from monitor import crawler
+
+    config = obj.config()
+    count = len(config.select(ids))
+    click.echo(f"Crawling {count} page(s), politely (one request at a time per site)...", err=True)
+    _, results = crawler.crawl(config, obj.db_path, ids, progress=not quiet)
+    click.echo(crawl_summary(results))
+
+
+def crawl_summary(results):
+    outcomes = collections.Counter(r["outcome"] for r in results)
+    kinds = collections.Counter(r["event"] for r in results if r["event"])
+    lines = [f"Checked {len(results)} page(s): " + _counted(outcomes, {
+        "ok": "fetched", "not_modified": "unchanged", "gone": "gone", "error": "failed"})]
+    if kinds:
+        lines.append("Events: " + ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())))
+    failed = [r for r in results if r["outcome"] == "error"]
+    for row in failed:
+        lines.append(f"  {row['source_id']}: {row['error']}")
+    if results and len(failed) == len(results):
+        lines.append("No page could be fetched. If this machine is offline, try "
+                     "'dialogue-watch demo' to see dialogue-watch work on a local replica.")
+    return "\n".join(lines)
+
+
+def _counted(counter, words):
+    parts = [f"{counter[key]} {word}" for key, word in words.items() if counter.get(key)]
+    return ", ".join(parts) or "nothing"
+
+
+# -- test-source --------------------------------------------------------------
+
+
+@cli.command("test-source")
+@click.argument("source_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def test_source(obj, source_id, as_json):
+    """Fetch and analyse one page without storing anything.
+
+    Example: dialogue-watch test-source uk-govuk-dialogue-2016 --json
+    """
+    from monitor import crawler
+
+    report = crawler.test_source(obj.config(), source_id)
+    if report is None:
+        raise DialogueWatchError(f"The fetch of {source_id} produced no result (the crawl process failed).")
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    for key, value in report.items():
+        click.echo(f"{key:>14}: {value}")
+
+
+# -- stale --------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def stale(obj, as_json):
+    """How stale each page's "last updated" claim is, most stale first.
+
+    Days stale count from the latest day the claim can mean: "Nov 2002"
+    counts from 30 Nov 2002.
+
+    Example: dialogue-watch stale --json
+    """
+    config = obj.config()
+    db = obj.db()
+    store.sync_sources(db, config.sources)
+    report = staleness.staleness(store.staleness_rows(db))
+    if as_json:
+        keys = ("id", "country", "url", "last_updated", "days_stale", "last_changed_at",
+                "last_checked_at", "state")
+        click.echo(json.dumps([{k: r[k] for k in keys} for r in report], indent=2, ensure_ascii=False))
+        return
+    click.echo(_table(["days stale", "country", "id", "claims last updated", "state",
+                       "last checked", "2003 report"],
+                      [_stale_cells(r) for r in report]))
+
+
+def _stale_cells(row):
+    marker = row["last_updated"]
+    baseline = row["baseline"] or {}
+    return [
+        "?" if row["days_stale"] is None else str(row["days_stale"]),
+        row["country"], row["id"], marker["text"] if marker else "(no date shown)",
+        row["state"], (row["last_checked_at"] or "never")[:10],
+        baseline.get("marker") or "",
+    ]
+
+
+def _table(headers, rows, limit=48):
+    rows = [[str(c)[:limit] for c in row] for row in rows]
+    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)] if rows else [len(h) for h in headers]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+# -- history and diff ---------------------------------------------------------
+
+
+@cli.command()
+@click.argument("source_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def history(obj, source_id, as_json):
+    """The events of one page, oldest first.
+
+    Example: dialogue-watch history canada-relations-2002
+    """
+    rows = store.history(obj.db(), source_id)
+    keys = ("at", "kind", "marker_before", "marker_after", "lines_added", "lines_removed")
+    if as_json:
+        click.echo(json.dumps([{k: r[k] for k in keys} for r in rows], indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        raise NotFoundError(f"No history for '{source_id}' yet. Run 'dialogue-watch crawl {source_id}' first.")
+    click.echo(_table(["at", "event", "last updated: before -> after", "+lines", "-lines"],
+                      [_history_cells(r) for r in rows], limit=60))
+    click.echo("\nEvents: " + "; ".join(f"{k} = {v}" for k, v in events.KINDS.items()
+                                       if k in {r["kind"] for r in rows}))
+
+
+def _history_cells(row):
+    markers = f"{row['marker_before'] or '-'} -> {row['marker_after'] or '-'}"
+    return [row["at"], row["kind"], markers, row["lines_added"] or "", row["lines_removed"] or ""]
+
+
+@cli.command()
+@click.argument("source_id", metavar="ID")
+@click.option("--from", "from_seq", type=int, help="Version number to compare from (default: the one before --to).")
+@click.option("--to", "to_seq", type=int, help="Version number to compare to (default: the latest).")
+@click.option("--words", is_flag=True, help="Show changed words inline instead of changed lines.")
+@click.pass_obj
+def diff(obj, source_id, from_seq, to_seq, words):
+    """A readable diff between two stored versions of a page.
+
+    Example: dialogue-watch diff canada-relations-2002 --from 1 --to 3
+    """
+    db = obj.db()
+    all_versions = store.versions(db, source_id)
+    if len(all_versions) < 2 and not (from_seq and to_seq):
+        raise NotFoundError(f"'{source_id}' has {len(all_versions)} stored version(s); a diff needs two.")
+    to_seq = to_seq or all_versions[-1]["seq"]
+    from_seq = from_seq or max(1, to_seq - 1)
+    before, after = store.version(db, source_id, from_seq), store.version(db, source_id, to_seq)
+    result = diffing.DIFFERS["words" if words else "lines"](
+        store.text_of(db, before["text_sha256"]), store.text_of(db, after["text_sha256"]))
+    click.echo(f"{source_id}: version {from_seq} ({before['at']}) -> version {to_seq} ({after['at']})")
+    click.echo(f"'last updated': {before['marker_text'] or '-'} -> {after['marker_text'] or '-'}")
+    click.echo(f"{result['lines_added']} added, {result['lines_removed']} removed\n")
+    click.echo(result["diff"] or "(the texts are identical)")
+
+
+# -- demo ---------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--db", "demo_db", default="db/demo.db", show_default=True, metavar="PATH",
+              help="Where the demo database goes (kept apart from your real one).")
+@click.option("--rounds", default=None, type=int, help="Stop after this many rounds.")
+def demo(demo_db, rounds):
+    """Run dialogue-watch offline on a local replica of the partners' pages.
+
+    Serves replica pages on 127.0.0.1, crawls them over several rounds in
+    which they change (a marker bumped, a silent edit, a page removed and
+    restored, a PDF updated, a site failing), and leaves a database with
+    every kind of event.
+
+    Example: dialogue-watch demo
+    """
+    from monitor import demo as demo_module
+
+    demo_module.run(demo_db, rounds=rounds, echo=click.echo)
+
+
+def main(argv=None):
+    try:
+        cli.main(args=argv, prog_name="dialogue-watch", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Stopped.", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except DialogueWatchError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,436 @@
+"""Loads and validates sources.yaml.
+
+Every problem is collected (not just the first) and reported with the file,
+the line and how to fix it, via ``ConfigError``. Nothing here touches the
+network or the database.
+"""
+
+import dataclasses
+import datetime
+import difflib
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import soupsieve
+import yaml
+
+from monitor.errors import ConfigError
+
+TOP_KEYS = {"settings", "defaults", "sources"}
+SETTINGS_DEFAULTS = {
+    "contact": "dialogue-watch user (set settings.contact in sources.yaml)",
+    "delay_seconds": 5.0,
+    "timeout_seconds": 30.0,
+    "retries": 2,
+    "retry_backoff_seconds": 10.0,
+    "max_body_mb": 20.0,
+    "failing_after": 3,
+    "concurrent_requests": 8,
+}
+DEFAULTS_DEFAULTS = {"every": "24h", "jitter_seconds": 300.0}
+SOURCE_KEYS = {
+    "id", "country", "title", "url", "kind", "pages", "locale", "content", "ignore",
+    "marker", "cited_as", "baseline", "ignore_robots_txt", "every", "notes",
+}
+REQUIRED_SOURCE_KEYS = ("id", "country", "title", "url", "kind")
+BASELINE_KEYS = {"observed", "marker", "transparency"}
+KINDS = ("html", "pdf")
+
+# The locale a page is read with when its source names none: it decides the
+# language of labels and the day/month order of dates like 03/04/2024.
+COUNTRY_LOCALES = {
+    "Australia": "en-AU",
+    "Brazil": "pt-BR",
+    "Canada": "en-CA",
+    "Chile": "es-CL",
+    "European Union": "en-IE",
+    "Germany": "de-DE",
+    "Hungary": "hu-HU",
+    "Japan": "ja-JP",
+    "Norway": "nb-NO",
+    "Switzerland": "de-CH",
+    "United Kingdom": "en-GB",
+    "United States": "en-US",
+}
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+LOCALE_PATTERN = re.compile(r"^([a-zA-Z]{2,3})(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")
+EVERY_PATTERN = re.compile(r"^(\d+(\.\d+)?)\s*(m|min|h|d|w)$")
+EVERY_UNITS = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """A CSS selector, or a regex written between slashes: ``/Stand: (.*)/i``."""
+
+    kind: str  # "selector" | "regex"
+    value: str
+    pattern: re.Pattern | None = None
+
+    def as_marker_rule(self):
+        return (self.kind, self.pattern if self.kind == "regex" else self.value)
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    id: str
+    country: str
+    title: str
+    url: str
+    kind: str
+    locale: str
+    pages: tuple = ()
+    content: Rule | None = None
+    ignore: tuple = ()
+    marker: Rule | None = None
+    cited_as: str | None = None
+    baseline: dict | None = None
+    ignore_robots_txt: str | None = None
+    every: str | None = None
+    notes: str | None = None
+    line: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    path: str
+    settings: dict
+    defaults: dict
+    sources: tuple
+
+    def source(self, source_id):
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        return None
+
+    def select(self, ids):
+        """The sources named by ``ids`` (all when empty); unknown ids raise."""
+        from monitor.errors import UnknownSourceError
+
+        if not ids:
+            return list(self.sources)
+        missing = [i for i in ids if self.source(i) is None]
+        if missing:
+            known = ", ".join(s.id for s in self.sources[:8])
+            raise UnknownSourceError(
+                f"No source with id {', '.join(missing)} in {self.path}. "
+                f"Run 'dialogue-watch sources check' to list them (e.g. {known})."
+            )
+        return [self.source(i) for i in ids]
+
+
+# -- YAML with line numbers ---------------------------------------------------
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader whose mappings remember the line of every key."""
+
+
+def _construct_mapping(loader, node):
+    loader.flatten_mapping(node)
+    mapping = _Located()
+    mapping.line = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            mapping.dupes.append((key, key_node.start_mark.line + 1))
+        mapping.lines.setdefault(key, key_node.start_mark.line + 1)
+        mapping[key] = loader.construct_object(value_node, deep=True)
+    return mapping
+
+
+class _Located(dict):
+    def __init__(self):
+        super().__init__()
+        self.line = 0
+        self.lines = {}
+        self.dupes = []
+
+    def line_of(self, key):
+        return self.lines.get(key, self.line)
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _parse_yaml(path, text):
+    try:
+        return yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError(
+            path,
+            [(line, f"this is not valid YAML ({problem}). Fix: check the indentation "
+                    "and quoting on this line and the one above it.")],
+        ) from None
+
+
+# -- loading ------------------------------------------------------------------
+
+
+def load(path):
+    """Read and validate a sources file; raise ConfigError listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(path, [(0, "file not found. Fix: run from the project folder, "
+                                    "or pass --sources PATH.")]) from None
+    except UnicodeDecodeError:
+        raise ConfigError(path, [(0, "file is not UTF-8 text. Fix: save it as UTF-8.")]) from None
+    return parse(_parse_yaml(path, text), path)
+
+
+def parse(document, path="sources.yaml"):
+    problems = []
+    if not isinstance(document, dict) or not isinstance(document.get("sources"), list):
+        raise ConfigError(path, [(1, "expected a mapping with a 'sources:' list. Fix: start "
+                                    "the file with 'sources:' followed by '- id: ...' entries.")])
+    _check_keys(document, TOP_KEYS, "top level", problems)
+    settings = _section(document, "settings", SETTINGS_DEFAULTS, problems)
+    defaults = _section(document, "defaults", DEFAULTS_DEFAULTS, problems)
+    _check_every(defaults["every"], document.get("defaults") or document, problems)
+    sources = [_source(entry, defaults, problems) for entry in document["sources"]]
+    sources = [s for s in sources if s is not None]
+    _check_unique(sources, problems)
+    if problems:
+        raise ConfigError(path, sorted(problems, key=lambda p: p[0]))
+    return Config(str(path), settings, defaults, tuple(sources))
+
+
+def _check_keys(mapping, allowed, where, problems):
+    for key, line in getattr(mapping, "dupes", []):
+        problems.append((line, f"{where}: key '{key}' appears twice. Fix: keep one of them."))
+    for key in mapping:
+        if key in allowed:
+            continue
+        hint = difflib.get_close_matches(str(key), allowed, n=1)
+        fix = f"did you mean '{hint[0]}'?" if hint else "remove it"
+        problems.append((mapping.line_of(key), f"{where}: unknown key '{key}'. Fix: {fix} "
+                                              f"(allowed: {', '.join(sorted(allowed))})."))
+
+
+def _section(document, name, defaults, problems):
+    given = document.get(name) or _Located()
+    if not isinstance(given, dict):
+        problems.append((document.line_of(name), f"'{name}:' must be a mapping of keys."))
+        return dict(defaults)
+    _check_keys(given, set(defaults), name, problems)
+    merged = dict(defaults)
+    for key, default in defaults.items():
+        if key not in given:
+            continue
+        value = given[key]
+        if isinstance(default, (int, float)) and not isinstance(default, bool):
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+                problems.append((given.line_of(key), f"{name}.{key} must be a number of 0 "
+                                                     f"or more (default {default})."))
+                continue
+            value = type(default)(value)
+        merged[key] = value
+    return merged
+
+
+def _check_every(value, where, problems, key="every"):
+    if parse_every(value) is None:
+        problems.append((where.line_of(key) if isinstance(where, _Located) else 0,
+                         f"'{key}: {value}' is not a schedule. Fix: write an interval such "
+                         "as 30m, 6h, 1d or 1w, or a cron line such as '0 6 * * 1'."))
+
+
+def parse_every(value):
+    """('interval', seconds) or ('cron', expression); None when invalid."""
+    text = str(value).strip()
+    match = EVERY_PATTERN.match(text)
+    if match:
+        seconds = float(match.group(1)) * EVERY_UNITS[match.group(3)]
+        return ("interval", seconds) if seconds >= 60 else None
+    if len(text.split()) == 5:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(text)
+        except ValueError:
+            return None
+        return ("cron", text)
+    return None
+
+
+def _source(entry, defaults, problems):
+    if not isinstance(entry, dict):
+        problems.append((0, "each item under 'sources:' must be a mapping starting with '- id: ...'."))
+        return None
+    where = f"source '{entry.get('id', '?')}'"
+    _check_keys(entry, SOURCE_KEYS, where, problems)
+    missing = [k for k in REQUIRED_SOURCE_KEYS if not entry.get(k)]
+    for key in missing:
+        problems.append((entry.line, f"{where}: '{key}' is required. Fix: add '{key}: ...'."))
+    if missing:
+        return None
+    start = len(problems)
+    fields = {
+        "id": _check_id(entry, where, problems),
+        "country": str(entry["country"]),
+        "title": str(entry["title"]),
+        "url": _check_url(entry, "url", where, problems),
+        "kind": _check_kind(entry, where, problems),
+        "locale": _check_locale(entry, where, problems),
+        "pages": _check_pages(entry, where, problems),
+        "content": _rule(entry, "content", where, problems),
+        "ignore": _rules(entry, where, problems),
+        "marker": _rule(entry, "marker", where, problems),
+        "cited_as": _optional_text(entry, "cited_as"),
+        "baseline": _check_baseline(entry, where, problems),
+        "ignore_robots_txt": _optional_text(entry, "ignore_robots_txt"),
+        "every": str(entry.get("every") or defaults["every"]),
+        "notes": _optional_text(entry, "notes"),
+        "line": entry.line,
+    }
+    if "every" in entry:
+        _check_every(entry["every"], entry, problems)
+    if "ignore_robots_txt" in entry and not fields["ignore_robots_txt"]:
+        problems.append((entry.line_of("ignore_robots_txt"), f"{where}: ignore_robots_txt needs "
+                         "the reason as its value, e.g. ignore_robots_txt: \"robots.txt blocks "
+                         "all robots; the page is public record\"."))
+    return Source(**fields) if len(problems) == start else None
+
+
+def _optional_text(entry, key):
+    value = entry.get(key)
+    return None if value is None else str(value).strip() or None
+
+
+def _check_id(entry, where, problems):
+    value = str(entry["id"])
+    if not ID_PATTERN.match(value):
+        problems.append((entry.line_of("id"), f"{where}: id may use only lowercase letters, "
+                         "digits and '-', e.g. 'canada-relations'."))
+    return value
+
+
+def _check_url(entry, key, where, problems):
+    value = str(entry[key]).strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
+        problems.append((entry.line_of(key), f"{where}: '{value}' is not a web address. Fix: "
+                         "write the full address, starting with https:// or http://."))
+    return value
+
+
+def _check_kind(entry, where, problems):
+    value = str(entry["kind"]).lower()
+    if value not in KINDS:
+        problems.append((entry.line_of("kind"), f"{where}: kind must be 'html' or 'pdf', not '{value}'."))
+    return value
+
+
+def _check_locale(entry, where, problems):
+    if "locale" not in entry:
+        return COUNTRY_LOCALES.get(str(entry["country"]), "en")
+    value = str(entry["locale"])
+    match = LOCALE_PATTERN.match(value)
+    if not match or match.group(1).lower() not in _known_languages():
+        problems.append((entry.line_of("locale"), f"{where}: '{value}' is not a locale. Fix: use a "
+                         "BCP 47 tag such as en-AU, de-CH, ja-JP or pt-BR."))
+    return value
+
+
+def _known_languages():
+    from dateparser.data import languages_info
+
+    return {code.split("-")[0].lower() for code in languages_info.language_order} | {"nb", "nn"}
+
+
+def _check_pages(entry, where, problems):
+    if "pages" not in entry:
+        return ()
+    pages = entry["pages"]
+    if not isinstance(pages, list):
+        pages = [pages]
+    if str(entry.get("kind")).lower() != "pdf":
+        problems.append((entry.line_of("pages"), f"{where}: 'pages' only applies to kind: pdf. "
+                         "Fix: remove it, or set kind: pdf."))
+    if not pages or not all(isinstance(p, int) and not isinstance(p, bool) and p > 0 for p in pages):
+        problems.append((entry.line_of("pages"), f"{where}: pages must be page numbers counted "
+                         "from 1, e.g. pages: [31] or pages: [31, 32]."))
+        return ()
+    return tuple(pages)
+
+
+def parse_rule(text):
+    """'/regex/flags' -> regex rule, anything else -> CSS selector; raises ValueError."""
+    text = str(text).strip()
+    match = re.fullmatch(r"/(.+)/([imsx]*)", text, flags=re.S)
+    if match:
+        flags = 0
+        for letter in match.group(2):
+            flags |= {"i": re.I, "m": re.M, "s": re.S, "x": re.X}[letter]
+        try:
+            return Rule("regex", text, re.compile(match.group(1), flags))
+        except re.error as error:
+            raise ValueError(f"the regex {text} does not compile ({error})") from None
+    try:
+        soupsieve.compile(text)
+    except Exception as error:  # soupsieve raises SelectorSyntaxError and others
+        first_line = str(error).splitlines()[0]
+        raise ValueError(f"'{text}' is not a CSS selector ({first_line})") from None
+    return Rule("selector", text)
+
+
+def _rule(entry, key, where, problems):
+    if key not in entry:
+        return None
+    try:
+        return parse_rule(entry[key])
+    except ValueError as error:
+        problems.append((entry.line_of(key), f"{where}: {key}: {error}. Fix: write a CSS selector "
+                         "such as 'main .content', or a regex between slashes such as "
+                         "'/Last updated: (.+)/i'."))
+        return None
+
+
+def _rules(entry, where, problems):
+    values = entry.get("ignore") or []
+    if not isinstance(values, list):
+        values = [values]
+    rules = []
+    for value in values:
+        try:
+            rules.append(parse_rule(value))
+        except ValueError as error:
+            problems.append((entry.line_of("ignore"), f"{where}: ignore: {error}. Fix: list CSS "
+                             "selectors and/or /regexes/ to drop before comparing."))
+    return tuple(rules)
+
+
+def _check_baseline(entry, where, problems):
+    baseline = entry.get("baseline")
+    if baseline is None:
+        return None
+    if not isinstance(baseline, dict):
+        problems.append((entry.line_of("baseline"), f"{where}: baseline must be a mapping with "
+                         "observed:, marker: and transparency:."))
+        return None
+    _check_keys(baseline, BASELINE_KEYS, f"{where} baseline", problems)
+    observed = baseline.get("observed")
+    if not isinstance(observed, datetime.date):
+        problems.append((baseline.line_of("observed"), f"{where}: baseline.observed must be a "
+                         "date written as YYYY-MM-DD, e.g. observed: 2003-04-02."))
+    return {k: v for k, v in baseline.items() if k in BASELINE_KEYS}
+
+
+def _check_unique(sources, problems):
+    for attribute, label in (("id", "id"), ("url", "URL")):
+        first_seen = {}
+        for source in sources:
+            value = getattr(source, attribute)
+            key = value.rstrip("/").lower() if attribute == "url" else value
+            if key in first_seen:
+                problems.append((source.line, f"source '{source.id}': the {label} {value} is also "
+                                 f"used by the source on line {first_seen[key]}. Fix: make it unique "
+                                 "or remove one of the two entries."))
+            else:
+                first_seen[key] = source.line

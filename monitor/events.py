@@ -1,0 +1,91 @@
+"""Event classification: what one crawl of one source means.
+
+A pure function, ``classify(previous, outcome, failing_after)``, decides the
+single event a crawl yields (or none) and the source's next state. Every
+later feature (alerts, feeds, the published site) reads these kinds.
+"""
+
+import dataclasses
+
+# What each kind means, in words a campaigner can read (used by the CLI,
+# alerts and the README).
+KINDS = {
+    "new": "first capture of the page",
+    "updated": "the text changed and so did its 'last updated' line",
+    "silent_edit": "the text changed but its 'last updated' line did not",
+    "changed": "the text changed (the page shows no 'last updated' line)",
+    "marker_only": "only the 'last updated' line changed; the text is the same",
+    "gone": "the page disappeared (404/410, or redirected to an unrelated page)",
+    "restored": "a page that had disappeared is back",
+    "failing": "the page could not be fetched several times in a row",
+    "recovered": "a failing page can be fetched again",
+}
+TEXT_KINDS = {"updated", "silent_edit", "changed", "restored"}
+STATES = ("new", "ok", "gone", "failing")
+
+
+@dataclasses.dataclass(frozen=True)
+class Previous:
+    has_version: bool
+    text_sha256: str | None
+    marker: str | None  # "date|precision", or None when the page showed none
+    state: str  # one of STATES
+    consecutive_errors: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    kind: str  # "ok" | "not_modified" | "gone" | "error"
+    text_sha256: str | None = None
+    marker: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    kind: str | None
+    state: str
+    consecutive_errors: int
+    new_version: bool = False
+    text_changed: bool = False
+
+
+def classify(previous, outcome, failing_after=3):
+    if outcome.kind == "error":
+        return _on_error(previous, failing_after)
+    if outcome.kind == "gone":
+        kind = None if previous.state == "gone" else "gone"
+        return Decision(kind, "gone", 0)
+    return _on_page(previous, outcome)
+
+
+def _on_error(previous, failing_after):
+    errors = previous.consecutive_errors + 1
+    if previous.state in ("gone", "failing"):
+        return Decision(None, previous.state, errors)
+    if errors >= failing_after:
+        return Decision("failing", "failing", errors)
+    return Decision(None, previous.state, errors)
+
+
+def _on_page(previous, outcome):
+    if not previous.has_version:
+        return Decision("new", "ok", 0, new_version=True)
+    text_changed = outcome.text_sha256 != previous.text_sha256
+    marker_changed = outcome.marker != previous.marker
+    changed = text_changed or marker_changed
+    kind = _change_kind(previous, text_changed, marker_changed, outcome.marker)
+    return Decision(kind, "ok", 0, new_version=changed, text_changed=text_changed)
+
+
+def _change_kind(previous, text_changed, marker_changed, marker):
+    if previous.state == "gone":
+        return "restored"
+    if text_changed and marker_changed:
+        return "updated"
+    if text_changed:
+        return "silent_edit" if marker else "changed"
+    if marker_changed:
+        return "marker_only"
+    if previous.state == "failing":
+        return "recovered"
+    return None

@@ -1,0 +1,20 @@
+"""The one item the spider produces: what a single fetch returned."""
+
+import dataclasses
+
+
+@dataclasses.dataclass
+class PageFetch:
+    source_id: str
+    url: str
+    fetched_at: str
+    final_url: str | None = None
+    status: int | None = None
+    headers: dict = dataclasses.field(default_factory=dict)
+    content_type: str | None = None
+    body: bytes = b""
+    text: str | None = None  # the body decoded by declared and sniffed charset (HTML only)
+    encoding: str | None = None
+    duration_ms: int | None = None
+    error: str | None = None  # a transport failure, in plain words
+    redirects: list = dataclasses.field(default_factory=list)

@@ -1,0 +1,57 @@
+"""Retries with exponential back-off, honouring Retry-After."""
+
+import asyncio
+import email.utils
+import time
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.utils.response import response_status_message
+
+MAX_WAIT_SECONDS = 600
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retry, but waiting base * 2^n seconds (or Retry-After) first."""
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.backoff = settings.getfloat("DW_RETRY_BACKOFF", 10.0)
+
+    async def process_response(self, request, response):
+        if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
+            return response
+        retry = self._retry(request, response_status_message(response.status))
+        if retry is None:
+            return response
+        await asyncio.sleep(self._wait(retry, response.headers.get(b"Retry-After")))
+        return retry
+
+    async def process_exception(self, request, exception):
+        if request.meta.get("dont_retry") or not isinstance(exception, self.exceptions_to_retry):
+            return None
+        retry = self._retry(request, exception)
+        if retry is not None:
+            await asyncio.sleep(self._wait(retry, None))
+        return retry
+
+    def _wait(self, retry, retry_after):
+        attempt = retry.meta.get("retry_times", 1)
+        wait = self.backoff * 2 ** (attempt - 1)
+        asked = parse_retry_after(retry_after)
+        if asked is not None:
+            wait = max(wait, asked)
+        return min(wait, MAX_WAIT_SECONDS)
+
+
+def parse_retry_after(value, now=None):
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date)."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    if text.strip().isdigit():
+        return float(text.strip())
+    try:
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - (now or time.time()))

@@ -1,0 +1,62 @@
+"""Scrapy settings: polite, evidence-grade crawling.
+
+``scrapy.cfg`` points here. ``crawl_settings(config, ...)`` adds the values
+that come from sources.yaml (contact address, delays, limits) for one run.
+"""
+
+BOT_NAME = "dialogue-watch"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 5
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 5
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 10
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+HTTPCACHE_ENABLED = False
+LOG_LEVEL = "WARNING"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "monitor.middlewares.BackoffRetryMiddleware": 550,
+}
+ITEM_PIPELINES = {"monitor.pipelines.StorePipeline": 300}
+
+VERSION = "0.1"
+
+
+def user_agent(contact):
+    return f"dialogue-watch/{VERSION} (human-rights dialogue page monitor; contact: {contact})"
+
+
+def crawl_settings(config, **extra):
+    """Settings for one crawl, from sources.yaml's ``settings:`` section."""
+    s = config.settings
+    values = {
+        "USER_AGENT": user_agent(s["contact"]),
+        "DOWNLOAD_DELAY": s["delay_seconds"],
+        "AUTOTHROTTLE_START_DELAY": max(s["delay_seconds"], 0.01),
+        "AUTOTHROTTLE_ENABLED": s["delay_seconds"] > 0,
+        "DOWNLOAD_TIMEOUT": s["timeout_seconds"],
+        "RETRY_TIMES": s["retries"],
+        "DW_RETRY_BACKOFF": s["retry_backoff_seconds"],
+        "DOWNLOAD_MAXSIZE": int(s["max_body_mb"] * 1024 * 1024),
+        "CONCURRENT_REQUESTS": s["concurrent_requests"],
+        "DW_FAILING_AFTER": s["failing_after"],
+    }
+    values.update(extra)
+    return values

@@ -1,0 +1,85 @@
+"""The one generic spider: fetch every target page once, conditionally."""
+
+import datetime
+
+import scrapy
+
+from monitor.items import PageFetch
+from monitor.transport import describe_failure, selected_headers
+
+# Every status reaches the callback except redirects, which Scrapy follows.
+HANDLED_STATUSES = [304] + [s for s in range(400, 600)]
+
+
+class PagesSpider(scrapy.Spider):
+    name = "pages"
+
+    def __init__(self, targets=(), **kwargs):
+        super().__init__(**kwargs)
+        self.targets = list(targets)
+
+    async def start(self):
+        for target in self.targets:
+            yield scrapy.Request(
+                target["url"],
+                headers=_conditional_headers(target),
+                callback=self.parse_page,
+                errback=self.on_error,
+                dont_filter=True,
+                meta={
+                    "source_id": target["id"],
+                    "started_at": _now(),
+                    "handle_httpstatus_list": HANDLED_STATUSES,
+                    "dont_obey_robotstxt": bool(target.get("ignore_robots_txt")),
+                },
+            )
+
+    def parse_page(self, response):
+        text = getattr(response, "text", None) if isinstance(response, scrapy.http.TextResponse) else None
+        yield PageFetch(
+            source_id=response.meta["source_id"],
+            url=(response.meta.get("redirect_urls") or [response.url])[0],
+            fetched_at=response.meta["started_at"],
+            final_url=response.url,
+            status=response.status,
+            headers=selected_headers(response.headers),
+            content_type=_header(response.headers, b"Content-Type"),
+            body=response.body,
+            text=text,
+            encoding=getattr(response, "encoding", None),
+            duration_ms=_duration(response.meta),
+            redirects=list(response.meta.get("redirect_urls") or []),
+        )
+
+    def on_error(self, failure):
+        request = failure.request
+        yield PageFetch(
+            source_id=request.meta["source_id"],
+            url=request.url,
+            fetched_at=request.meta["started_at"],
+            error=describe_failure(failure),
+            duration_ms=_duration(request.meta),
+        )
+
+
+def _conditional_headers(target):
+    headers = {}
+    if target.get("etag"):
+        headers["If-None-Match"] = target["etag"]
+    if target.get("last_modified"):
+        headers["If-Modified-Since"] = target["last_modified"]
+    return headers
+
+
+def _header(headers, name):
+    value = headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _duration(meta):
+    latency = meta.get("download_latency")
+    return int(latency * 1000) if latency is not None else None
