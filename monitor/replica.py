@@ -116,3 +116,25 @@ def _send(handler, status, headers, body):
     handler.end_headers()
     if body and handler.command != "HEAD":
         handler.wfile.write(body)
+
+
+def make_pdf(pages, moddate=None):
+    """A real PDF with one text page per item of ``pages``; ``moddate`` a datetime."""
+    import io
+
+    from fpdf import FPDF
+    from pypdf import PdfReader, PdfWriter
+
+    document = FPDF()
+    for text in pages:
+        document.add_page()
+        document.set_font("helvetica", size=12)
+        document.multi_cell(0, 8, text)
+    data = bytes(document.output())
+    if moddate is None:
+        return data
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    writer.add_metadata({"/ModDate": moddate.strftime("D:%Y%m%d%H%M%SZ")})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

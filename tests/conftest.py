@@ -1,0 +1,59 @@
+"""Shared fixtures: a real HTTP server on 127.0.0.1 and a sources.yaml for it."""
+
+import pytest
+import yaml
+
+from monitor import config, crawler, store
+from monitor.replica import Replica
+
+FAST = {"delay_seconds": 0, "timeout_seconds": 5, "retries": 1, "retry_backoff_seconds": 0.05,
+        "failing_after": 3, "contact": "tests <tests@example.org>"}
+
+
+@pytest.fixture
+def replica():
+    server = Replica()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "monitor.db"
+
+
+@pytest.fixture
+def make_config(tmp_path, replica):
+    """Write a sources.yaml whose sources live on the replica; return the loaded Config."""
+
+    def make(*entries, settings=None):
+        sources = []
+        for entry in entries:
+            entry = dict(entry)
+            entry.setdefault("country", "Canada")
+            entry.setdefault("title", entry["id"])
+            entry.setdefault("kind", "html")
+            entry["url"] = replica.url(entry.pop("path")) if "path" in entry else entry["url"]
+            sources.append(entry)
+        path = tmp_path / "sources.yaml"
+        document = {"settings": {**FAST, **(settings or {})}, "sources": sources}
+        path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+        return config.load(path)
+
+    return make
+
+
+@pytest.fixture
+def crawl(db_path):
+    """Crawl with a config; return {source_id: (outcome, event)} for that crawl."""
+
+    def run(cfg, *ids):
+        _, results = crawler.crawl(cfg, db_path, ids)
+        return {r["source_id"]: (r["outcome"], r["event"]) for r in results}
+
+    return run
+
+
+@pytest.fixture
+def open_db(db_path):
+    return lambda: store.open_db(db_path)

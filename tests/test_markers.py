@@ -1,0 +1,523 @@
+"""Tests for monitor.markers: the page's own "last updated" line.
+
+``SAMPLES`` is a table of snippets modelled on real government pages; the
+benchmark (benchmarks/marker_accuracy.py) imports it, so keep it a plain
+module-level list of dicts:
+
+    {"id": ..., "lang": ..., "args": {kwargs for find_marker}, "expect": (text, date, precision, origin) | None}
+"""
+import datetime as dt
+import re
+import time
+
+import pytest
+
+from monitor import markers
+from monitor.markers import Marker, find_marker, latest_day, parse_date
+
+
+def sample(id, lang, html=None, expect=None, **kwargs):
+    args = dict(kwargs)
+    if html is not None:
+        args["html"] = html
+    return {"id": id, "lang": lang, "args": args, "expect": expect}
+
+
+GOVUK = """<html lang="en"><head><title>UK-China human rights dialogue - GOV.UK</title>
+<meta name="govuk:first-published-at" content="2024-03-12T10:00:00.000+00:00">
+<meta name="govuk:updated-at" content="2024-03-13T15:20:11.000+00:00"></head><body>
+<header class="govuk-header"><a href="/">GOV.UK</a></header>
+<main class="govuk-main-wrapper"><h1 class="gem-c-title__text">UK-China human rights dialogue</h1>
+<div class="gem-c-metadata" data-module="gem-toggle"><dl>
+<dt class="gem-c-metadata__term">From:</dt><dd class="gem-c-metadata__definition"><a href="/fcdo">Foreign, Commonwealth &amp; Development Office</a></dd>
+<dt class="gem-c-metadata__term">Published</dt><dd class="gem-c-metadata__definition">12 March 2024</dd>
+<dt class="gem-c-metadata__term">Last updated</dt><dd class="gem-c-metadata__definition">13 March 2024
+ <span class="gem-c-metadata__definition-link"><a href="#full-publication-update-history">&mdash; See all updates</a></span></dd>
+</dl></div><div class="govuk-govspeak"><p>The dialogue took place in Beijing on 5 March 2024.</p></div></main></body></html>"""
+
+GOVUK_HISTORY = """<main><h1>Human rights and democracy report</h1>
+<div class="gem-c-published-dates"><h2>Updates to this page</h2>
+<p>Published 12 March 2024<br>Last updated 13 March 2024
+<a href="#history">+ show all updates</a></p>
+<ol class="gem-c-published-dates__list"><li><time datetime="2024-03-13">13 March 2024</time> Added Chinese translation.</li>
+<li><time datetime="2024-03-12">12 March 2024</time> First published.</li></ol></div></main>"""
+
+CANADA = """<main property="mainContentOfPage" resource="#wb-main" typeof="WebPageElement">
+<h1 property="name" id="wb-cont">Canada-China Bilateral Human Rights Dialogue</h1>
+<p>Canada raised concerns about the treatment of Uyghurs and Tibetans.</p>
+<section class="pagedetails"><h2 class="wb-inv">Page details</h2>
+<dl id="wb-dtmd"><dt>Date modified:&#32;</dt><dd><time property="dateModified">2024-03-12</time></dd></dl>
+</section></main>"""
+
+CANADA_FR = """<main><h1>Dialogue bilatéral Canada-Chine sur les droits de la personne</h1>
+<dl id="wb-dtmd"><dt>Date de modification&#160;:</dt><dd><time property="dateModified">2024-03-12</time></dd></dl></main>"""
+
+DFAT = """<div class="page-content"><h1>Australia-China Human Rights Dialogue</h1>
+<p>The sixth round of the dialogue was held in Beijing.</p></div>
+<div class="last-updated"><p>Last updated Nov 2002</p></div>
+<footer><p>&copy; Commonwealth of Australia 2002</p></footer>"""
+
+STATE_GOV = """<html><head>
+<meta property="article:published_time" content="2024-03-12T14:00:00+00:00" />
+<meta property="article:modified_time" content="2024-03-13T09:12:45+00:00" />
+<script type="application/ld+json" class="yoast-schema-graph">{"@context":"https://schema.org","@graph":[
+{"@type":"WebPage","@id":"https://www.state.gov/x/","url":"https://www.state.gov/x/","name":"U.S.-China Human Rights Dialogue",
+"isPartOf":{"@id":"https://www.state.gov/#website"},"datePublished":"2024-03-12T14:00:00+00:00","dateModified":"2024-03-13T09:12:45+00:00"},
+{"@type":"BreadcrumbList","itemListElement":[{"@type":"ListItem","position":1,"name":"Home"}]}]}</script>
+</head><body><div class="article-meta"><p class="article-meta__publish-date">March 12, 2024</p></div>
+<div class="entry-content"><p>The United States and China held the dialogue on March 11, 2024.</p></div></body></html>"""
+
+STATE_GOV_META_ONLY = """<html><head><meta property="og:type" content="article" />
+<meta property="article:modified_time" content="2024-03-13T09:12:45+00:00" /></head>
+<body><p class="article-meta__publish-date">March 12, 2024</p><p>Text of the readout.</p></body></html>"""
+
+EEAS = """<html><head><meta name="dcterms.modified" content="2024-03-14" />
+<meta name="dcterms.issued" content="2024-03-12" /></head><body>
+<div class="ecl-page-header__meta"><span>Press and information team of the Delegation to CHINA</span></div>
+<div class="ecl-u-type-paragraph-m">Brussels, 12.03.2024</div>
+<h1>EU-China: 39th Human Rights Dialogue took place in Chongqing</h1></body></html>"""
+
+EEAS_LABEL = """<div class="node__content"><p class="ecl-u-type-s">Brussels, 12/03/2024 - 14:05<br>
+UNIQUE ID: 240312_5</p><p>Last updated on 13/03/2024 | 14:05 CET</p></div>"""
+
+NEWS_LIST = """<section class="news"><h2>Latest news</h2><ul>
+<li><span class="date">12 March 2024</span> <a href="/a">Minister meets Chinese counterpart</a></li>
+<li><span class="date">5 February 2024</span> <a href="/b">Statement on Hong Kong</a></li>
+<li><span class="date">19 January 2024</span> <a href="/c">Human rights dialogue announced</a></li></ul></section>"""
+
+TODAY_WIDGET = """<div id="top-bar"><span class="today">Today is Friday 27 November 2026</span>
+<span class="clock">10:32</span></div><h1>Human rights dialogue</h1>
+<p>The EU-China Human Rights Dialogue took place on 16 June 2024.</p>"""
+
+GOVBR = """<div id="plone-document-byline" class="documentByLine">
+<span class="documentAuthor">por <a href="/author/mre">Ministério das Relações Exteriores</a></span>
+<span class="documentPublished"><span>Publicado em</span> <span class="value">12/03/2024 10h30</span></span>
+<span class="documentModified"><span>Atualizado em</span> <span class="value">13/03/2024 15h20</span></span>
+</div><h1 class="documentFirstHeading">Diálogo Brasil-China sobre Direitos Humanos</h1>"""
+
+GOVBR_PUBLISHED = """<div class="documentByLine"><span class="documentPublished"><span>Publicado em</span>
+<span class="value">12/03/2024 10h30</span></span></div><h1>Nota à imprensa nº 123</h1>"""
+
+REGJERINGEN = """<div class="article-info"><span class="type">Pressemelding</span>
+<span class="date">Publisert: 12.03.2024</span> <span class="date">Sist oppdatert: 13.03.2024</span></div>
+<h1>Menneskerettighetsdialog med Kina</h1>"""
+
+MOFA_JP = """<div id="maincontents"><h1>日中人権対話の開催</h1>
+<p class="rightalign">令和6年3月12日</p><p>3月11日、北京において第17回日中人権対話が開催されました。</p>
+<div class="rightalign">更新日：令和6年3月12日</div></div>"""
+
+KORMANY = """<div class="article-head"><h1>Magyar-kínai emberi jogi párbeszéd</h1>
+<p class="article-date">Közzététel: 2024. március 12. 14:05</p>
+<p class="article-modified">Utolsó módosítás: 2024. március 13.</p></div>"""
+
+MINREL = """<div class="detalle-noticia"><h1>Chile y China sostienen diálogo sobre derechos humanos</h1>
+<p class="fecha">Publicado el 12 de marzo de 2024</p><p>Santiago, 12 de marzo de 2024.</p>
+<p class="actualizacion">Fecha de actualización: 13-03-2024</p></div>"""
+
+ADMIN_CH = """<div class="container"><h1>Menschenrechtsdialog Schweiz-China</h1>
+<p>Der 16. Menschenrechtsdialog fand in Bern statt.</p></div>
+<footer><div class="container-fluid"><p class="pull-right"><small>Letzte Änderung 12.03.2024</small></p>
+<div class="footer-address">Eidgenössisches Departement für auswärtige Angelegenheiten EDA</div></div></footer>"""
+
+ADMIN_CH_FR = """<div class="container"><h1>Dialogue sur les droits de l'homme Suisse-Chine</h1></div>
+<footer><p class="pull-right"><small>Dernière modification 12.03.2024</small></p></footer>"""
+
+BUNDESREGIERUNG = """<div class="bpa-article"><h1>Menschenrechtsdialog mit China</h1>
+<h2>Stand der Dinge</h2><p>Der Dialog wurde 2019 ausgesetzt und 2023 wieder aufgenommen.</p>
+<p class="bpa-article-date">Stand: 12.03.2024</p></div>"""
+
+SAMPLES = [
+    # ---------------------------------------------------------------- English
+    sample("govuk-published-and-updated", "en", GOVUK, locale="en-GB",
+           expect=("Last updated 13 March 2024", "2024-03-13", "day", "label")),
+    sample("govuk-update-history", "en", GOVUK_HISTORY, locale="en-GB",
+           expect=("Last updated 13 March 2024", "2024-03-13", "day", "label")),
+    sample("govuk-published-only", "en",
+           '<dl><dt class="gem-c-metadata__term">Published</dt><dd>12 March 2024</dd></dl>',
+           locale="en-GB", expect=("Published 12 March 2024", "2024-03-12", "day", "label:published")),
+    sample("canada-date-modified", "en", CANADA, locale="en-CA",
+           expect=("Date modified: 2024-03-12", "2024-03-12", "day", "label")),
+    sample("dfat-month-precision", "en", DFAT, locale="en-AU",
+           expect=("Last updated Nov 2002", "2002-11", "month", "label")),
+    sample("state-gov-jsonld-graph", "en", STATE_GOV, locale="en-US",
+           expect=("2024-03-13T09:12:45+00:00", "2024-03-13", "day", "meta:dateModified")),
+    sample("state-gov-article-modified-time", "en", STATE_GOV_META_ONLY, locale="en-US",
+           expect=("2024-03-13T09:12:45+00:00", "2024-03-13", "day", "meta:article:modified_time")),
+    sample("us-month-first", "en", '<p class="updated">Last Updated: 3/12/2012</p>', locale="en-US",
+           expect=("Last Updated: 3/12/2012", "2012-03-12", "day", "label")),
+    sample("gb-day-first", "en", '<p class="updated">Last Updated: 3/12/2012</p>', locale="en-GB",
+           expect=("Last Updated: 3/12/2012", "2012-12-03", "day", "label")),
+    sample("au-page-with-us-date", "en", "<p>Page last updated: 3/25/2024</p>", locale="en-AU",
+           expect=("Page last updated: 3/25/2024", "2024-03-25", "day", "label")),
+    sample("eeas-dcterms-modified", "en", EEAS,
+           expect=("2024-03-14", "2024-03-14", "day", "meta:dcterms.modified")),
+    sample("eeas-last-updated-with-time", "en", EEAS_LABEL, locale="en-IE",
+           expect=("Last updated on 13/03/2024", "2024-03-13", "day", "label")),
+    sample("table-label-then-cell", "en",
+           "<table><tr><th>Document</th><td>Dialogue report</td></tr>"
+           "<tr><th>Last modified</th><td>12/03/2024</td></tr></table>", locale="en-NZ",
+           expect=("Last modified 12/03/2024", "2024-03-12", "day", "label")),
+    sample("strong-label-beats-earlier-weak", "en",
+           '<aside><ul><li>Updated: 5 May 2024 <a href="/x">Travel advice</a></li></ul></aside>'
+           "<main><p>Report.</p></main><footer>Page last updated: 1 February 2024</footer>",
+           expect=("Page last updated: 1 February 2024", "2024-02-01", "day", "label")),
+    sample("weak-label-alone", "en",
+           '<p class="meta">Updated 13 March 2024</p><h1>Joint statement</h1>',
+           expect=("Updated 13 March 2024", "2024-03-13", "day", "label")),
+    sample("label-beats-jsonld", "en",
+           '<script type="application/ld+json">{"@type":"WebPage","dateModified":"2024-03-20"}</script>'
+           "<p>Last reviewed: 13 March 2024</p>",
+           expect=("Last reviewed: 13 March 2024", "2024-03-13", "day", "label")),
+    sample("meta-beats-published-label", "en",
+           '<meta name="DC.date.modified" content="2024-03-15"><p>Published 12 March 2024</p>',
+           expect=("2024-03-15", "2024-03-15", "day", "meta:DC.date.modified")),
+    sample("published-label-beats-published-meta", "en",
+           '<meta property="article:published_time" content="2024-03-01T09:00:00Z">'
+           "<p>Published: 12 March 2024</p>",
+           headers={"Last-Modified": "Tue, 12 Mar 2024 10:15:00 GMT"},
+           expect=("Published: 12 March 2024", "2024-03-12", "day", "label:published")),
+    sample("jsonld-date-published-only", "en",
+           '<script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle",'
+           '"headline":"Dialogue","datePublished":"2024-03-12T08:00:00+08:00"}</script><p>Text</p>',
+           expect=("2024-03-12T08:00:00+08:00", "2024-03-12", "day", "meta:datePublished")),
+    sample("microdata-itemprop", "en",
+           '<article itemscope itemtype="https://schema.org/Article"><h1 itemprop="headline">Dialogue</h1>'
+           '<span itemprop="dateModified" content="2024-03-12">12 March</span></article>',
+           expect=("2024-03-12", "2024-03-12", "day", "meta:dateModified")),
+    sample("time-element-datetime", "en",
+           '<p>Last updated: <time datetime="2024-03-12T10:00:00Z">Tuesday afternoon</time></p>',
+           expect=("Last updated: Tuesday afternoon", "2024-03-12", "day", "label")),
+    sample("weekday-and-ordinal", "en", "<p>Last updated on Tuesday, March 12th, 2024</p>",
+           locale="en-US",
+           expect=("Last updated on Tuesday, March 12th, 2024", "2024-03-12", "day", "label")),
+    sample("last-modified-header", "en", "<p>No marker here.</p>",
+           headers={"last-modified": "Tue, 12 Mar 2024 10:15:00 GMT",
+                    "Date": "Fri, 27 Nov 2026 09:00:00 GMT"},
+           expect=("Tue, 12 Mar 2024 10:15:00 GMT", "2024-03-12", "day", "http:last-modified")),
+    sample("scrapy-style-bytes-headers", "en", "<p>No marker.</p>",
+           headers={b"Last-Modified": [b"Tue, 12 Mar 2024 10:15:00 GMT"]},
+           expect=("Tue, 12 Mar 2024 10:15:00 GMT", "2024-03-12", "day", "http:last-modified")),
+    sample("pdf-text-year-only", "en", text="Human Rights Dialogue\n\nPage 3\nLast updated 2000\n",
+           expect=("Last updated 2000", "2000", "year", "label")),
+    sample("pdf-label-beats-moddate", "en", text="Country brief\nLast updated: 12 March 2024",
+           pdf_moddate="D:20240401101500+01'00'",
+           expect=("Last updated: 12 March 2024", "2024-03-12", "day", "label")),
+    sample("pdf-moddate-only", "en", text="Joint press communiqué\nBeijing, 12 March",
+           pdf_moddate="D:20240312101500+01'00'",
+           expect=("D:20240312101500+01'00'", "2024-03-12", "day", "pdf:moddate")),
+    sample("rule-selector-labelled", "de",
+           '<div class="meta"><span class="date">Stand: 12.03.2024</span></div><p>Letzte Änderung 01.01.2020</p>',
+           locale="de-DE", rule=("selector", "div.meta span.date"),
+           expect=("Stand: 12.03.2024", "2024-03-12", "day", "selector")),
+    sample("rule-selector-bare-date", "en",
+           '<p>Last updated 1 January 2020</p><div id="revised"><b>Revised</b> version of 12 March 2024</div>',
+           rule=("selector", "#revised"),
+           expect=("12 March 2024", "2024-03-12", "day", "selector")),
+    sample("rule-regex-group", "en", "<p>Document revised (12 March 2024) by the desk officer</p>",
+           rule=("regex", re.compile(r"revised \((.+?)\)")),
+           expect=("revised (12 March 2024)", "2024-03-12", "day", "regex")),
+    sample("rule-regex-no-group", "de", "<p>Aktueller Sachstand 03/2024 – Auswärtiges Amt</p>",
+           locale="de-DE", rule=("regex", re.compile(r"Sachstand \d\d/\d{4}")),
+           expect=("Sachstand 03/2024", "2024-03", "month", "regex")),
+    # ---------------------------------------------------------------- negatives
+    sample("today-widget-and-body-dates", "en", TODAY_WIDGET, expect=None),
+    sample("copyright-year", "en",
+           "<main><h1>Dialogue</h1></main><footer><p>© 2024 Government of Canada</p></footer>",
+           expect=None),
+    sample("news-list-of-dates", "en", NEWS_LIST, expect=None),
+    sample("lowercase-prose-updated", "en",
+           "<p>This page was updated on 12 March 2024 to add the joint statement.</p>", expect=None),
+    sample("impossible-date", "en", "<p>Last updated: 31/02/2024</p>", expect=None),
+    sample("year-out-of-range", "en", "<p>Last updated 1850</p>", expect=None),
+    sample("dynamic-last-modified-equals-date", "en", TODAY_WIDGET,
+           headers={"Last-Modified": "Fri, 27 Nov 2026 09:00:00 GMT",
+                    "Date": "Fri, 27 Nov 2026 09:00:00 GMT"}, expect=None),
+    sample("dynamic-last-modified-near-fetch", "en", "<p>Nothing.</p>",
+           headers={"Last-Modified": "Fri, 27 Nov 2026 08:57:30 GMT"},
+           fetched_at=dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.timezone.utc), expect=None),
+    sample("rule-selector-matches-nothing", "en", "<p>Last updated 13 March 2024</p>",
+           rule=("selector", "div.no-such-thing"), expect=None),
+    sample("rule-regex-matches-nothing", "en", "<p>Last updated 13 March 2024</p>",
+           rule=("regex", re.compile(r"Revised: (.*)")), expect=None),
+    # ---------------------------------------------------------------- German
+    sample("bundesregierung-stand", "de", BUNDESREGIERUNG, locale="de-DE",
+           expect=("Stand: 12.03.2024", "2024-03-12", "day", "label")),
+    sample("stand-der-dinge-is-not-a-marker", "de",
+           "<h2>Stand der Dinge</h2><p>Der Dialog wurde 2019 ausgesetzt.</p>", locale="de-DE",
+           expect=None),
+    sample("stand-month", "de", "<p>Menschenrechtsbericht der Bundesregierung</p><p>Stand: März 2024</p>",
+           locale="de-DE", expect=("Stand: März 2024", "2024-03", "month", "label")),
+    sample("letzte-aktualisierung-month-name", "de", "<p>Letzte Aktualisierung: 12. März 2024</p>",
+           locale="de-DE", expect=("Letzte Aktualisierung: 12. März 2024", "2024-03-12", "day", "label")),
+    sample("zuletzt-aktualisiert-with-time", "de",
+           "<p>Zuletzt aktualisiert am 12.03.2024 um 10:30 Uhr</p>", locale="de-DE",
+           expect=("Zuletzt aktualisiert am 12.03.2024", "2024-03-12", "day", "label")),
+    sample("admin-ch-letzte-aenderung", "de", ADMIN_CH, locale="de-CH",
+           expect=("Letzte Änderung 12.03.2024", "2024-03-12", "day", "label")),
+    sample("auswaertiges-amt-veroeffentlicht", "de",
+           '<p class="c-article__date">Veröffentlicht am 12.03.2024</p>', locale="de-DE",
+           expect=("Veröffentlicht am 12.03.2024", "2024-03-12", "day", "label:published")),
+    # ---------------------------------------------------------------- French
+    sample("admin-ch-derniere-modification", "fr", ADMIN_CH_FR, locale="fr-CH",
+           expect=("Dernière modification 12.03.2024", "2024-03-12", "day", "label")),
+    sample("canada-date-de-modification", "fr", CANADA_FR, locale="fr-CA",
+           expect=("Date de modification : 2024-03-12", "2024-03-12", "day", "label")),
+    sample("diplomatie-mis-a-jour-beats-publie", "fr",
+           '<p class="date">Publié le 11 mars 2024</p><p class="maj">Mis à jour le 12 mars 2024</p>',
+           locale="fr-FR", expect=("Mis à jour le 12 mars 2024", "2024-03-12", "day", "label")),
+    sample("derniere-mise-a-jour-1er", "fr", "<p>Dernière mise à jour : 1er mars 2024</p>",
+           locale="fr-FR", expect=("Dernière mise à jour : 1er mars 2024", "2024-03-01", "day", "label")),
+    # ---------------------------------------------------------------- Portuguese
+    sample("govbr-atualizado-em", "pt", GOVBR, locale="pt-BR",
+           expect=("Atualizado em 13/03/2024", "2024-03-13", "day", "label")),
+    sample("govbr-publicado-only", "pt", GOVBR_PUBLISHED, locale="pt-BR",
+           expect=("Publicado em 12/03/2024", "2024-03-12", "day", "label:published")),
+    sample("ultima-atualizacao-month-name", "pt",
+           "<p>Última atualização: 12 de março de 2024</p>", locale="pt-BR",
+           expect=("Última atualização: 12 de março de 2024", "2024-03-12", "day", "label")),
+    # ---------------------------------------------------------------- Spanish
+    sample("minrel-fecha-de-actualizacion", "es", MINREL, locale="es-CL",
+           expect=("Fecha de actualización: 13-03-2024", "2024-03-13", "day", "label")),
+    sample("ultima-actualizacion-month-name", "es",
+           "<p>Última actualización: 12 de marzo de 2024</p>", locale="es-ES",
+           expect=("Última actualización: 12 de marzo de 2024", "2024-03-12", "day", "label")),
+    sample("actualizado-el", "es", "<p>Actualizado el 13/03/2024</p>", locale="es-CL",
+           expect=("Actualizado el 13/03/2024", "2024-03-13", "day", "label")),
+    sample("ultima-modificacion-month-only", "es", "<p>Última modificación: marzo de 2024</p>",
+           locale="es-MX", expect=("Última modificación: marzo de 2024", "2024-03", "month", "label")),
+    # ---------------------------------------------------------------- Norwegian
+    sample("regjeringen-sist-oppdatert", "nb", REGJERINGEN, locale="nb-NO",
+           expect=("Sist oppdatert: 13.03.2024", "2024-03-13", "day", "label")),
+    sample("regjeringen-publisert-only", "nb",
+           '<div class="article-info"><span class="date">Publisert: 12.03.2024</span></div>',
+           locale="nb-NO", expect=("Publisert: 12.03.2024", "2024-03-12", "day", "label:published")),
+    sample("oppdatert-month-name", "nb", "<p>Oppdatert 12. mars 2024</p>", locale="nb-NO",
+           expect=("Oppdatert 12. mars 2024", "2024-03-12", "day", "label")),
+    # ---------------------------------------------------------------- Hungarian
+    sample("kormany-utolso-modositas", "hu", KORMANY, locale="hu-HU",
+           expect=("Utolsó módosítás: 2024. március 13.", "2024-03-13", "day", "label")),
+    sample("frissitve-numeric", "hu", "<p>Frissítve: 2024. 03. 12.</p>", locale="hu-HU",
+           expect=("Frissítve: 2024. 03. 12.", "2024-03-12", "day", "label")),
+    sample("kozzetetel-only", "hu", "<p>Közzététel: 2024. március 12. 14:05</p>", locale="hu-HU",
+           expect=("Közzététel: 2024. március 12.", "2024-03-12", "day", "label:published")),
+    # ---------------------------------------------------------------- Japanese
+    sample("mofa-reiwa", "ja", MOFA_JP, locale="ja-JP",
+           expect=("更新日：令和6年3月12日", "2024-03-12", "day", "label")),
+    sample("heisei-saishu-koshinbi", "ja", "<p>最終更新日：平成23年11月24日</p>", locale="ja-JP",
+           expect=("最終更新日：平成23年11月24日", "2011-11-24", "day", "label")),
+    sample("reiwa-gannen", "ja", "<p>更新日：令和元年5月1日</p>", locale="ja-JP",
+           expect=("更新日：令和元年5月1日", "2019-05-01", "day", "label")),
+    sample("koshin-month-only", "ja", "<p>更新：2024年3月</p>", locale="ja-JP",
+           expect=("更新：2024年3月", "2024-03", "month", "label")),
+    sample("full-width-digits", "ja", "<p>最終更新：２０２４年３月１２日</p>", locale="ja-JP",
+           expect=("最終更新：２０２４年３月１２日", "2024-03-12", "day", "label")),
+    sample("kokaibi-published", "ja", "<p>公開日：2024年3月12日</p>", locale="ja-JP",
+           expect=("公開日：2024年3月12日", "2024-03-12", "day", "label:published")),
+    # ---------------------------------------------------------------- Chinese
+    sample("zh-gengxin-shijian", "zh", '<div class="info">更新时间：2024-03-12 10:30</div>',
+           locale="zh-CN", expect=("更新时间：2024-03-12", "2024-03-12", "day", "label")),
+    sample("zh-fabu-riqi", "zh", "<p>发布日期：2024年03月12日</p>", locale="zh-CN",
+           expect=("发布日期：2024年03月12日", "2024-03-12", "day", "label:published")),
+    sample("zh-tw-zuihou-gengxin", "zh", "<p>最後更新：2024/3/12</p>", locale="zh-TW",
+           expect=("最後更新：2024/3/12", "2024-03-12", "day", "label")),
+    # ---------------------------------------------------------------- Italian, Dutch, Nordic
+    sample("esteri-ultimo-aggiornamento", "it", "<p>Ultimo aggiornamento: 12 marzo 2024</p>",
+           locale="it-IT", expect=("Ultimo aggiornamento: 12 marzo 2024", "2024-03-12", "day", "label")),
+    sample("aggiornato-il", "it", "<p>Aggiornato il 12/03/2024</p>", locale="it-IT",
+           expect=("Aggiornato il 12/03/2024", "2024-03-12", "day", "label")),
+    sample("rijksoverheid-laatst-gewijzigd", "nl",
+           '<p class="article-meta">Nieuwsbericht | 12-03-2024 | 10:30</p><p>Laatst gewijzigd op 13 maart 2024</p>',
+           locale="nl-NL", expect=("Laatst gewijzigd op 13 maart 2024", "2024-03-13", "day", "label")),
+    sample("gepubliceerd-op", "nl", "<p>Gepubliceerd op 12-03-2024</p>", locale="nl-NL",
+           expect=("Gepubliceerd op 12-03-2024", "2024-03-12", "day", "label:published")),
+    sample("regeringen-uppdaterad", "sv",
+           '<p class="published">Publicerad 12 mars 2024 · Uppdaterad 13 mars 2024</p>', locale="sv-SE",
+           expect=("Uppdaterad 13 mars 2024", "2024-03-13", "day", "label")),
+    sample("senast-uppdaterad-iso", "sv", "<p>Senast uppdaterad: 2024-03-12</p>", locale="sv-SE",
+           expect=("Senast uppdaterad: 2024-03-12", "2024-03-12", "day", "label")),
+    sample("um-dk-sidst-opdateret", "da", "<p>Sidst opdateret den 12. marts 2024</p>", locale="da-DK",
+           expect=("Sidst opdateret den 12. marts 2024", "2024-03-12", "day", "label")),
+]
+
+
+@pytest.mark.parametrize("case", SAMPLES, ids=[s["id"] for s in SAMPLES])
+def test_samples(case):
+    marker = find_marker(**case["args"])
+    if case["expect"] is None:
+        assert marker is None
+    else:
+        assert marker is not None
+        assert (marker.text, marker.date, marker.precision, marker.origin) == case["expect"]
+
+
+def test_sample_table_is_broad():
+    ids = [s["id"] for s in SAMPLES]
+    assert len(ids) == len(set(ids))
+    assert len(SAMPLES) >= 60
+    assert len({s["lang"] for s in SAMPLES}) >= 9
+
+
+# ---------------------------------------------------------------- find_marker details
+
+def test_label_on_next_line_after_dt():
+    html = "<dl><dt>Date modified:</dt>\n\n   <dd>\n 2024-03-12 </dd></dl>"
+    assert find_marker(html).text == "Date modified: 2024-03-12"
+
+
+def test_script_style_and_head_text_is_not_visible():
+    html = ("<head><title>Last updated 1 January 2020</title></head><body>"
+            "<script>var s = 'Last updated 2 January 2020';</script><style>/* Updated 2020 */</style>"
+            "<noscript>Last updated 3 January 2020</noscript><p>Last updated 4 January 2021</p></body>")
+    assert find_marker(html).date == "2021-01-04"
+
+
+def test_first_of_equal_labels_wins():
+    html = "<p>Last updated: 1 May 2024</p><footer>Last updated: 2 June 2024</footer>"
+    assert find_marker(html).date == "2024-05-01"
+
+
+def test_english_labels_are_tried_on_non_english_locale():
+    assert find_marker("<p>Last updated 12 March 2024</p>", locale="ja-JP").date == "2024-03-12"
+
+
+def test_last_modified_more_than_five_minutes_before_date_is_kept():
+    headers = {"Last-Modified": "Fri, 27 Nov 2026 08:54:00 GMT", "Date": "Fri, 27 Nov 2026 09:00:00 GMT"}
+    assert find_marker("<p>x</p>", headers=headers).date == "2026-11-27"
+    headers["Last-Modified"] = "Fri, 27 Nov 2026 08:56:00 GMT"
+    assert find_marker("<p>x</p>", headers=headers) is None
+
+
+def test_naive_fetched_at_is_utc():
+    headers = {"Last-Modified": "Fri, 27 Nov 2026 09:01:00 GMT"}
+    assert find_marker("<p>x</p>", headers=headers, fetched_at=dt.datetime(2026, 11, 27, 9, 0)) is None
+
+
+def test_regex_rule_given_as_string_and_on_pdf_text():
+    marker = find_marker(text="Revision 12.03.2024\nPage 1", rule=("regex", r"Revision (\S+)"), locale="de")
+    assert marker == Marker("Revision 12.03.2024", "2024-03-12", "day", "regex")
+
+
+def test_selector_rule_reads_datetime_attribute():
+    html = '<p class="stamp"><time datetime="2024-03-12">gestern</time></p>'
+    marker = find_marker(html, rule=("selector", "p.stamp"))
+    assert marker == Marker("2024-03-12", "2024-03-12", "day", "selector")
+
+
+def test_selector_rule_without_a_date_is_none():
+    assert find_marker("<p class='x'>no date here</p><p>Last updated 2024</p>",
+                       rule=("selector", "p.x")) is None
+
+
+def test_unknown_rule_kind_raises():
+    with pytest.raises(ValueError):
+        find_marker("<p>x</p>", rule=("xpath", "//p"))
+
+
+def test_empty_and_odd_inputs():
+    assert find_marker() is None
+    assert find_marker("") is None
+    assert find_marker("<?xml version='1.0' encoding='utf-8'?><html><body><p>Stand: 2024</p></body></html>",
+                       locale="de").date == "2024"
+
+
+def test_to_dict_and_frozen():
+    marker = Marker("Stand: 12.03.2024", "2024-03-12", "day", "label")
+    assert marker.to_dict() == {"text": "Stand: 12.03.2024", "date": "2024-03-12",
+                                "precision": "day", "origin": "label"}
+    with pytest.raises(Exception):
+        marker.date = "2025"
+
+
+def test_label_table_is_plain_and_extensible():
+    assert "Last updated" in markers.LABELS["en"]["strong"]
+    assert set(markers.LABELS) >= {"en", "de", "fr", "pt", "es", "nb", "hu", "ja", "zh"}
+
+
+def test_large_page_is_fast():
+    item = ('<li><span class="date">12 March 2024</span> <a href="/n/{0}">Minister meets counterpart {0}</a>'
+            "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.</p></li>\n")
+    html = ("<html><body><ul>" + "".join(item.format(i) for i in range(1100)) + "</ul>"
+            "<footer>Page last updated: 13 March 2024</footer></body></html>")
+    assert len(html) > 200_000
+    find_marker(html)
+    start = time.perf_counter()
+    marker = find_marker(html)
+    elapsed = time.perf_counter() - start
+    assert marker.date == "2024-03-13"
+    assert elapsed < 0.3, f"{elapsed * 1000:.0f} ms for a {len(html) // 1000} KB page"
+
+
+# ---------------------------------------------------------------- parse_date
+
+@pytest.mark.parametrize("text, locale, expected", [
+    ("Nov 2002", "en-AU", ("2002-11", "month")),
+    ("2000", "en", ("2000", "year")),
+    ("2024-03-12", "en", ("2024-03-12", "day")),
+    ("2024-03", "en", ("2024-03", "month")),
+    ("03/2024", "de", ("2024-03", "month")),
+    ("12.03.2024", "de-DE", ("2024-03-12", "day")),
+    ("12.3.2024", "de-DE", ("2024-03-12", "day")),
+    ("12/03/2024", "en-GB", ("2024-03-12", "day")),
+    ("3/12/2012", "en-US", ("2012-03-12", "day")),
+    ("12.03.2024", "en-US", ("2024-03-12", "day")),
+    ("2024/3/12", "ja-JP", ("2024-03-12", "day")),
+    ("2024. 03. 12.", "hu-HU", ("2024-03-12", "day")),
+    ("12 March 2024", "en", ("2024-03-12", "day")),
+    ("March 12, 2024", "en-US", ("2024-03-12", "day")),
+    ("12. März 2024", "de", ("2024-03-12", "day")),
+    ("12 mars 2024", "fr", ("2024-03-12", "day")),
+    ("12 de março de 2024", "pt-BR", ("2024-03-12", "day")),
+    ("12 de marzo de 2024", "es-CL", ("2024-03-12", "day")),
+    ("2024. március 12.", "hu-HU", ("2024-03-12", "day")),
+    ("12. mars 2024", "nb-NO", ("2024-03-12", "day")),
+    ("März 2024", "de", ("2024-03", "month")),
+    ("2024年3月12日", "zh-CN", ("2024-03-12", "day")),
+    ("2024年3月", "ja", ("2024-03", "month")),
+    ("令和6年3月12日", "ja-JP", ("2024-03-12", "day")),
+    ("平成23年11月24日", "ja-JP", ("2011-11-24", "day")),
+    ("令和元年5月1日", "ja-JP", ("2019-05-01", "day")),
+    ("平成元年1月8日", "ja-JP", None),  # 1989: before the supported year range
+    ("13/03/2024 15h20", "pt-BR", ("2024-03-13", "day")),
+    ("13.03.2024 | 14:05 CET", "de", ("2024-03-13", "day")),
+    ("2024-03-12T10:15:00+01:00", "en", ("2024-03-12", "day")),
+    ("Last updated Nov 2002", "en", ("2002-11", "month")),
+    ("Stand: 12.03.2024", "de", ("2024-03-12", "day")),
+    ("29.02.2023", "de", None),
+    ("31/04/2024", "en-GB", None),
+    ("1850", "en", None),
+    ("2101", "en", None),
+    ("Nov", "en", None),
+    ("yesterday", "en", None),
+    ("12 March 2024 and then some prose", "en", None),
+    ("Today is Friday 27 November 2026 — weather sunny", "en", None),
+    ("", "en", None),
+])
+def test_parse_date(text, locale, expected):
+    assert parse_date(text, locale) == expected
+
+
+def test_parse_date_does_not_pad_with_today():
+    iso, precision = parse_date("May 2024")
+    assert (iso, precision) == ("2024-05", "month")
+
+
+# ---------------------------------------------------------------- latest_day
+
+@pytest.mark.parametrize("iso, precision, expected", [
+    ("2002-11", "month", dt.date(2002, 11, 30)),
+    ("2002", "year", dt.date(2002, 12, 31)),
+    ("2024-02", "month", dt.date(2024, 2, 29)),
+    ("2023-02", "month", dt.date(2023, 2, 28)),
+    ("2100-02", "month", dt.date(2100, 2, 28)),
+    ("2000-02", "month", dt.date(2000, 2, 29)),
+    ("2024-12", "month", dt.date(2024, 12, 31)),
+    ("2024-04", "month", dt.date(2024, 4, 30)),
+    ("2024-03-12", "day", dt.date(2024, 3, 12)),
+])
+def test_latest_day(iso, precision, expected):
+    assert latest_day(iso, precision) == expected
+
+
+def test_latest_day_rejects_unknown_precision():
+    with pytest.raises(ValueError):
+        latest_day("2024", "week")
