@@ -48,9 +48,11 @@ LABELS: dict[str, dict[str, list[str]]] = {
     "fr": {"strong": ["Dernière mise à jour", "Dernière modification", "Date de modification"],
            "weak": ["Mis à jour", "Mise à jour", "Modifié"],
            "published": ["Publié", "Date de publication", "Mis en ligne"]},
-    "pt": {"strong": ["Última atualização", "Última modificação", "Última actualização"],
+    "pt": {"strong": ["Última atualização", "Última modificação", "Última actualização",
+                      "Página atualizada"],
            "weak": ["Atualizado", "Atualizada"], "published": ["Publicado", "Publicada"]},
-    "es": {"strong": ["Última actualización", "Fecha de actualización", "Última modificación"],
+    "es": {"strong": ["Última actualización", "Fecha de actualización", "Última modificación",
+                      "Página actualizada"],
            "weak": ["Actualizado", "Actualizada", "Modificado"], "published": ["Fecha de publicación"]},
     "nb": {"strong": ["Sist oppdatert", "Sist endret"], "weak": ["Oppdatert", "Endret"],
            "published": ["Publisert"]},
@@ -107,7 +109,7 @@ class Marker:
 
 
 class _Ctx(NamedTuple):
-    order: str               # "dmy" | "mdy" | "ymd": reading of 03/04/2024
+    order: str               # "mdy" reads 03/04/2024 as 4 March, "dmy"/"ymd" as 3 April
     langs: tuple[str, ...]   # dateparser languages, most likely first
 
 
@@ -153,9 +155,17 @@ def _from_ymd(m, ctx):
 
 
 def _from_xxy(m, ctx):
-    a, b, year = int(m["a"]), int(m["b"]), int(m["y"])
+    a, b, year = int(m["a"]), int(m["b"]), _year(m.groupdict())
     month, day = (a, b) if ctx.order == "mdy" and m["s"] != "." else (b, a)
     return _iso(year, month, day) or _iso(year, day, month)  # 3/25/2024 on a d/m page
+
+
+def _year(parts: dict) -> int:
+    """Four digits, or two digits read as 1990..2089 ("12.03.24" is 2024, "98" is 1998)."""
+    if parts.get("yy") is None:
+        return int(parts["y"])
+    yy = int(parts["yy"])
+    return 1900 + yy if yy >= 90 else 2000 + yy
 
 
 def _from_named(m, ctx, precision):
@@ -194,6 +204,7 @@ _DATE_FORMS = [
     (re.compile(r"(?P<y>\d{4})\s?(?P<s>[-/])\s?(?P<m>\d{1,2})\s?(?P=s)\s?(?P<d>\d{1,2})(?!\d)"),
      _from_ymd),
     (re.compile(r"(?P<a>\d{1,2})\s?(?P<s>[-/.])\s?(?P<b>\d{1,2})\s?(?P=s)\s?" + _Y), _from_xxy),
+    (re.compile(r"(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2})(?P=s)(?P<yy>\d{2})(?![\d.]\d)"), _from_xxy),
     (re.compile(rf"{_WEEKDAY}{_DAY}\s*(?:de\s+|of\s+)?{_WORD},?\s*(?:de\s+|del\s+)?{_Y}", re.I),
      partial(_from_named, precision="day")),
     (re.compile(rf"{_WEEKDAY}{_WORD}\s+{_DAY},?\s+{_Y}", re.I), partial(_from_named, precision="day")),
@@ -230,8 +241,9 @@ def parse_date(s: str, locale: str = "en") -> tuple[str, str] | None:
     text = " ".join(str(s).split())
     ctx = _context(locale)
     start = 0
-    label = _label_regex().match(text)
-    if label and _LABEL_INDEX.get(_key(label.group())):
+    regex, index = _label_table()
+    label = regex.match(text)
+    if label and _key(label.group()) in index:
         start = _SEP.match(text, label.end()).end()
     found = _date_at(text, start, ctx)
     if not found or not _TRAILER.match(text, found[2]):
@@ -363,13 +375,6 @@ def _key(label: str) -> str:
     return " ".join(label.split()).lower()
 
 
-_LABEL_INDEX: dict[str, _Label] = {}
-for _lang, _classes in LABELS.items():
-    for _cls, _names in _classes.items():
-        for _name in _names:
-            _LABEL_INDEX.setdefault(_key(_name), _Label(_lang, _cls, _key(_name)))
-
-
 def _trie(words: list[str]) -> str:
     """One regex for many words, as a prefix tree (a plain alternation is ~20x slower)."""
     tree: dict = {}
@@ -391,11 +396,16 @@ def _trie_node(node: dict) -> str:
 
 
 @lru_cache(maxsize=1)
-def _label_regex() -> re.Pattern:
-    names = [n for c in LABELS.values() for ns in c.values() for n in ns]
-    latin = _trie([n for n in names if not _CJK.search(n)])
-    cjk = _trie([n for n in names if _CJK.search(n)])
-    return re.compile(rf"(?<![^\W\d_]){latin}(?![^\W\d_])|{cjk}", re.I)
+def _label_table() -> tuple[re.Pattern, dict[str, _Label]]:
+    """The regex finding every label in ``LABELS``, and label key -> (language, class)."""
+    index: dict[str, _Label] = {}
+    for lang, classes in LABELS.items():
+        for cls, names in classes.items():
+            for name in names:
+                index.setdefault(_key(name), _Label(lang, cls, _key(name)))
+    latin = _trie([key for key in index if not _CJK.search(key)])
+    cjk = _trie([key for key in index if _CJK.search(key)])
+    return re.compile(rf"(?<![^\W\d_]){latin}(?![^\W\d_])|{cjk}", re.I), index
 
 
 def _label_allowed(m: re.Match, label: _Label, text: str) -> bool:
@@ -414,9 +424,9 @@ def _at_phrase_start(text: str, pos: int) -> bool:
 
 def _label_hits(page: _Page) -> list[tuple[int, int, re.Match, _Label]]:
     """Every acceptable label on the page, best first: (class rank, position, match, label)."""
-    hits = []
-    for m in _label_regex().finditer(page.text):
-        label = _LABEL_INDEX.get(_key(m.group()))
+    hits, (regex, index) = [], _label_table()
+    for m in regex.finditer(page.text):
+        label = index.get(_key(m.group()))
         if label and _label_allowed(m, label, page.text):
             hits.append((_CLASS_RANK[label.cls], m.start(), m, label))
     return sorted(hits, key=lambda hit: hit[:2])
@@ -433,14 +443,24 @@ def _first_labelled(page: _Page, hits, ranks, locale: str, origin: str) -> Marke
 
 
 def _date_after(page: _Page, pos: int, ctx: _Ctx) -> tuple[str, str, int] | None:
+    """The date right after a label (same line, or alone at the start of the next line)."""
     start = _SEP.match(page.text, pos).end()
     found = _date_at(page.text, start, ctx)
-    if found:
-        return found
-    for t_start, t_end, stamp in page.times:  # <time datetime> right after the label
+    stamp = _time_attribute(page, start, ctx)
+    if found and "\n" in page.text[pos:start] and found[1] == "year":
+        line_rest = page.text[found[2]:].split("\n", 1)[0]
+        found = None if line_rest.strip(" .,;") else found  # "2019: dialogue suspended"
+    if stamp and (not found or found[1] == "day" and found[0] != stamp[0]):
+        return stamp[0], stamp[1], max(stamp[2], found[2] if found else start)
+    return found
+
+
+def _time_attribute(page: _Page, start: int, ctx: _Ctx) -> tuple[str, str, int] | None:
+    """The datetime attribute of a <time> element that starts at ``start``."""
+    for t_start, t_end, stamp in page.times:
         if t_start == start or t_start <= start < t_end:
             value = _machine_date(stamp, ctx)
-            return (value[0], value[1], max(t_end, start)) if value else None
+            return (value[0], value[1], t_end) if value else None
     return None
 
 
@@ -517,11 +537,14 @@ def _is_now(when: dt.datetime | None, now: list[dt.datetime]) -> bool:
 
 
 def _iso_datetime(value: str) -> dt.datetime | None:
-    """A full ISO 8601 timestamp with a time of day, else None."""
+    """A metadata timestamp with a time of day (ISO 8601 or RFC 2822), else None."""
+    value = value.strip()
+    if not re.search(r"\d:\d\d", value):
+        return None
     try:
-        return _as_utc(dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
+        return _as_utc(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
     except ValueError:
-        return None if "T" in value or ":" not in value else _http_date(value)
+        return _http_date(value)
 
 
 def _header_marker(headers: Mapping | None, now: list[dt.datetime]) -> Marker | None:

@@ -60,3 +60,16 @@ def crawl_settings(config, **extra):
     }
     values.update(extra)
     return values
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
+# A name that does not resolve will not resolve seconds later either (and
+# offline, every site would wait out the back-off): fail at once, retry next crawl.
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.DownloadConnectionRefusedError",
+    "scrapy.exceptions.DownloadFailedError",
+    "scrapy.exceptions.DownloadTimeoutError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectError",
+    "twisted.internet.error.ConnectionLost",
+    "scrapy.core.downloader.handlers.http11.TunnelError",
+]
