@@ -261,6 +261,10 @@ def demo(demo_db, rounds):
     demo_module.run(demo_db, rounds=rounds, echo=click.echo)
 
 
+# -- commands that live in their own modules ---------------------------------
+# (each module defines a click command or group; register it here)
+
+
 def main(argv=None):
     try:
         cli.main(args=argv, prog_name="dialogue-watch", standalone_mode=False)

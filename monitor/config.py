@@ -29,11 +29,30 @@ SETTINGS_DEFAULTS = {
     "concurrent_requests": 8,
 }
 DEFAULTS_DEFAULTS = {"every": "24h", "jitter_seconds": 300.0}
-SOURCE_KEYS = {
-    "id", "country", "title", "url", "kind", "pages", "locale", "content", "ignore",
-    "marker", "cited_as", "baseline", "ignore_robots_txt", "every", "notes",
-}
 REQUIRED_SOURCE_KEYS = ("id", "country", "title", "url", "kind")
+# What each key of a source means (the README's sources.yaml reference is generated from this).
+SOURCE_KEY_HELP = {
+    "id": "required. A stable short name: lowercase letters, digits and '-'.",
+    "country": "required. Free text; the shipped entries use the twelve partners' names.",
+    "title": "required. What the page is, in words a campaigner understands.",
+    "url": "required. The full address, starting with https:// or http://.",
+    "kind": "required. `html` for a web page, `pdf` for a PDF.",
+    "pages": "PDF only: the pages to watch, counted from 1, e.g. `[31]`. Default: all.",
+    "locale": "BCP 47 tag (`en-AU`, `de-CH`, `ja-JP`): the language of labels and the "
+              "day/month order of dates like 03/04/2024. Default: from the country.",
+    "content": "The part of the page to compare: a CSS selector, or a `/regex/`. "
+               "Default: the main content (menus, headers, footers, banners dropped).",
+    "ignore": "CSS selectors and/or `/regexes/` removed before comparing (counters, widgets).",
+    "marker": "Where the 'last updated' line is, when automatic finding fails: "
+              "a CSS selector or a `/regex/` (its first group is the date).",
+    "cited_as": "The address exactly as the 2003 report printed it, typos included.",
+    "baseline": "What the 2003 report saw: `observed` (a date), `marker` (its 'last "
+                "updated' text), `transparency` (its words).",
+    "ignore_robots_txt": "Fetch even where robots.txt forbids it; the value must be your reason.",
+    "every": "How often to check: `30m`, `6h`, `1d`, `1w`, or a cron line. Default: defaults.every.",
+    "notes": "Anything the next person should know.",
+}
+SOURCE_KEYS = set(SOURCE_KEY_HELP)
 BASELINE_KEYS = {"observed", "marker", "transparency"}
 KINDS = ("html", "pdf")
 

@@ -1,0 +1,65 @@
+"""The command line, run as a user runs it, against a real local server."""
+
+import json
+import subprocess
+import sys
+
+from monitor import demo, events, store
+from tests.test_crawl import BODY, page
+
+
+def run(cfg, db_path, *args, check=True):
+    command = [sys.executable, "-m", "monitor", "--sources", cfg.path, "--db", str(db_path), *args]
+    return subprocess.run(command, capture_output=True, text=True, check=check)
+
+
+def test_test_source_json_stores_nothing(replica, make_config, db_path):
+    cfg = make_config({"id": "japan", "path": "/japan", "country": "Japan"})
+    html = page("日中人権対話を開催しました。" * 5, "更新日：令和6年3月12日").encode("shift_jis")
+    replica.set("/japan", html, content_type="text/html; charset=Shift_JIS")
+    report = json.loads(run(cfg, db_path, "test-source", "japan", "--json").stdout)
+    assert report["id"] == "japan" and report["status"] == 200
+    assert report["url"] == report["final_url"] == replica.url("/japan")
+    assert report["content_type"] == "text/html; charset=Shift_JIS"
+    assert report["last_updated"] == {"text": "更新日：令和6年3月12日", "date": "2024-03-12",
+                                      "precision": "day", "origin": "label"}
+    assert len(report["text_sha256"]) == 64 and report["text_chars"] > 50
+    assert not db_path.exists()
+
+
+def test_crawl_summary_and_stale_json(replica, make_config, db_path):
+    cfg = make_config({"id": "australia", "path": "/au", "country": "Australia"},
+                      {"id": "canada", "path": "/ca"},
+                      {"id": "dead", "url": "http://127.0.0.1:9/gone"})
+    replica.set("/au", page(marker="Last updated Nov 2002"))
+    replica.set("/ca", page(BODY + " More.", marker="Date modified: 2024-03-12"))
+    result = run(cfg, db_path, "crawl")
+    assert "Checked 3 page(s): 2 fetched, 1 failed" in result.stdout
+    assert "Events: new 2" in result.stdout
+    assert "dead: the site refused the connection" in result.stdout
+    assert "[3/3]" in result.stderr  # progress lines
+    rows = json.loads(run(cfg, db_path, "stale", "--json").stdout)
+    assert [r["id"] for r in rows] == ["australia", "canada", "dead"]
+    australia = rows[0]
+    assert australia["last_updated"]["date"] == "2002-11"
+    assert australia["state"] == "ok" and australia["last_checked_at"]
+    assert set(australia) == {"id", "country", "url", "last_updated", "days_stale",
+                              "last_changed_at", "last_checked_at", "state"}
+    assert rows[1]["days_stale"] < australia["days_stale"]
+    assert rows[2]["last_updated"] is None and rows[2]["days_stale"] is None
+
+
+def test_unknown_id_is_a_clear_error(replica, make_config, db_path):
+    cfg = make_config({"id": "canada", "path": "/ca"})
+    result = run(cfg, db_path, "crawl", "kanada", check=False)
+    assert result.returncode == 1
+    assert "No source with id kanada" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_demo_leaves_every_event_kind(tmp_path):
+    db_path = tmp_path / "demo.db"
+    lines = []
+    demo.run(db_path, echo=lines.append)
+    kinds = {row["kind"] for row in store.open_db(db_path).query("SELECT DISTINCT kind FROM events")}
+    assert kinds == set(events.KINDS)
+    assert "history demo-canada" in lines[-1]
