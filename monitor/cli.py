@@ -7,6 +7,7 @@ status 1 in ``main``; nothing else prints errors.
 import collections
 import json
 import sys
+import unicodedata
 
 import click
 
@@ -159,7 +160,7 @@ def stale(obj, as_json):
         click.echo(json.dumps([{k: r[k] for k in keys} for r in report], indent=2, ensure_ascii=False))
         return
     click.echo(_table(["days stale", "country", "id", "claims last updated", "state",
-                       "last checked", "2003 report"],
+                       "text changed", "last checked", "2003 report"],
                       [_stale_cells(r) for r in report]))
 
 
@@ -169,18 +170,26 @@ def _stale_cells(row):
     return [
         "?" if row["days_stale"] is None else str(row["days_stale"]),
         row["country"], row["id"], marker["text"] if marker else "(no date shown)",
-        row["state"], (row["last_checked_at"] or "never")[:10],
+        row["state"], (row["last_changed_at"] or "-")[:10], (row["last_checked_at"] or "never")[:10],
         baseline.get("marker") or "",
     ]
 
 
 def _table(headers, rows, limit=48):
     rows = [[str(c)[:limit] for c in row] for row in rows]
-    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)] if rows else [len(h) for h in headers]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]
+    widths = [max(_width(str(x)) for x in column) for column in zip(headers, *rows)]
+    lines = [_row(headers, widths), "  ".join("-" * w for w in widths)]
+    lines += [_row(row, widths) for row in rows]
     return "\n".join(line.rstrip() for line in lines)
+
+
+def _row(cells, widths):
+    return "  ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths))
+
+
+def _width(text):
+    """Columns a string takes in a terminal (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 # -- history and diff ---------------------------------------------------------

@@ -5,7 +5,7 @@ from scrapy.exceptions import (
     DownloadFailedError, DownloadTimeoutError, IgnoreRequest, ResponseDataLossError,
 )
 
-KEPT_HEADERS = ("ETag", "Last-Modified", "Content-Length", "Date", "Retry-After", "Location")
+KEPT_HEADERS = ("ETag", "Last-Modified", "Content-Length", "Retry-After")
 
 FAILURE_WORDS = (
     (CannotResolveHostError, "the site's address could not be found (no internet connection, "
