@@ -108,8 +108,8 @@ def _read_pdf(fetch, source):
 
 
 def _read_html(fetch, source):
-    html = fetch.text
-    if html is None or _looks_binary(html):
+    html, _ = extract.decode_html(fetch.body, fetch.content_type)
+    if _looks_binary(html):
         raise _Unreadable(f"the site sent {_what(fetch)}, which is not a readable web page")
     text = extract.html_text(html, source.content, source.ignore)
     if not text:

@@ -13,8 +13,6 @@ class PageFetch:
     headers: dict = dataclasses.field(default_factory=dict)
     content_type: str | None = None
     body: bytes = b""
-    text: str | None = None  # the body decoded by declared and sniffed charset (HTML only)
-    encoding: str | None = None
     duration_ms: int | None = None
     error: str | None = None  # a transport failure, in plain words
     redirects: list = dataclasses.field(default_factory=list)

@@ -35,7 +35,6 @@ class PagesSpider(scrapy.Spider):
             )
 
     def parse_page(self, response):
-        text = getattr(response, "text", None) if isinstance(response, scrapy.http.TextResponse) else None
         yield PageFetch(
             source_id=response.meta["source_id"],
             url=(response.meta.get("redirect_urls") or [response.url])[0],
@@ -45,8 +44,6 @@ class PagesSpider(scrapy.Spider):
             headers=selected_headers(response.headers),
             content_type=_header(response.headers, b"Content-Type"),
             body=response.body,
-            text=text,
-            encoding=getattr(response, "encoding", None),
             duration_ms=_duration(response.meta),
             redirects=list(response.meta.get("redirect_urls") or []),
         )
