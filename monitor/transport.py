@@ -15,7 +15,7 @@ FAILURE_WORDS = (
     (DownloadCancelledError, "the page was larger than the size limit (settings.max_body_mb), "
                              "so the download was stopped"),
     (ResponseDataLossError, "the connection was cut before the whole page arrived"),
-    (DownloadFailedError, "the download failed"),
+    (DownloadFailedError, "the connection failed or was cut before the page arrived"),
 )
 
 
@@ -43,6 +43,9 @@ def _ignored(reason):
     if "robots.txt" in reason:
         return ("the site's robots.txt forbids fetching this page; to fetch it anyway, add "
                 "ignore_robots_txt: \"<your reason>\" to this source")
+    if "DOWNLOAD_MAXSIZE" in reason:
+        return ("the page unpacks to more than the size limit (settings.max_body_mb): a "
+                "compressed 'bomb' or a runaway page, so it was not stored")
     if "redirection" in reason:
         return "the address redirects in a loop (too many redirects)"
     return f"the request was dropped ({reason})"
