@@ -15,10 +15,12 @@ from monitor import store
 from monitor.settings import crawl_settings
 
 
-def crawl(config, db_path, ids=(), progress=False, **overrides):
+def crawl(config, db_path, ids=(), progress=False, subscribers=(), **overrides):
     """Fetch, analyse and store the sources named by ``ids`` (all when empty).
 
-    Returns ``(crawl_id, results)``: one row per fetch with its outcome and event.
+    ``subscribers`` (``monitor.alerts.Subscriber``) get an outbox row with each
+    event they want. Returns ``(crawl_id, results)``: one row per fetch with its
+    outcome and event.
     """
     sources = config.select(ids)
     db = store.open_db(db_path)
@@ -27,7 +29,8 @@ def crawl(config, db_path, ids=(), progress=False, **overrides):
     crawl_id = store.start_crawl(db, len(targets))
     settings = crawl_settings(config, DW_DB_PATH=str(db_path), DW_CONFIG=config,
                               DW_CRAWL_ID=crawl_id, DW_TOTAL=len(targets),
-                              DW_PROGRESS=progress, **overrides)
+                              DW_PROGRESS=progress, DW_SUBSCRIBERS=tuple(subscribers),
+                              **overrides)
     exit_code = _run_in_child(targets, settings)
     outcome = "completed" if exit_code == 0 else f"crashed (exit code {exit_code})"
     store.finish_crawl(db, crawl_id, outcome)

@@ -1,8 +1,10 @@
 """Event classification: what one crawl of one source means.
 
 A pure function, ``classify(previous, outcome, failing_after)``, decides the
-single event a crawl yields (or none) and the source's next state. Every
-later feature (alerts, feeds, the published site) reads these kinds.
+single event a crawl yields (or none) and the source's next state;
+``problem(outcome, detail, previous)`` notices a monitoring problem (a selector
+that no longer matches, robots.txt forbidding the page) the first time it
+appears. Every later feature (alerts, feeds, the published site) reads these kinds.
 """
 
 import dataclasses
@@ -19,8 +21,17 @@ KINDS = {
     "restored": "a page that had disappeared is back",
     "failing": "the page could not be fetched several times in a row",
     "recovered": "a failing page can be fetched again",
+    "layout_changed": "a content or marker selector set in sources.yaml no longer matches "
+                      "the page: did the page layout change?",
+    "robots_blocked": "the site's robots.txt now forbids fetching the page",
 }
 TEXT_KINDS = {"updated", "silent_edit", "changed", "restored"}
+# Monitoring problems: recorded (as an extra event) when they first appear.
+PROBLEM_KINDS = {"layout_changed", "robots_blocked"}
+# How they show in the words of an observation's error or note (written by
+# monitor.analyze and monitor.transport; tests/test_alerts.py crawls both).
+PROBLEM_SIGNS = {"layout_changed": "did the page layout change?",
+                 "robots_blocked": "robots.txt forbids"}
 STATES = ("new", "ok", "gone", "failing")
 
 
@@ -89,3 +100,18 @@ def _change_kind(previous, text_changed, marker_changed, marker):
     if previous.state == "failing":
         return "recovered"
     return None
+
+
+def problem(outcome, detail, previous=None):
+    """``(problem now, problem to report)`` for one crawl: the monitoring problem
+    the page has after it, and the kind to record if that problem is new.
+
+    A 304 or another kind of error says nothing about the layout, so the
+    previous problem stands; a page read without one clears it.
+    """
+    for kind, sign in PROBLEM_SIGNS.items():
+        if detail and sign in detail:
+            return kind, (kind if kind != previous else None)
+    if outcome in ("ok", "gone"):
+        return None, None
+    return previous, None

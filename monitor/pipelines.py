@@ -31,12 +31,14 @@ class StorePipeline(_AnalysingPipeline):
         self.db = store.open_db(settings["DW_DB_PATH"])
         self.crawl_id = settings.getint("DW_CRAWL_ID") or None
         self.failing_after = settings.getint("DW_FAILING_AFTER", 3)
+        self.subscribers = settings.get("DW_SUBSCRIBERS") or ()
 
     def process_item(self, item):
         source = self.config.source(item.source_id)
         known = store.current_capture(self.db, item.source_id)
         observation = analyze.analyze(item, source, known)
-        kind = store.record_fetch(self.db, item, observation, self.failing_after, self.crawl_id)
+        kind = store.record_fetch(self.db, item, observation, self.failing_after, self.crawl_id,
+                                  self.subscribers)
         self._tell(item.source_id, _summary(observation, kind))
         return item
 

@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import json
 import sqlite3
+import uuid
 import zlib
 from pathlib import Path
 
@@ -67,6 +68,76 @@ def m001_initial(db):
     db["versions"].create_index(["source_id", "seq"], unique=True)
     db["events"].create_index(["source_id", "at"])
     db["events"].create_index(["at"])
+
+
+@migrations()
+def m002_site_indexes_and_fts(db):
+    """Indexes behind the published site's pages, and full-text search over every text.
+
+    The search index uses the trigram tokenizer: it finds any run of three or
+    more characters in any language (Japanese has no spaces between words).
+    """
+    db["events"].create_index(["kind", "at", "source_id"])
+    db["events"].create_index(["source_id", "kind"])
+    db["events"].create_index(["fetch_id"])
+    db["fetches"].create_index(["source_id", "outcome", "at"])
+    db["fetches"].create_index(["crawl_id"])
+    db["versions"].create_index(["text_sha256"])
+    db["versions"].create_index(["source_id", "at"])
+    db.execute("""CREATE VIRTUAL TABLE texts_fts USING FTS5 (
+        text, tokenize='trigram', content="texts")""")
+    db.execute("INSERT INTO texts_fts (rowid, text) SELECT rowid, text FROM texts")
+    db.execute("""CREATE TRIGGER texts_ai AFTER INSERT ON texts BEGIN
+        INSERT INTO texts_fts (rowid, text) VALUES (new.rowid, new.text); END""")
+    db.execute("""CREATE TRIGGER texts_ad AFTER DELETE ON texts BEGIN
+        INSERT INTO texts_fts (texts_fts, rowid, text) VALUES ('delete', old.rowid, old.text); END""")
+    db.execute("""CREATE TRIGGER texts_au AFTER UPDATE ON texts BEGIN
+        INSERT INTO texts_fts (texts_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+        INSERT INTO texts_fts (rowid, text) VALUES (new.rowid, new.text); END""")
+
+
+@migrations()
+def m003_site_report_kinds_and_changes(db):
+    """The 2003 report's table, the event kinds in words, and the recent-changes view."""
+    import csv
+
+    report = Path(__file__).resolve().parent.parent / "db" / "report_2003.csv"
+    with open(report, encoding="utf-8", newline="") as lines:
+        db["report_2003"].insert_all(csv.DictReader(lines), pk="country")
+    db["event_kinds"].insert_all(
+        ({"kind": kind, "meaning": meaning} for kind, meaning in events.KINDS.items()), pk="kind")
+    # The meaning is a subquery, not a join: counting and faceting a long
+    # history then reads only the (source_id, kind) index.
+    db.create_view("recent_changes", """
+        SELECT e.id, e.at, s.country, e.source_id, s.title, e.kind,
+               (SELECT k.meaning FROM event_kinds k WHERE k.kind = e.kind) AS meaning,
+               e.marker_before, e.marker_after, e.lines_added, e.lines_removed, e.detail,
+               e.version_id, e.diff_id
+        FROM events e
+        JOIN sources s ON s.id = e.source_id""")
+
+
+@migrations()
+def m010_alerts_outbox(db):
+    """The alerts outbox: one row per (event, subscriber), written in the same
+    transaction as its event; the digests that gather a subscriber's events;
+    the monitoring problem each source has now; the words of the new kinds."""
+    delivery = {"subscriber": str, "status": str, "created_at": str, "attempts": int,
+                "next_attempt_at": str, "claim_token": str, "claimed_at": str,
+                "sent_at": str, "last_error": str, "interrupted": int}
+    db["alert_digests"].create({"id": int, "period": str, **delivery}, pk="id",
+                               defaults={"attempts": 0, "interrupted": 0})
+    db["alert_digests"].create_index(["subscriber", "period"], unique=True)
+    db["alert_outbox"].create({"id": int, "event_id": int, "digest_id": int, **delivery}, pk="id",
+                              foreign_keys=[("event_id", "events", "id"),
+                                            ("digest_id", "alert_digests", "id")],
+                              defaults={"attempts": 0, "interrupted": 0})
+    db["alert_outbox"].create_index(["event_id", "subscriber"], unique=True)
+    db["alert_outbox"].create_index(["status", "subscriber", "next_attempt_at"])
+    db["source_state"].add_column("problem", str)
+    if db["event_kinds"].exists():
+        db["event_kinds"].upsert_all(
+            ({"kind": kind, "meaning": meaning} for kind, meaning in events.KINDS.items()), pk="kind")
 
 
 def now():
@@ -149,10 +220,13 @@ def finish_crawl(db, crawl_id, outcome):
 
 
 def crawl_results(db, crawl_id):
-    """Per source of a crawl: its fetch outcome and event kind (if any)."""
+    """Per source of a crawl: its fetch outcome and event kind (if any; a new
+    monitoring problem follows the change event: "updated, layout_changed")."""
     sql = """
-        SELECT f.source_id, f.outcome, f.status, f.error, e.kind AS event
-        FROM fetches f LEFT JOIN events e ON e.fetch_id = f.id
+        SELECT f.source_id, f.outcome, f.status, f.error,
+               (SELECT group_concat(kind, ', ') FROM (
+                    SELECT kind FROM events WHERE fetch_id = f.id ORDER BY id)) AS event
+        FROM fetches f
         WHERE f.crawl_id = ? ORDER BY f.id"""
     return list(db.query(sql, [crawl_id]))
 
@@ -189,15 +263,16 @@ def _current_version(db, source_id):
 # -- recording one fetch ------------------------------------------------------
 
 
-def record_fetch(db, fetch, observation, failing_after, crawl_id=None):
+def record_fetch(db, fetch, observation, failing_after, crawl_id=None, subscribers=()):
     """Store one fetch and whatever follows from it; return the event kind or None.
 
     ``fetch`` is a ``monitor.items.PageFetch``; ``observation`` a
-    ``monitor.analyze.Observation``.
+    ``monitor.analyze.Observation``; ``subscribers`` the ``monitor.alerts.Subscriber``s
+    whose alerts go to the outbox with each event, in the same transaction.
     """
     try:
         with immediate_transaction(db):
-            return _record(db, fetch, observation, failing_after, crawl_id)
+            return _record(db, fetch, observation, failing_after, crawl_id, subscribers)
     except sqlite3.OperationalError as error:
         raise StoreError(_describe_db_error(db_path(db), error)) from None
 
@@ -219,7 +294,7 @@ def db_path(db):
     return Path(db.conn.execute("PRAGMA database_list").fetchone()[2])
 
 
-def _record(db, fetch, observation, failing_after, crawl_id):
+def _record(db, fetch, observation, failing_after, crawl_id, subscribers=()):
     state = _state(db, fetch.source_id)
     current = _current_version(db, fetch.source_id)
     body_sha = _store_body(db, fetch.body) if observation.keeps_body else None
@@ -237,8 +312,11 @@ def _record(db, fetch, observation, failing_after, crawl_id):
     if version_id is not None and observation.outcome in ("ok", "not_modified"):
         db["fetches"].update(fetch_id, {"version_id": version_id})
     if decision.kind:
-        _insert_event(db, fetch, fetch_id, decision.kind, current, version_id, observation)
+        _insert_event(db, fetch, fetch_id, decision.kind, current, version_id, observation,
+                      subscribers)
     _update_state(db, fetch, observation, decision, state, version_id)
+    _note_problem(db, fetch, fetch_id, (state or {}).get("problem"), current, version_id,
+                  observation, subscribers)
     return decision.kind
 
 
@@ -316,7 +394,7 @@ def _marker_from_row(row):
                           row["marker_origin"])
 
 
-def _insert_event(db, fetch, fetch_id, kind, current, version_id, observation):
+def _insert_event(db, fetch, fetch_id, kind, current, version_id, observation, subscribers=()):
     added = removed = diff_id = None
     new_version = _version_by_id(db, version_id) if version_id else None
     if kind in events.TEXT_KINDS and current and new_version:
@@ -328,14 +406,26 @@ def _insert_event(db, fetch, fetch_id, kind, current, version_id, observation):
             "to_version_id": version_id, "lines_added": added, "lines_removed": removed,
             "diff": result["diff"],
         }).last_pk
-    db["events"].insert({
+    event_id = db["events"].insert({
         "source_id": fetch.source_id, "fetch_id": fetch_id, "at": fetch.fetched_at,
         "kind": kind, "version_id": version_id,
         "marker_before": current["marker_text"] if current else None,
         "marker_after": new_version["marker_text"] if new_version else None,
         "lines_added": added, "lines_removed": removed, "diff_id": diff_id,
         "detail": observation.error or observation.note,
-    })
+    }).last_pk
+    enqueue_alerts(db, event_id, fetch.source_id, kind, subscribers)
+    return event_id
+
+
+def _note_problem(db, fetch, fetch_id, previous, current, version_id, observation, subscribers):
+    """Record a monitoring problem (events.PROBLEM_KINDS) the first time it shows."""
+    problem, new = events.problem(observation.outcome, observation.error or observation.note,
+                                  previous)
+    if new:
+        _insert_event(db, fetch, fetch_id, new, current, version_id, observation, subscribers)
+    if problem != previous:
+        db["source_state"].update(fetch.source_id, {"problem": problem})
 
 
 def _update_state(db, fetch, observation, decision, state, version_id):
@@ -408,5 +498,190 @@ def staleness_rows(db):
     return list(db.query(sql))
 
 
+INTEGRITY_QUERIES = {
+    "fetches whose body is missing":
+        "SELECT id FROM fetches WHERE body_sha256 IS NOT NULL AND body_sha256 NOT IN (SELECT sha256 FROM bodies)",
+    "versions whose text is missing":
+        "SELECT id FROM versions WHERE text_sha256 IS NOT NULL AND text_sha256 NOT IN (SELECT sha256 FROM texts)",
+    "versions whose fetch is missing":
+        "SELECT id FROM versions WHERE fetch_id NOT IN (SELECT id FROM fetches)",
+    "events whose fetch is missing":
+        "SELECT id FROM events WHERE fetch_id NOT IN (SELECT id FROM fetches)",
+    "events whose version is missing":
+        "SELECT id FROM events WHERE version_id IS NOT NULL AND version_id NOT IN (SELECT id FROM versions)",
+    "bodies that do not match their hash": None,  # checked in Python
+    "states pointing at a missing version":
+        "SELECT source_id FROM source_state WHERE current_version_id IS NOT NULL "
+        "AND current_version_id NOT IN (SELECT id FROM versions)",
+    "versions numbered with gaps":
+        "SELECT source_id FROM versions GROUP BY source_id HAVING MAX(seq) != COUNT(*)",
+}
+
+
+def integrity_problems(db):
+    """Everything wrong with the database, in words; an empty list when sound."""
+    problems = []
+    result = db.execute("PRAGMA integrity_check").fetchone()[0]
+    if result != "ok":
+        problems.append(f"SQLite integrity check: {result}")
+    for words, sql in INTEGRITY_QUERIES.items():
+        rows = list(db.query(sql)) if sql else _bad_bodies(db)
+        if rows:
+            problems.append(f"{len(rows)} {words}")
+    return problems
+
+
+def _bad_bodies(db):
+    return [row["sha256"] for row in db.query("SELECT sha256, data FROM bodies")
+            if hashlib.sha256(zlib.decompress(row["data"])).hexdigest() != row["sha256"]]
+
+
 def counts(db):
     return {name: db[name].count for name in ("fetches", "bodies", "versions", "events")}
+
+
+# -- alerts outbox ------------------------------------------------------------
+# ``enqueue_alerts`` writes one alert_outbox row per (event, subscriber) inside
+# record_fetch's transaction, so an event never exists without its alerts.
+# ``monitor.dispatch`` then delivers one row at a time: pending -> sending
+# (under a fresh claim token) -> sent, or back to pending with the time of the
+# next attempt. A digest (alert_digests) gathers a subscriber's pending rows
+# (status 'digested') and is delivered the same way; sending it marks them sent.
+
+DELIVERY_TABLES = ("alert_outbox", "alert_digests")
+INTERRUPTED = ("dialogue-watch stopped while sending this, so it may have arrived; "
+               "it is sent again, marked as a possible repeat")
+
+
+def enqueue_alerts(db, event_id, source_id, kind, subscribers):
+    """In the caller's transaction: an outbox row for each subscriber who wants the event."""
+    if not subscribers:
+        return
+    country = next(db.query("SELECT country FROM sources WHERE id = ?", [source_id]))["country"]
+    stamp = iso(now())
+    db["alert_outbox"].insert_all(
+        ({"event_id": event_id, "subscriber": s.name, "status": "pending", "created_at": stamp,
+          "next_attempt_at": stamp} for s in subscribers if s.wants(source_id, country, kind)),
+        ignore=True)
+
+
+@contextlib.contextmanager
+def _writing(db):
+    try:
+        with immediate_transaction(db):
+            yield db
+    except sqlite3.OperationalError as error:
+        raise StoreError(_describe_db_error(db_path(db), error)) from None
+
+
+def _table(table):
+    if table not in DELIVERY_TABLES:
+        raise ValueError(f"not a delivery table: {table}")
+    return table
+
+
+def release_interrupted(db):
+    """Put every 'sending' row back to pending, flagged as interrupted; return how many.
+
+    Only the holder of the run lock may call this: it proves the sender is dead.
+    """
+    with _writing(db):
+        return sum(db.execute(
+            f"UPDATE {table} SET status = 'pending', interrupted = 1, claim_token = NULL, "
+            "last_error = ? WHERE status = 'sending'", [INTERRUPTED]).rowcount
+            for table in DELIVERY_TABLES)
+
+
+def claim_next(db, table, subscribers, moment):
+    """Mark the oldest pending row of ``table`` due at ``moment`` (for one of the
+    named ``subscribers``) 'sending' under a fresh token; return it, or None."""
+    if not subscribers:
+        return None
+    marks = ", ".join("?" for _ in subscribers)
+    sql = (f"SELECT id FROM {_table(table)} WHERE status = 'pending' AND next_attempt_at <= ? "
+           f"AND subscriber IN ({marks}) ORDER BY id LIMIT 1")
+    with _writing(db):
+        rows = list(db.query(sql, [moment, *subscribers]))
+        if not rows:
+            return None
+        db.execute(f"UPDATE {table} SET status = 'sending', claim_token = ?, claimed_at = ?, "
+                   "attempts = attempts + 1 WHERE id = ?", [uuid.uuid4().hex, iso(now()), rows[0]["id"]])
+        return next(db.query(f"SELECT * FROM {table} WHERE id = ?", [rows[0]["id"]]))
+
+
+def mark_sent(db, table, claim):
+    """Record a delivery; False when the claim was taken away (nothing is changed)."""
+    stamp = iso(now())
+    with _writing(db):
+        done = db.execute(
+            f"UPDATE {_table(table)} SET status = 'sent', sent_at = ?, last_error = NULL "
+            "WHERE id = ? AND claim_token = ? AND status = 'sending'",
+            [stamp, claim["id"], claim["claim_token"]]).rowcount == 1
+        if done and table == "alert_digests":
+            db.execute("UPDATE alert_outbox SET status = 'sent', sent_at = ? WHERE digest_id = ?",
+                       [stamp, claim["id"]])
+    return done
+
+
+def mark_failed(db, table, claim, error, retry_at):
+    """Back to pending with the error; the subscriber's other alerts wait as long
+    (its channel is down, so trying them now would only fail again)."""
+    with _writing(db):
+        db.execute(f"UPDATE {_table(table)} SET status = 'pending', last_error = ?, "
+                   "next_attempt_at = ? WHERE id = ? AND claim_token = ?",
+                   [error, retry_at, claim["id"], claim["claim_token"]])
+        for other in DELIVERY_TABLES:
+            db.execute(f"UPDATE {other} SET next_attempt_at = max(next_attempt_at, ?) "
+                       "WHERE subscriber = ? AND status = 'pending'", [retry_at, claim["subscriber"]])
+
+
+def open_digest(db, subscriber, period, moment):
+    """Start the subscriber's digest for ``period`` with every alert waiting for
+    it; return its id, or None when that period's digest exists already."""
+    with _writing(db):
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO alert_digests (subscriber, period, status, created_at, "
+            "next_attempt_at) VALUES (?, ?, 'pending', ?, ?)", [subscriber, period, iso(now()), moment])
+        if cursor.rowcount == 0:
+            return None
+        db.execute("UPDATE alert_outbox SET status = 'digested', digest_id = ? "
+                   "WHERE subscriber = ? AND status = 'pending'", [cursor.lastrowid, subscriber])
+        return cursor.lastrowid
+
+
+ALERT_SQL = """
+    SELECT o.id, o.subscriber, o.status, o.attempts, o.interrupted, o.last_error,
+           o.next_attempt_at, o.created_at, e.id AS event_id, e.kind, e.at, e.source_id,
+           e.marker_before, e.marker_after, e.lines_added, e.lines_removed, e.detail,
+           s.country, s.title, s.url, d.diff
+    FROM alert_outbox o
+    JOIN events e ON e.id = o.event_id
+    JOIN sources s ON s.id = e.source_id
+    LEFT JOIN diffs d ON d.id = e.diff_id"""
+
+
+def alert_details(db, outbox_id):
+    """An outbox row with what its message needs: event, page and diff."""
+    return next(db.query(ALERT_SQL + " WHERE o.id = ?", [outbox_id]))
+
+
+def digest_alerts(db, digest_id):
+    return list(db.query(ALERT_SQL + " WHERE o.digest_id = ? ORDER BY e.at, e.id", [digest_id]))
+
+
+def undelivered(db):
+    """Alerts not delivered yet (waiting, being sent, or waiting in a digest), oldest first."""
+    alerts = list(db.query(ALERT_SQL + " WHERE o.status IN ('pending', 'sending') ORDER BY o.id"))
+    digests = list(db.query("""
+        SELECT g.*, (SELECT count(*) FROM alert_outbox WHERE digest_id = g.id) AS events
+        FROM alert_digests g WHERE g.status IN ('pending', 'sending') ORDER BY g.id"""))
+    return alerts, digests
+
+
+def check_rows(db):
+    """Per active source: when it was last checked, its state, last error and problem."""
+    sql = """SELECT s.id, s.country, s.title, st.state, st.last_checked_at, st.last_error,
+                    st.problem
+             FROM sources s LEFT JOIN source_state st ON st.source_id = s.id
+             WHERE s.active = 1 ORDER BY s.id"""
+    return list(db.query(sql))

@@ -1,0 +1,379 @@
+"""The full pipeline against bare Scrapy, on N synthetic pages (issue 5 §3).
+
+Serves N pages of 20-200 KB from a separate process on 127.0.0.1
+(``benchmarks/synthetic_site.py``) and crawls them in rounds, each round twice
+side by side: first with a bare Scrapy spider that stores nothing
+(``benchmarks/bare_spider.py``: the same requests, settings and concurrency),
+then with the full pipeline (``monitor.crawler.crawl``: fetch, analyse,
+store, diff, events). The rounds, on one database:
+
+    1 first          every page new
+    2 change  304    5% of the pages edited (half with "Last updated" moved);
+                     the site answers If-None-Match with 304 Not Modified
+    3 same    304    nothing changed, site answers 304
+    4 change  200    5% edited; the site stops sending validators and
+                     re-sends every page in full (identical bytes when unchanged)
+    5 same    200    nothing changed, full identical bytes
+
+It also measures the site alone (an asyncio client with the same
+concurrency), the time ``monitor.diffing.line_diff`` takes on 1 MB texts, and
+reports pages per second, the ratio to bare Scrapy, database bytes added
+(file size after ``PRAGMA wal_checkpoint(TRUNCATE)``) per unchanged fetch and
+per changed 100 KB page, and peak resident memory of each crawl child
+(``getrusage(RUSAGE_CHILDREN)``), its parent and the site's process.
+
+    .venv/bin/python benchmarks/pipeline_benchmark.py --pages 2000 --pages 20000
+    .venv/bin/python benchmarks/pipeline_benchmark.py --quick
+
+Linux only (reads /proc for the server's peak memory). Always exits 0: this is
+a report; RESULTS.md beside it holds the figures and their context.
+"""
+
+import argparse
+import asyncio
+import collections
+import json
+import multiprocessing
+import os
+import platform
+import random
+import resource
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+import bare_spider  # noqa: E402
+import synthetic_site  # noqa: E402
+from monitor import config, crawler, diffing, store  # noqa: E402
+from monitor.settings import crawl_settings  # noqa: E402
+
+ROUNDS = (  # (name, pages changed, site sends validators)
+    ("first", 0.0, True),
+    ("change 304", synthetic_site.CHANGED_SHARE, True),
+    ("same 304", 0.0, True),
+    ("change 200", synthetic_site.CHANGED_SHARE, False),
+    ("same 200", 0.0, False),
+)
+KB = 1024
+TARGETS = {"ratio": 0.8, "unchanged_bytes": 300, "changed_bytes_per_100kb": 40 * KB,
+           "child_peak_mb": 400, "diff_seconds": 1.0}
+
+
+# -- one measured crawl, in its own process ----------------------------------
+
+
+def _measured(function, *args):
+    """Run ``function(*args)`` in a forked process; return its result plus the
+    peak memory (MB) of that process and of the crawl child it forks, the CPU
+    time of that child (robust to other load on the machine, unlike wall
+    time), and the 1-minute load average before and after."""
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+
+    def main():
+        load = os.getloadavg()[0]
+        result = function(*args)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        sender.send({**result, "child_peak_mb": children.ru_maxrss / KB, "parent_peak_mb": own.ru_maxrss / KB,
+                     "child_cpu_seconds": children.ru_utime + children.ru_stime,
+                     "load_before": load, "load_after": os.getloadavg()[0]})
+
+    process = multiprocessing.get_context("fork").Process(target=main)
+    process.start()
+    result = receiver.recv()
+    process.join()
+    return result
+
+
+def _full_crawl(sources_path, db_path, concurrency, profile_path):
+    started = time.perf_counter()
+    cfg = config.load(sources_path)
+    loaded = time.perf_counter()
+    child_seconds = _time_child(profile_path)
+    _, results = crawler.crawl(cfg, db_path, CONCURRENT_REQUESTS_PER_DOMAIN=concurrency)
+    seconds = time.perf_counter() - loaded
+    outcomes = collections.Counter(f"{r['outcome']}/{r['event'] or '-'}" for r in results)
+    return {"seconds": seconds, "child_seconds": child_seconds[0], "config_seconds": loaded - started,
+            "fetches": len(results), "outcomes": dict(outcomes)}
+
+
+def _time_child(profile_path):
+    """Time (and optionally profile) the crawl child that ``crawler.crawl`` forks."""
+    measured = [None]
+    run_in_child, child_main = crawler._run_in_child, crawler._child_main
+
+    def timed(targets, settings):
+        started = time.perf_counter()
+        code = run_in_child(targets, settings)
+        measured[0] = time.perf_counter() - started
+        return code
+
+    def profiled(targets, settings):
+        import cProfile
+
+        profiler = cProfile.Profile()
+        try:
+            profiler.runcall(child_main, targets, settings)
+        finally:
+            profiler.dump_stats(profile_path)
+
+    crawler._run_in_child = timed
+    if profile_path:
+        crawler._child_main = profiled
+    return measured
+
+
+def _bare_crawl(sources_path, db_path, concurrency):
+    cfg = config.load(sources_path)
+    db = store.open_db(db_path)
+    targets = [{"id": s.id, "url": s.url, **store.validators(db, s.id)} for s in cfg.sources]
+    db.conn.close()
+    settings = crawl_settings(cfg, CONCURRENT_REQUESTS_PER_DOMAIN=concurrency)
+    started = time.perf_counter()
+    child = multiprocessing.get_context("fork").Process(target=bare_spider.run, args=(targets, settings))
+    child.start()
+    child.join()
+    return {"seconds": time.perf_counter() - started, "fetches": len(targets), "exit": child.exitcode}
+
+
+# -- the site alone -----------------------------------------------------------
+
+
+async def _fetch_all(port, count, concurrency, etags):
+    queue = collections.deque(range(count))
+    statuses = collections.Counter()
+
+    async def worker():
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while queue:
+            number = queue.popleft()
+            condition = f"If-None-Match: {etags[number]}\r\n" if number in etags else ""
+            writer.write(f"GET /p/{number} HTTP/1.1\r\nHost: 127.0.0.1\r\n{condition}\r\n".encode())
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+            fields = dict(line.split(": ", 1) for line in head[1:] if ": " in line)
+            await reader.readexactly(int(fields["Content-Length"]))
+            statuses[int(head[0].split()[1])] += 1
+            if "ETag" in fields:
+                etags[number] = fields["ETag"]
+        writer.close()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return statuses
+
+
+def _site_alone(port, count, concurrency):
+    """Pages per second the site serves to a minimal client: full pages, then 304s."""
+    etags, figures = {}, {}
+    for label in ("200", "304"):
+        started = time.perf_counter()
+        statuses = asyncio.run(_fetch_all(port, count, concurrency, etags))
+        figures[label] = {"pages_per_second": count / (time.perf_counter() - started),
+                          "statuses": dict(statuses)}
+    return figures
+
+
+# -- diffs of 1 MB ------------------------------------------------------------
+
+
+def _diff_texts(kind, rng, words, weights):
+    """(before, after): about 1 MB of text and a copy with 5% of its lines edited."""
+    def line():
+        if kind == "paragraphs":
+            return " ".join(rng.choices(words, cum_weights=weights, k=rng.randint(40, 120))).capitalize() + "."
+        return " ".join(rng.choices(words, cum_weights=weights, k=rng.randint(1, 5)))
+
+    lines, size = [], 0
+    while size < 1024 * KB:
+        lines.append(line())
+        size += len(lines[-1]) + 1
+    after = list(lines)
+    for _ in range(len(lines) // 20):
+        position = rng.randrange(len(after))
+        action = rng.choice(("replace", "insert", "delete"))
+        if action == "replace":
+            after[position] = line()
+        elif action == "insert":
+            after.insert(position, line())
+        else:
+            del after[position]
+    return "\n".join(lines), "\n".join(after)
+
+
+def _diff_timings():
+    site = synthetic_site.Site(1)
+    rng = random.Random(11)
+    timings = {}
+    for kind in ("paragraphs", "short lines"):
+        before, after = _diff_texts(kind, rng, site.words, site.cum_weights)
+        started = time.perf_counter()
+        result = diffing.line_diff(before, after)
+        timings[kind] = {"seconds": time.perf_counter() - started, "lines": before.count("\n") + 1,
+                         "added": result["lines_added"], "removed": result["lines_removed"]}
+    return timings
+
+
+# -- one N --------------------------------------------------------------------
+
+
+def db_size(path):
+    """File size after a checkpoint, bytes in use (file less free pages), and bytes per table."""
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+    free = connection.execute("PRAGMA freelist_count").fetchone()[0] * page_size
+    tables = dict(connection.execute("SELECT name, pgsize FROM dbstat WHERE aggregate = TRUE"))
+    connection.close()
+    size = os.path.getsize(path)
+    return {"file": size, "used": size - free, "tables": tables}
+
+
+def _added(before, after):
+    """Bytes in use added between two ``db_size`` results, in all and per table."""
+    tables = {name: size - before["tables"].get(name, 0) for name, size in after["tables"].items()}
+    return {"file": after["file"] - before["file"], "used": after["used"] - before["used"],
+            "tables": {name: grown for name, grown in tables.items() if grown}}
+
+
+def _write_sources(server, count, concurrency, folder):
+    sources = [{"id": f"p{n}", "country": "Canada", "title": f"Page {n}", "kind": "html",
+                "url": server.url(n)} for n in range(count)]
+    settings = {"delay_seconds": 0, "concurrent_requests": concurrency, "retries": 1,
+                "timeout_seconds": 60, "contact": "benchmark <bench@example.org>"}
+    path = Path(folder) / "sources.yaml"
+    path.write_text(yaml.safe_dump({"settings": settings, "sources": sources}, sort_keys=False))
+    return path
+
+
+def _round(server, number, name, share, validators, paths, concurrency, profile):
+    server.set_validators(validators)
+    changed = server.change(number, share) if share else []
+    server.counts()
+    bare = _measured(_bare_crawl, paths["sources"], paths["db"], concurrency)
+    bare["served"] = server.counts()
+    before = db_size(paths["db"])
+    profile_path = str(Path(profile) / f"round{number}.prof") if profile else None
+    full = _measured(_full_crawl, paths["sources"], paths["db"], concurrency, profile_path)
+    full["served"] = server.counts()
+    added = _added(before, db_size(paths["db"]))
+    return {"round": name, "validators": validators, "changed": len(changed),
+            "changed_bytes": sum(size for _, size, _ in changed),
+            "markers_moved": sum(moved for _, _, moved in changed),
+            "bare": bare, "full": full, "added": added}
+
+
+def measure(count, concurrency, profile=None):
+    """Every figure for one N."""
+    server = synthetic_site.SiteServer(count)
+    try:
+        figures = {"pages": count, "concurrency": concurrency,
+                   "site_alone": _site_alone(server.port, count, concurrency), "rounds": []}
+        with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as folder:
+            paths = {"sources": _write_sources(server, count, concurrency, folder),
+                     "db": str(Path(folder) / "monitor.db")}
+            for number, (name, share, validators) in enumerate(ROUNDS, 1):
+                figures["rounds"].append(
+                    _round(server, number, name, share, validators, paths, concurrency, profile))
+                _say(_round_line(count, figures["rounds"][-1]))
+            figures["page_kb_mean"] = _mean_page_kb(count)
+        figures["site_peak_mb"] = server.peak_memory_mb()
+    finally:
+        server.close()
+    return figures
+
+
+def _mean_page_kb(count):
+    site = synthetic_site.Site(count)
+    sample = range(0, count, max(1, count // 200))
+    return sum(len(site.body(n)) for n in sample) / len(sample) / KB
+
+
+# -- derived figures and the report -------------------------------------------
+
+
+def derive(figures):
+    """The figures the issue asks for, from the raw measurements of one N."""
+    rounds = {r["round"]: r for r in figures["rounds"]}
+    count, derived = figures["pages"], {}
+    for name, r in rounds.items():
+        added = r["added"]["used"]
+        derived[name] = {
+            "full_pps": count / r["full"]["seconds"], "bare_pps": count / r["bare"]["seconds"],
+            "child_pps": count / r["full"]["child_seconds"],
+            "full_cpu_ms": r["full"]["child_cpu_seconds"] / count * 1000,
+            "bare_cpu_ms": r["bare"]["child_cpu_seconds"] / count * 1000,
+            "cpu_ratio": r["bare"]["child_cpu_seconds"] / r["full"]["child_cpu_seconds"],
+            "ratio": r["bare"]["seconds"] / r["full"]["seconds"],
+            "added": added, "child_peak_mb": r["full"]["child_peak_mb"],
+            "parent_peak_mb": r["full"]["parent_peak_mb"], "bare_peak_mb": r["bare"]["child_peak_mb"],
+        }
+    for kind in ("304", "200"):
+        unchanged = rounds[f"same {kind}"]
+        per_unchanged = unchanged["added"]["used"] / count
+        change = rounds[f"change {kind}"]
+        changed_added = change["added"]["used"] - per_unchanged * (count - change["changed"])
+        derived[f"same {kind}"]["per_fetch"] = per_unchanged
+        derived[f"change {kind}"]["per_changed_page"] = changed_added / change["changed"]
+        derived[f"change {kind}"]["per_changed_100kb"] = changed_added / change["changed_bytes"] * 100 * KB
+    first = rounds["first"]
+    derived["first"]["per_new_100kb"] = first["added"]["used"] / (
+        count * figures["page_kb_mean"] * KB) * 100 * KB
+    return derived
+
+
+def _round_line(count, r):
+    full, bare = r["full"], r["bare"]
+    return (f"N={count} {r['round']:<11} bare {count / bare['seconds']:7.1f} p/s  full "
+            f"{count / full['seconds']:7.1f} p/s (child {count / full['child_seconds']:7.1f})  "
+            f"ratio {bare['seconds'] / full['seconds']:.2f}  db +{r['added']['used']:,} B in use "
+            f"(file +{r['added']['file']:,} B) {r['added']['tables']}  "
+            f"cpu/page bare {bare['child_cpu_seconds'] / count * 1000:.2f} ms full "
+            f"{full['child_cpu_seconds'] / count * 1000:.2f} ms  load {full['load_before']:.1f}  "
+            f"child {full['child_peak_mb']:.0f} MB  served bare {bare['served']} full {full['served']}  "
+            f"outcomes {full['outcomes']}")
+
+
+def _say(line):
+    print(line, file=sys.stderr, flush=True)
+
+
+def machine():
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                if line.startswith("model name")), platform.processor())
+    memory = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    import scrapy
+    import twisted
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(memory / 1024**2, 1),
+            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+            "scrapy": scrapy.__version__, "twisted": twisted.__version__, "os": platform.platform()}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, action="append", help="N (repeatable); default 2000")
+    parser.add_argument("--quick", action="store_true", help="N = 300: a smoke run")
+    parser.add_argument("--concurrency", type=int, default=16,
+                        help="CONCURRENT_REQUESTS and _PER_DOMAIN, for both spiders (default 16)")
+    parser.add_argument("--json", default="benchmark-results.json", help="where to write every figure")
+    parser.add_argument("--profile", metavar="FOLDER", help="cProfile each full crawl child (slows it)")
+    args = parser.parse_args()
+    counts = [300] if args.quick else (args.pages or [2000])
+    report = {"machine": machine(), "command": " ".join(sys.argv), "diff": _diff_timings(), "runs": []}
+    _say(f"line_diff on 1 MB: {report['diff']}")
+    for count in counts:
+        figures = measure(count, args.concurrency, args.profile)
+        figures["derived"] = derive(figures)
+        report["runs"].append(figures)
+        Path(args.json).write_text(json.dumps(report, indent=1))
+    print(json.dumps({r["pages"]: r["derived"] for r in report["runs"]}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

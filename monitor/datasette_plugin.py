@@ -1,0 +1,79 @@
+"""dialogue-watch's Datasette plugin: the two things configuration cannot do.
+
+* ``/monitor/-/original/{version_id}`` returns a captured version's original
+  bytes (``bodies.data`` decompressed), always as a download: an attachment of
+  type ``application/octet-stream`` with ``nosniff`` and a sandboxing
+  Content-Security-Policy. A captured page is untrusted input and is never
+  rendered live in the site.
+* The staleness chart and the latest events, for the home page and the
+  staleness page (templates can only see their own query's rows).
+
+Every SQL statement it runs is a canned query of ``db/metadata.yaml``. It
+imports nothing but the standard library and Datasette, so it can be published
+by copying this file into a ``--plugins-dir`` (see the README).
+"""
+
+import re
+import zlib
+
+from datasette import hookimpl
+from datasette.utils.asgi import NotFound, Response
+
+DATABASE = "monitor"
+CHART_TEMPLATES = {"index.html", f"query-{DATABASE}-staleness.html"}
+EXTENSIONS = {"text/html": ".html", "application/pdf": ".pdf", "text/plain": ".txt",
+              "application/xhtml+xml": ".xhtml"}
+DOWNLOAD_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cache-Control": "public, max-age=86400",
+}
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/(?P<database>[^/]+)/-/original/(?P<version_id>[0-9]+)$", original)]
+
+
+@hookimpl
+def extra_template_vars(template, datasette):
+    if template not in CHART_TEMPLATES:
+        return {}
+
+    async def chart_and_latest():
+        return {
+            "chart_rows": await canned_rows(datasette, "staleness_chart"),
+            "latest_rows": (await canned_rows(datasette, "feed"))[:8],
+        }
+
+    return chart_and_latest
+
+
+async def canned_rows(datasette, name, params=None):
+    """Rows of one of metadata.yaml's canned queries."""
+    query = await datasette.get_canned_query(DATABASE, name, None)
+    return list((await datasette.get_database(DATABASE).execute(query["sql"], params or {})).rows)
+
+
+async def original(datasette, request):
+    database = request.url_vars["database"]
+    if database not in datasette.databases:
+        raise NotFound(f"No database called {database}.")
+    await datasette.ensure_permissions(request.actor, [
+        ("view-query", (database, "original")), ("view-database", database), "view-instance"])
+    version_id = int(request.url_vars["version_id"])
+    rows = await canned_rows(datasette, "original", {"version": version_id})
+    if not rows or rows[0]["data"] is None:
+        raise NotFound(f"No original bytes are kept for version {version_id}.")
+    row = rows[0]
+    headers = {"Content-Disposition": f'attachment; filename="{download_name(row)}"',
+               **DOWNLOAD_HEADERS}
+    return Response(zlib.decompress(row["data"]), headers=headers,
+                    content_type="application/octet-stream")
+
+
+def download_name(row):
+    """demo-canada-v2-2026-11-27.html: the page, the version, the day, the type."""
+    media_type = (row["content_type"] or "").split(";")[0].strip().lower()
+    stem = f"{row['source_id']}-v{row['seq']}-{(row['at'] or '')[:10]}"
+    return re.sub(r"[^A-Za-z0-9._-]", "_", stem) + EXTENSIONS.get(media_type, ".bin")

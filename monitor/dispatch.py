@@ -1,0 +1,312 @@
+"""Delivers the alerts outbox through Apprise, one alert at a time.
+
+Every alert (and every digest) goes through the same three steps:
+
+1. **claim**: in one transaction the oldest due row becomes ``sending``
+   under a fresh claim token (``store.claim_next``);
+2. **send** it through Apprise, labelled with its idempotency key
+   (``dialogue-watch-event-<event id>-<subscriber>``);
+3. **mark** it ``sent``, or put it back to ``pending`` with the error and the
+   time of the next attempt: the delay doubles from ``retry_seconds`` up to
+   ``retry_max_seconds`` and an alert is never given up, so a channel that is
+   down for hours gets everything once it is back.
+
+The rule for the kill window: only one dispatcher runs per database (it holds
+``run_lock``), so a ``sending`` row found when the lock is taken was left by a
+dispatcher that died between claim and mark (SIGKILL, power cut, OOM). It may
+or may not have reached the channel, so it is sent again, titled "(possible
+repeat)", with the same idempotency key (an ``X-Dialogue-Watch-Key`` header
+for webhooks and email, ``idempotency_key`` in the JSON body, "Alert key:" in
+every message). An alert is never lost; at most one alert per dispatcher death
+can arrive twice, and a receiver that honours the key shows it once.
+SIGTERM/SIGINT never cause this: the dispatcher finishes the alert in hand.
+"""
+
+import contextlib
+import datetime
+import fcntl
+import logging
+import os
+from pathlib import Path
+
+import click
+
+from monitor import alerts, staleness, store
+from monitor.errors import DialogueWatchError
+
+log = logging.getLogger(__name__)
+DIGEST_MODES = ("daily", "weekly")
+
+
+# -- one dispatcher per database ----------------------------------------------
+
+
+def lock_path(db_path):
+    return Path(f"{db_path}.lock")
+
+
+@contextlib.contextmanager
+def run_lock(db_path):
+    """Hold the database's run lock (scheduler and dispatcher) or raise.
+
+    The kernel drops the lock when the holder dies, however it dies.
+    """
+    path = lock_path(db_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise DialogueWatchError(
+            f"Another dialogue-watch run (pid {lock_holder(db_path)}) is working on {db_path}: "
+            "it crawls and delivers alerts already. Fix: wait for it, or stop it first.") from None
+    handle.truncate(0)
+    handle.write(str(os.getpid()))
+    handle.flush()
+    try:
+        yield
+    finally:
+        handle.close()
+
+
+def lock_holder(db_path):
+    """The pid of the process holding the run lock, or None."""
+    path = lock_path(db_path)
+    if not path.exists():
+        return None
+    with open(path, encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return handle.read().strip() or "?"
+    return None
+
+
+def recover(db):
+    """Call once the run lock is held: put back what a dead dispatcher left 'sending'."""
+    count = store.release_interrupted(db)
+    if count:
+        log.warning("%d alert(s) were being sent when dialogue-watch last stopped; they are sent "
+                    "again, marked as a possible repeat.", count)
+    return count
+
+
+# -- delivering ---------------------------------------------------------------
+
+
+def deliver(db, settings, moment=None, should_stop=lambda: False):
+    """Open the digests that are due, then deliver every due alert and digest.
+
+    Returns ``{"sent": n, "failed": n}``. A subscriber whose channel fails is
+    skipped for the rest of this pass.
+    """
+    moment = moment or store.now()
+    open_digests(db, settings, moment)
+    counts, down = {"sent": 0, "failed": 0}, set()
+    passes = (("alert_outbox", settings.names("immediate")),
+              ("alert_digests", settings.names("immediate", *DIGEST_MODES)))
+    for table, names in passes:
+        while not should_stop():
+            claim = store.claim_next(db, table, [n for n in names if n not in down], store.iso(moment))
+            if claim is None:
+                break
+            if _deliver_one(db, settings, table, claim, moment):
+                counts["sent"] += 1
+            else:
+                counts["failed"] += 1
+                down.add(claim["subscriber"])
+    return counts
+
+
+def open_digests(db, settings, moment):
+    for subscriber in settings.subscribers:
+        if subscriber.mode in DIGEST_MODES:
+            period = alerts.digest_period(subscriber.mode, moment, settings.digest_time,
+                                          settings.digest_weekday)
+            if store.open_digest(db, subscriber.name, period, store.iso(moment)):
+                log.info("The %s digest %s for %s is ready to send.", subscriber.mode, period,
+                         subscriber.name)
+
+
+def _deliver_one(db, settings, table, claim, moment):
+    subscriber = settings.subscriber(claim["subscriber"])
+    message, key, extras = COMPOSERS[table](db, settings, claim, subscriber)
+    error = send(subscriber, message, key, extras)
+    if error is None:
+        store.mark_sent(db, table, claim)
+        log.info("Sent to %s: %s", subscriber.name, message.title)
+        return True
+    delay = alerts.retry_delay(claim["attempts"], settings.retry_seconds, settings.retry_max_seconds)
+    retry_at = store.iso(moment + datetime.timedelta(seconds=delay))
+    store.mark_failed(db, table, claim, error, retry_at)
+    log.warning("Could not send to %s (%s). Its alerts wait; next attempt at %s.",
+                subscriber.name, error, retry_at)
+    return False
+
+
+def _compose_event(db, settings, claim, subscriber):
+    alert = store.alert_details(db, claim["id"])
+    extras = {"event_id": alert["event_id"], "kind": alert["kind"], "source_id": alert["source_id"],
+              "country": alert["country"], "page_url": alert["url"],
+              "event_url": alerts.event_link(settings.site_url, alert["event_id"]),
+              "possible_repeat": bool(alert["interrupted"])}
+    key = alerts.idempotency_key(alert["event_id"], subscriber.name)
+    return alerts.render_event(alert, settings.site_url), key, extras
+
+
+def _compose_digest(db, settings, claim, subscriber):
+    rows = [r for r in store.staleness_rows(db) if subscriber.wants_source(r["id"], r["country"])]
+    message = alerts.render_digest(subscriber, claim["period"], store.digest_alerts(db, claim["id"]),
+                                   staleness.staleness(rows), settings.site_url,
+                                   claim["interrupted"])
+    extras = {"digest": claim["period"], "possible_repeat": bool(claim["interrupted"])}
+    return message, alerts.digest_key(subscriber.name, claim["period"]), extras
+
+
+COMPOSERS = {"alert_outbox": _compose_event, "alert_digests": _compose_digest}
+
+
+# -- one message through Apprise ----------------------------------------------
+
+
+def send(subscriber, message, key=None, extras=None):
+    """Send one message; None when the channel took it, else why not, in words."""
+    import apprise
+
+    plugin = apprise.Apprise.instantiate(subscriber.url, asset=_asset(), suppress_exceptions=True)
+    if plugin is None:
+        return "Apprise cannot use this subscriber's url (check it in alerts.yaml)"
+    _label(plugin, key, extras or {})
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
+        try:
+            accepted = plugin.notify(body=message.body, title=message.title,
+                                     body_format=apprise.NotifyFormat.TEXT)
+        except Exception as error:  # a channel plugin failing in a way Apprise did not catch
+            return f"the channel failed ({type(error).__name__})"
+    return None if accepted else _reason(captured.getvalue())
+
+
+def _asset():
+    import apprise
+
+    return apprise.AppriseAsset(app_id="dialogue-watch", app_desc="dialogue-watch alerts",
+                                storage_mode="memory")
+
+
+def _label(plugin, key, extras):
+    """Put the idempotency key where the channel can see it (headers, JSON body)."""
+    if key and isinstance(getattr(plugin, "headers", None), dict):
+        plugin.headers["X-Dialogue-Watch-Key"] = key
+    if key and isinstance(getattr(plugin, "payload_extras", None), dict):
+        plugin.payload_extras.update({"idempotency_key": key, **extras})
+
+
+def _reason(logged):
+    lines = list(dict.fromkeys(line.strip() for line in logged.splitlines() if line.strip()))
+    text = "; ".join(lines) or "the channel did not accept the message"
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+# -- the `alerts` commands ----------------------------------------------------
+
+alerts_option = click.option(
+    "--alerts", "alerts_path", default="alerts.yaml", show_default=True, metavar="PATH",
+    help="Subscribers and their channels (see alerts.example.yaml).")
+
+
+def load_settings(obj, alerts_path, required=True):
+    """alerts.yaml checked against sources.yaml; without the default file, no alerts."""
+    if not required and alerts_path == "alerts.yaml" and not Path(alerts_path).exists():
+        return alerts.NO_ALERTS
+    return alerts.load(alerts_path, obj.config())
+
+
+@click.group("alerts")
+def alerts_group():
+    """Alerts to subscribers: check, test, list and deliver them."""
+
+
+@alerts_group.command("check")
+@alerts_option
+@click.pass_obj
+def alerts_check(obj, alerts_path):
+    """Validate alerts.yaml and its variables; list the subscribers.
+
+    Example: dialogue-watch alerts check --alerts alerts.yaml
+    """
+    settings = alerts.load(alerts_path, obj.config())
+    click.echo(f"{settings.path}: {len(settings.subscribers)} subscriber(s), all valid.")
+    for subscriber in settings.subscribers:
+        click.echo(f"  {subscriber.name}: {subscriber.describe()}")
+
+
+@alerts_group.command("test")
+@click.argument("name", required=False, metavar="[SUBSCRIBER]")
+@alerts_option
+@click.pass_obj
+def alerts_test(obj, name, alerts_path):
+    """Send a test message to one subscriber (or to all) now.
+
+    Example: dialogue-watch alerts test ngo-team-email
+    """
+    settings = alerts.load(alerts_path, obj.config())
+    chosen = [s for s in settings.subscribers if name in (None, s.name)]
+    if not chosen:
+        raise DialogueWatchError(f"No subscriber '{name}' in {settings.path}. Subscribers: "
+                                 f"{', '.join(s.name for s in settings.subscribers) or 'none'}.")
+    failed = [s.name for s in chosen if not _test_one(s, settings)]
+    if failed:
+        raise DialogueWatchError(f"The test message did not reach: {', '.join(failed)}.")
+
+
+def _test_one(subscriber, settings):
+    error = send(subscriber, alerts.render_test(subscriber, settings.site_url))
+    click.echo(f"{subscriber.name}: " + ("sent" if error is None else f"FAILED: {error}"))
+    return error is None
+
+
+@alerts_group.command("pending")
+@click.pass_obj
+def alerts_pending(obj):
+    """List the alerts not delivered yet, with their last error.
+
+    Example: dialogue-watch alerts pending
+    """
+    waiting, digests = store.undelivered(obj.db())
+    if not waiting and not digests:
+        click.echo("Every alert has been delivered.")
+        return
+    headers = ["id", "subscriber", "event", "page", "tries", "next try", "last error"]
+    click.echo(text_table(headers, [[a["id"], a["subscriber"], f"{a['kind']} ({a['at'][:10]})",
+                                 a["source_id"], a["attempts"], a["next_attempt_at"],
+                                 a["last_error"] or ""] for a in waiting]))
+    for digest in digests:
+        click.echo(f"Digest {digest['period']} for {digest['subscriber']} ({digest['events']} "
+                   f"event(s)): {digest['attempts']} tries; {digest['last_error'] or 'waiting'}")
+
+
+def text_table(headers, rows):
+    """Columns padded to their widest cell; only the last column may be long."""
+    rows = [[str(c)[:48] for c in row[:-1]] + [str(row[-1])] for row in rows]
+    widths = [max(len(c) for c in column) for column in zip(headers, *rows)]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
+                     for row in [headers] + rows)
+
+
+@alerts_group.command("deliver")
+@alerts_option
+@click.pass_obj
+def alerts_deliver(obj, alerts_path):
+    """Deliver the alerts and digests due now, then exit.
+
+    'dialogue-watch run' does this on its own; use this when it is not running.
+
+    Example: dialogue-watch alerts deliver
+    """
+    settings = alerts.load(alerts_path, obj.config())
+    with run_lock(obj.db_path):
+        db = obj.db()
+        recover(db)
+        counts = deliver(db, settings)
+    click.echo(f"Sent {counts['sent']}; {counts['failed']} failed and will be tried again.")

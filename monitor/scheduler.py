@@ -1,0 +1,346 @@
+"""``dialogue-watch run``: check each page when its schedule says, and deliver alerts.
+
+When a page is due is decided by pure functions over the stored last-check
+times (``due_sources``, ``wake_time``), so a restart continues where the last
+run left off, and a page that missed many checks (machine asleep, daemon down)
+is checked once, not once per missed check.
+
+APScheduler (a ``BackgroundScheduler`` with ONE worker thread, so jobs never
+overlap) runs two jobs:
+
+* ``crawl``: re-reads sources.yaml and alerts.yaml, crawls every page due now
+  in ONE crawl (``monitor.crawler`` forks one child process per crawl, because
+  Scrapy's reactor cannot restart in a process), delivers the alerts it made,
+  then reschedules itself for the next page due, plus random jitter;
+* ``deliver``: every 30 seconds, sends due alerts and digests (``monitor.dispatch``).
+
+The run lock (``dispatch.run_lock``) keeps a second ``run`` off the same
+database, so no page is ever crawled twice at once. SIGTERM / SIGINT set a stop
+flag, are passed on to the crawl child (Scrapy then stops gracefully: each page
+it has is stored whole), and the run exits once the work in hand is done.
+"""
+
+import dataclasses
+import datetime
+import functools
+import json
+import logging
+import multiprocessing
+import os
+import random
+import signal
+import threading
+
+import click
+
+from monitor import alerts, crawler, dispatch, store
+from monitor.config import parse_every
+from monitor.errors import DialogueWatchError
+
+log = logging.getLogger(__name__)
+UTC = datetime.timezone.utc
+
+
+# -- when pages are due (pure) -------------------------------------------------
+
+
+WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab: 0 (and 7) is Sunday
+
+
+@functools.lru_cache(maxsize=256)
+def _cron(expression):
+    """A CronTrigger that reads the weekday field as crontab does (APScheduler 3's
+    ``from_crontab`` takes 0 as Monday: '0 6 * * 1' would run on Tuesdays)."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    minute, hour, day, month, weekday = expression.split()
+    return CronTrigger(minute=minute, hour=hour, day=day, month=month,
+                       day_of_week=crontab_weekdays(weekday), timezone=UTC)
+
+
+def crontab_weekdays(field):
+    """A crontab weekday field ('1-5', '0,6', '*/2', 'mon-fri') as day names."""
+    if field == "*":
+        return field
+    days = set()
+    for part in field.lower().split(","):
+        span, _, step = part.partition("/")
+        first, _, last = span.partition("-")
+        start = 0 if first == "*" else _weekday(first)
+        end = _weekday(last) if last else (6 if first == "*" or step else start)
+        days.update(d % 7 for d in range(start, (end if end >= start else end + 7) + 1,
+                                          int(step or 1)))
+    return ",".join(WEEKDAYS[d] for d in sorted(days))
+
+
+def _weekday(token):
+    return int(token) % 7 if token.isdigit() else WEEKDAYS.index(token[:3])
+
+
+def next_check(schedule, last_checked):
+    """When a page checked at ``last_checked`` is next due; None if never checked.
+
+    ``schedule`` is ``config.parse_every``'s ``("interval", seconds)`` or
+    ``("cron", "0 6 * * 1")`` (cron lines are read in UTC).
+    """
+    if last_checked is None:
+        return None
+    kind, value = schedule
+    if kind == "interval":
+        return last_checked + datetime.timedelta(seconds=value)
+    return _cron(value).get_next_fire_time(None, last_checked + datetime.timedelta(seconds=1))
+
+
+def due_sources(states, schedules, now):
+    """The ids (sorted) of the sources due at ``now``.
+
+    ``states``: id -> last check (datetime, or None when never checked);
+    ``schedules``: id -> schedule. However many checks were missed, a source is
+    listed once.
+    """
+    return sorted(source_id for source_id, schedule in schedules.items()
+                  if (next_check(schedule, states.get(source_id)) or now) <= now)
+
+
+def wake_time(states, schedules, now, held=None, max_sleep=datetime.timedelta(minutes=15)):
+    """When to look again: the next check of a source that is not held back
+    (``held``: id -> until when), the end of a hold, or ``max_sleep`` from now."""
+    held = {i: until for i, until in (held or {}).items() if until > now}
+    times = [next_check(schedule, states.get(i)) or now
+             for i, schedule in schedules.items() if i not in held]
+    return max(now, min([*times, *held.values(), now + max_sleep]))
+
+
+def schedules_of(config):
+    return {source.id: parse_every(source.every) for source in config.sources}
+
+
+def parse_time(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+# -- the work done at each wake-up --------------------------------------------
+
+
+@dataclasses.dataclass
+class Daemon:
+    """What ``run`` does; APScheduler (or ``--once``) calls ``crawl_due`` and ``deliver``.
+
+    ``clock`` returns "now" (tests move it forward instead of sleeping).
+    """
+
+    load_config: object  # () -> monitor.config.Config
+    load_alerts: object  # (config) -> monitor.alerts.Settings
+    db_path: str
+    clock: object = store.now
+    max_sleep: datetime.timedelta = datetime.timedelta(minutes=15)
+    crash_pause: datetime.timedelta = datetime.timedelta(minutes=15)
+    stop: threading.Event = dataclasses.field(default_factory=threading.Event)
+    held: dict = dataclasses.field(default_factory=dict)
+    config: object = None
+    settings: alerts.Settings = alerts.NO_ALERTS
+
+    def refresh(self):
+        """Re-read sources.yaml and alerts.yaml; after a mistake, keep the last good ones."""
+        try:
+            self.config = self.load_config()
+            self.settings = self.load_alerts(self.config)
+        except DialogueWatchError as error:
+            if self.config is None:
+                raise
+            log.error("Keeping the previous settings: %s", error)
+
+    def crawl_due(self):
+        """Crawl every page due now in one crawl; return (next wake-up, ids due then)."""
+        self.refresh()
+        db = store.open_db(self.db_path)
+        store.sync_sources(db, self.config.sources)
+        states, schedules = self._states(db), schedules_of(self.config)
+        now = self.clock()
+        due = [i for i in due_sources(states, schedules, now) if self.held.get(i, now) <= now]
+        if due and not self.stop.is_set():
+            self._crawl(due, now)
+            states, now = self._states(db), self.clock()
+        wake = wake_time(states, schedules, now, self.held, self.max_sleep)
+        return wake, due_sources(states, schedules, wake)
+
+    def _states(self, db):
+        return {row["id"]: parse_time(row["last_checked_at"]) for row in store.check_rows(db)}
+
+    def _crawl(self, due, now):
+        log.info("Checking %d page(s) now: %s", len(due), ", ".join(due))
+        try:
+            crawl_id, results = crawler.crawl(self.config, self.db_path, due,
+                                              subscribers=self.settings.subscribers)
+        except DialogueWatchError as error:
+            log.error("The crawl could not run: %s", error)
+            return self._hold(due, now)
+        log.info("%s", crawl_report(results))
+        missed = sorted(set(due) - {r["source_id"] for r in results})
+        if missed:
+            log.warning("Crawl %s stopped before checking %s.", crawl_id, ", ".join(missed))
+            self._hold(missed, now)
+
+    def _hold(self, ids, now):
+        until = now + self.crash_pause
+        self.held.update({i: until for i in ids})
+        log.warning("Those pages are tried again at %s.", store.iso(until))
+
+    def deliver(self):
+        """Send the alerts and digests that are due (a no-op without subscribers)."""
+        if not self.settings.subscribers:
+            return None
+        counts = dispatch.deliver(store.open_db(self.db_path), self.settings, self.clock(),
+                                  should_stop=self.stop.is_set)
+        if counts["sent"] or counts["failed"]:
+            log.info("Alerts: %d sent, %d failed (tried again later).", counts["sent"], counts["failed"])
+        return counts
+
+
+def crawl_report(results):
+    """One line for the log: what the crawl saw."""
+    words = {"ok": "fetched", "not_modified": "unchanged", "gone": "gone", "error": "failed"}
+    counts = {w: sum(1 for r in results if r["outcome"] == k) for k, w in words.items()}
+    text = f"Checked {len(results)} page(s): " + ", ".join(
+        f"{n} {w}" for w, n in counts.items() if n)
+    found = [f"{r['source_id']}: {r['event']}" for r in results if r["event"]]
+    return text + (f". Events: {'; '.join(found)}" if found else ". No changes.")
+
+
+# -- APScheduler --------------------------------------------------------------
+
+
+def serve(daemon, jitter_seconds=0.0, deliver_seconds=30.0):
+    """Run the jobs until ``daemon.stop`` is set, then finish the job in hand."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = BackgroundScheduler(
+        executors={"default": ThreadPoolExecutor(1)}, timezone=UTC,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+    scheduler.add_job(_crawl_job, args=[daemon, scheduler, jitter_seconds], id="crawl",
+                      next_run_time=datetime.datetime.now(UTC))
+    scheduler.add_job(_deliver_job, "interval", args=[daemon], seconds=deliver_seconds,
+                      id="deliver", next_run_time=datetime.datetime.now(UTC))
+    scheduler.start()
+    while not daemon.stop.wait(0.5):
+        pass
+    log.info("Stopping: finishing the work in hand (nothing is left half-written)...")
+    scheduler.shutdown(wait=True)
+    log.info("Stopped.")
+
+
+def _crawl_job(daemon, scheduler, jitter_seconds):
+    wake, ids = daemon.clock() + daemon.crash_pause, []
+    try:
+        wake, ids = daemon.crawl_due()
+        daemon.deliver()
+    except Exception:  # a bug or a broken database must not end the schedule
+        log.exception("The scheduled check failed; it runs again at %s.", store.iso(wake))
+    if daemon.stop.is_set():
+        return
+    delay = (wake - daemon.clock()).total_seconds() + random.uniform(0, jitter_seconds)
+    run_at = datetime.datetime.now(UTC) + datetime.timedelta(seconds=max(delay, 0))
+    scheduler.add_job(_crawl_job, "date", run_date=run_at, id="crawl", replace_existing=True,
+                      args=[daemon, scheduler, jitter_seconds])
+    if ids:
+        log.info("Next check at %s: %s", store.iso(run_at), ", ".join(ids))
+
+
+def _deliver_job(daemon):
+    try:
+        daemon.deliver()
+    except Exception:
+        log.exception("Delivering alerts failed; trying again at the next round.")
+
+
+def stop_on_signals(daemon):
+    """SIGTERM / SIGINT: set the stop flag and pass the signal on to the crawl child."""
+
+    def handle(number, frame):
+        log.info("Received %s.", signal.Signals(number).name)
+        daemon.stop.set()
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+
+
+def log_to_stderr():
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s",
+                        datefmt="%Y-%m-%d %H:%M:%S")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+# -- commands -----------------------------------------------------------------
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Do the work that is due now, then exit (for cron).")
+@dispatch.alerts_option
+@click.pass_obj
+def run(obj, once, alerts_path):
+    """Check pages on schedule and deliver alerts, until stopped.
+
+    Pages are checked as sources.yaml says ('every:'), continuing from the
+    stored last checks; pages due together are checked in one crawl. Stop it
+    with Ctrl-C or SIGTERM: the work in hand is finished first.
+
+    Example: dialogue-watch run --alerts alerts.yaml
+    """
+    log_to_stderr()
+    daemon = Daemon(obj.config, lambda config: dispatch.load_settings(obj, alerts_path, False),
+                    obj.db_path)
+    daemon.refresh()
+    if not daemon.settings.subscribers:
+        log.info("No subscribers in %s: changes are recorded, nobody is alerted (see "
+                 "alerts.example.yaml).", alerts_path)
+    stop_on_signals(daemon)
+    with dispatch.run_lock(obj.db_path):
+        dispatch.recover(store.open_db(obj.db_path))
+        if once:
+            return _once(daemon)
+        log.info("Running: %d page(s), %d subscriber(s). Stop with Ctrl-C.",
+                 len(daemon.config.sources), len(daemon.settings.subscribers))
+        serve(daemon, daemon.config.defaults["jitter_seconds"])
+
+
+def _once(daemon):
+    wake, ids = daemon.crawl_due()
+    daemon.deliver()
+    log.info("Done. Next check due at %s%s.", store.iso(wake), f" ({', '.join(ids)})" if ids else "")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def status(obj, as_json):
+    """Each page's last check, next check, state and last error.
+
+    Example: dialogue-watch status
+    """
+    config, db = obj.config(), obj.db()
+    store.sync_sources(db, config.sources)
+    rows = [_status_row(row, config.source(row["id"]), store.now()) for row in store.check_rows(db)]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    holder = dispatch.lock_holder(obj.db_path)
+    click.echo(f"Scheduler: running (pid {holder})." if holder else
+               "Scheduler: not running. Start it with 'dialogue-watch run'.")
+    waiting, digests = store.undelivered(db)
+    click.echo(f"Alerts not delivered yet: {len(waiting) + len(digests)} "
+               "(see 'dialogue-watch alerts pending').\n")
+    headers = ["page", "every", "state", "last check", "next check", "last error"]
+    click.echo(dispatch.text_table(headers, [[r[k] or "" for k in (
+        "id", "every", "state", "last_checked_at", "next_check_at", "last_error")] for r in rows]))
+
+
+def _status_row(row, source, now):
+    last = parse_time(row["last_checked_at"])
+    upcoming = next_check(parse_every(source.every), last)
+    return {"id": row["id"], "country": row["country"], "every": source.every,
+            "state": row["state"] or "never checked", "last_checked_at": row["last_checked_at"],
+            "next_check_at": "now" if upcoming is None or upcoming <= now else store.iso(upcoming),
+            "last_error": row["last_error"], "problem": row["problem"]}

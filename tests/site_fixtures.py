@@ -1,0 +1,75 @@
+"""What the site's tests share: the demo database, built once per test session,
+and a real server (``datasette`` or ``dialogue-watch serve``) on a free port.
+
+The database comes from a real crawl of the local replica (``monitor.demo``):
+five rounds that leave every kind of event. It is named monitor.db, the name
+the site's metadata is keyed by, so ``datasette`` serves it as published.
+"""
+
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from monitor import demo, site
+
+ROOT = Path(__file__).resolve().parent.parent
+_BUILT = {}
+
+
+def demo_db(tmp_path_factory):
+    """The demo database's path (built on first use, then shared)."""
+    if "path" not in _BUILT:
+        path = tmp_path_factory.mktemp("site") / "monitor.db"
+        demo.run(path, echo=lambda *_: None)
+        _BUILT["path"] = path
+    return _BUILT["path"]
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def datasette_command(db_path, port):
+    """The `datasette` command line that publishes the site (see the README)."""
+    return [str(Path(sys.executable).with_name("datasette")), "serve", str(db_path),
+            "--metadata", str(site.METADATA), "--template-dir", str(site.TEMPLATES),
+            "--setting", "suggest_facets", "off", "--host", "127.0.0.1", "--port", str(port)]
+
+
+def serve_command(db_path, port):
+    """`dialogue-watch --db PATH serve --port N` (registering serve if cli.py does not yet)."""
+    code = ("import sys; from monitor import cli, site; cli.cli.add_command(site.serve); "
+            "sys.exit(cli.main())")
+    return [sys.executable, "-c", code, "--db", str(db_path), "serve", "--port", str(port)]
+
+
+@contextlib.contextmanager
+def running(command, port):
+    """Run a server command until the block ends; yield its base URL once it answers."""
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(base, server)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _wait_for(base, server, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"The server exited: {server.stdout.read().decode()}")
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"The server did not answer on {base} within {seconds} s.")

@@ -1,0 +1,388 @@
+"""The published site: every page, query, facet and feed, through Datasette's
+own test client, on the database a real crawl of the local replica left."""
+
+import asyncio
+import datetime
+import hashlib
+import json
+import re
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+from click.testing import CliRunner
+
+from monitor import site, staleness, store
+from tests import site_fixtures
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture(scope="session")
+def demo_path(tmp_path_factory):
+    return site_fixtures.demo_db(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def datasette(demo_path):
+    return site.make_datasette(demo_path)
+
+
+def get(datasette, path):
+    return asyncio.run(datasette.client.get(path))
+
+
+def page(datasette, path):
+    response = get(datasette, path)
+    assert response.status_code == 200, response.text[:500]
+    return response.text
+
+
+def rows(datasette, path):
+    joiner = "&" if "?" in path else "?"
+    response = get(datasette, f"{path}{joiner}_shape=array")
+    assert response.status_code == 200, response.text[:500]
+    return response.json()
+
+
+def event(datasette, source_id, kind):
+    (found,) = rows(datasette, f"/monitor/recent_changes.json?source_id={source_id}&kind={kind}")
+    return found
+
+
+# -- home, metadata -------------------------------------------------------------
+
+
+def test_home_page_says_what_this_is_and_shows_the_chart(datasette):
+    html = page(datasette, "/")
+    assert "<h1>dialogue-watch: governments&#39; human-rights dialogues with China</h1>" in html
+    assert "keeps every version" in html
+    for link in ("/monitor/staleness", "/monitor/recent_changes", "/monitor/baseline_2003",
+                 "/monitor/health", "/monitor/feed.atom", 'action="/monitor/search"'):
+        assert link in html
+    assert len(re.findall(r'<g class="dw-partner" data-country=', html)) == 12
+    assert html.count('href="/monitor/change?event=') == 8  # the latest changes
+    assert 'type="application/atom+xml"' in html
+
+
+def test_metadata_has_title_description_source_and_licence(datasette):
+    metadata = get(datasette, "/-/metadata.json").json()
+    assert metadata["title"].startswith("dialogue-watch")
+    assert metadata["license"].startswith("CC BY 4.0") and metadata["license_url"]
+    assert "sources.yaml" in metadata["source"] and "Behind Closed Doors" in metadata["source"]
+    tables = metadata["databases"]["monitor"]["tables"]
+    for name in ("sources", "source_state", "fetches", "versions", "diffs", "events", "texts",
+                 "bodies", "report_2003", "event_kinds", "crawls"):
+        assert tables[name]["description"], name
+    assert "marker_until" in tables["versions"]["columns"]
+    html = page(datasette, "/monitor/versions")
+    assert "The latest day the line can mean" in html  # column descriptions are shown
+
+
+# -- staleness --------------------------------------------------------------------
+
+
+def test_staleness_is_most_stale_first_with_the_cli_figures(datasette, demo_path):
+    found = rows(datasette, "/monitor/staleness.json")
+    assert len(found) == 13
+    days = [r["days_stale"] for r in found]
+    dated = [d for d in days if d is not None]
+    assert dated == sorted(dated, reverse=True) and days[-1] is None  # Brazil shows no date
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    cli = staleness.staleness(store.staleness_rows(store.open_db(demo_path)), today=today)
+    assert {r["source_id"]: r["days_stale"] for r in found} == {r["id"]: r["days_stale"] for r in cli}
+    australia = next(r for r in found if r["source_id"] == "demo-australia")
+    assert (australia["claims_last_updated"], australia["claimed_date"],
+            australia["claimed_precision"]) == ("Last updated Nov 2002", "2002-11", "month")
+    assert australia["report_2003_transparency"] == "www.Dfat.gov; Last updated Nov 2002"
+    canada = next(r for r in found if r["source_id"] == "demo-canada")
+    assert canada["last_text_change"] and canada["state"] == "ok"
+
+
+def test_staleness_page_links_each_history_and_the_2003_report(datasette):
+    html = page(datasette, "/monitor/staleness")
+    assert "<h1>How stale is each disclosure?</h1>" in html
+    assert html.count("<tr data-source=") == 13
+    assert 'href="/monitor/history?source=demo-australia"' in html
+    assert "Last updated Nov 2002" in html and "2002-11 (to the month)" in html
+    assert "no change since first seen" in html and "no date shown" in html
+    assert 'href="/monitor/baseline_2003#Australia"' in html
+
+
+def test_staleness_chart_draws_days_stale_per_partner_and_over_time(datasette):
+    chart = rows(datasette, "/monitor/staleness_chart.json")
+    ranks = {r["country"]: r["partner_rank"] for r in chart}
+    assert len(ranks) == 12 and ranks["Australia"] == 1 and ranks["Brazil"] == 12
+    canada = next(r for r in chart if r["source_id"] == "demo-canada")
+    heights = [float(point.split(",")[1]) for point in canada["points"].split()]
+    assert heights[0] < heights[-1]  # SVG y grows downwards: far fewer days stale at the end
+    assert next(r for r in chart if r["country"] == "Brazil")["points"] is None
+    html = page(datasette, "/monitor/staleness")
+    assert html.count('<g class="dw-partner"') == 12
+    assert html.count('<polyline class="page"') == 12  # every dated page
+    assert "no dated page online" in html  # Brazil
+
+
+def test_the_2003_baseline_shows_beside_staleness_and_in_the_chart(replica, make_config, crawl,
+                                                                    db_path):
+    cfg = make_config({"id": "canada-relations-2002", "path": "/ca", "baseline": {
+        "observed": datetime.date(2003, 4, 2), "marker": "Last updated Oct 2002",
+        "transparency": "www.dfait-maeci.gc.ca/china/relation-en.asp; Last updated Oct 2002"}})
+    replica.set("/ca", "<html><body><main><h1>Canada-China relations</h1><p>The dialogue met "
+                "in Ottawa and covered prisoners and minorities.</p><p>Last updated Oct 2002"
+                "</p></main></body></html>")
+    crawl(cfg)
+    datasette = site.make_datasette(db_path)
+    (found,) = rows(datasette, "/monitor/staleness.json")
+    assert (found["claimed_in_2003"], found["days_stale_in_2003"]) == ("Last updated Oct 2002", 153)
+    assert '"Last updated Oct 2002": 153 days stale on 2 April 2003' in page(datasette, "/monitor/staleness")
+    (point,) = rows(datasette, "/monitor/staleness_chart.json")
+    assert point["partner_days_stale_2003"] == 153 and point["baseline_x"] == "0.0"
+    assert point["chart_from"] == "2003-04-02"
+    assert '<circle class="baseline"' in page(datasette, "/monitor/staleness")
+
+
+# -- recent changes ----------------------------------------------------------------
+
+
+def test_recent_changes_facets_by_country_and_kind(datasette):
+    data = get(datasette, "/monitor/recent_changes.json").json()
+    facets = data["facet_results"]
+    countries = {r["value"]: r["count"] for r in facets["country"]["results"]}
+    kinds = {r["value"]: r["count"] for r in facets["kind"]["results"]}
+    assert len(countries) == 12 and countries["Norway"] == 3 and countries["Australia"] == 3
+    assert kinds == {"new": 13, "updated": 3, "silent_edit": 2, "changed": 1, "marker_only": 1,
+                     "gone": 1, "restored": 1, "failing": 1, "recovered": 1}
+    assert data["filtered_table_rows_count"] == 24
+    ats = [r["at"] for r in rows(datasette, "/monitor/recent_changes.json")]
+    assert ats == sorted(ats, reverse=True)  # newest first
+
+
+def test_recent_changes_filtered_by_country_and_kind(datasette):
+    norway = rows(datasette, "/monitor/recent_changes.json?country=Norway")
+    assert [r["kind"] for r in norway] == ["recovered", "failing", "new"]
+    silent = rows(datasette, "/monitor/recent_changes.json?kind=silent_edit")
+    assert {r["source_id"] for r in silent} == {"demo-germany", "demo-switzerland"}
+    assert silent[0]["meaning"] == "the text changed but its 'last updated' line did not"
+
+
+def test_recent_changes_page_links_each_change_and_the_feeds(datasette):
+    html = page(datasette, "/monitor/recent_changes?country=Canada")
+    assert html.count('">see the change</a>') == 2
+    assert 'href="/monitor/history?source=demo-canada"' in html
+    assert 'href="/monitor/feed.atom"' in html
+    assert 'href="/monitor/country_feed.atom?country=Canada"' in html
+    assert "<del>Date modified: 2002-10-15</del> → Date modified: 2026-11-20" in html
+
+
+# -- one page's history, one change, one capture ---------------------------------------
+
+
+def test_page_history_is_a_timeline_of_events_and_markers(datasette):
+    timeline = rows(datasette, "/monitor/history.json?source=demo-australia")
+    assert [r["kind"] for r in timeline] == ["restored", "gone", "new"]
+    assert {r["marker_text"] for r in timeline} == {"Last updated Nov 2002"}
+    html = page(datasette, "/monitor/history?source=demo-australia")
+    assert "<h1>Australia-China Human Rights Dialogue</h1>" in html
+    assert "the page disappeared (404/410" in html and "the site answered 404" in html
+    assert html.count("<tr data-event=") == 3
+    assert 'href="/monitor/country_feed.atom?country=Australia"' in html
+
+
+def test_page_history_of_an_unknown_page_says_so(datasette):
+    html = page(datasette, "/monitor/history?source=demo-narnia")
+    assert 'No watched page is called "demo-narnia".' in html
+    assert "Pick a page on" in page(datasette, "/monitor/history")
+
+
+def test_a_change_shows_the_diff_readably_with_both_captures(datasette):
+    updated = event(datasette, "demo-canada", "updated")
+    (change,) = rows(datasette, f"/monitor/change.json?event={updated['id']}")
+    assert (change["from_seq"], change["to_seq"]) == (1, 2)
+    html = page(datasette, f"/monitor/change?event={updated['id']}")
+    assert ('<div class="dw-add"><ins>A new round was held this year; a summary is published '
+            'below.</ins></div>') in html
+    assert '<div class="dw-same">The dialogue covered freedom of expression' in html
+    assert "1 line added (green, +)" in html
+    for version_id in (change["from_version_id"], change["to_version_id"]):
+        assert f'href="/monitor/capture?version={version_id}"' in html
+        assert f'href="/monitor/-/original/{version_id}"' in html
+    assert "<td>Date modified: 2002-10-15</td><td>Date modified: 2026-11-20</td>" in html
+
+
+def test_a_removed_line_is_struck_through(datasette):
+    pdf = event(datasette, "demo-uk-report-p34", "updated")
+    html = page(datasette, f"/monitor/change?event={pdf['id']}")
+    assert re.search(r'<div class="dw-del"><del>[^<]*met in London and Gansu', html)
+    assert re.search(r'<div class="dw-add"><ins>[^<]*suspended and resumed', html)
+
+
+def test_a_marker_only_change_says_the_text_is_the_same(datasette):
+    japan = event(datasette, "demo-japan", "marker_only")
+    (change,) = rows(datasette, f"/monitor/change.json?event={japan['id']}")
+    assert change["from_seq"] == 1 and change["to_seq"] == 2 and change["diff"] is None
+    html = page(datasette, f"/monitor/change?event={japan['id']}")
+    assert 'The text is the same; only the "last updated" line changed.' in html
+    assert "更新日：令和6年3月12日" in html and "更新日：令和8年11月20日" in html
+    assert "There is no event 99999" in page(datasette, "/monitor/change?event=99999")
+
+
+def test_a_capture_shows_the_extracted_text_as_plain_text(datasette):
+    updated = event(datasette, "demo-canada", "updated")
+    html = page(datasette, f"/monitor/capture?version={updated['version_id']}")
+    text = re.search(r'<pre class="dw-capture">(.*?)</pre>', html, re.S).group(1)
+    assert "A new round was held this year" in text and "<p>" not in text
+    assert "Download the original file" in html and "never opened in this site" in html
+    assert 'href="/monitor/capture?version=' in html  # the previous version
+
+
+def test_the_original_bytes_download_as_an_attachment(datasette):
+    updated = event(datasette, "demo-canada", "updated")
+    response = get(datasette, f"/monitor/-/original/{updated['version_id']}")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert response.headers["content-disposition"].startswith('attachment; filename="demo-canada-v2-')
+    assert response.headers["content-disposition"].endswith('.html"')
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "sandbox" in response.headers["content-security-policy"]
+    (version,) = rows(datasette, f"/monitor/versions.json?id={updated['version_id']}")
+    assert hashlib.sha256(response.content).hexdigest() == version["body_sha256"]
+    assert b"A new round was held this year" in response.content
+
+
+def test_a_pdf_downloads_as_the_pdf_it_was(datasette):
+    pdf = event(datasette, "demo-eu-report-p31", "updated")
+    response = get(datasette, f"/monitor/-/original/{pdf['version_id']}")
+    assert response.content.startswith(b"%PDF")
+    assert response.headers["content-disposition"].endswith('.pdf"')
+
+
+def test_an_unknown_version_has_no_download(datasette):
+    assert get(datasette, "/monitor/-/original/99999").status_code == 404
+    assert get(datasette, "/nowhere/-/original/1").status_code == 404
+
+
+# -- search ---------------------------------------------------------------------------
+
+
+def test_search_finds_words_in_any_language_and_marks_them(datasette):
+    (tibet,) = rows(datasette, "/monitor/search.json?q=Tibet")
+    assert tibet["source_id"] == "demo-eu" and "\x02Tibet\x03" in tibet["snippet"]
+    html = page(datasette, "/monitor/search?q=Tibet")
+    assert "<mark>Tibet</mark>" in html and 'href="/monitor/history?source=demo-eu"' in html
+    (japan,) = rows(datasette, "/monitor/search.json?q=" + "人権対話")
+    assert japan["source_id"] == "demo-japan"
+    assert {r["source_id"] for r in rows(datasette, "/monitor/search.json?q=menschenrechtsdialog")} \
+        == {"demo-germany", "demo-switzerland"}  # case does not matter, nor word boundaries
+
+
+def test_search_covers_texts_captured_after_the_index_was_made(datasette):
+    later = rows(datasette, "/monitor/search.json?q=Nova rodada de consultas")  # round 3
+    assert [(r["source_id"], r["first_seq"]) for r in later] == [("demo-brazil", 2)]
+    every = rows(datasette, "/monitor.json?sql=select count(*) as n from texts t where t.rowid in "
+                            "(select rowid from texts_fts where texts_fts match "
+                            "'\"' || replace(substr(t.text, 1, 20), '\"', '\"\"') || '\"')")
+    assert every[0]["n"] == rows(datasette, "/monitor.json?sql=select count(*) as n from texts")[0]["n"]
+
+
+def test_short_or_unmatched_search_terms_say_so(datasette):
+    assert "Type at least three characters." in page(datasette, "/monitor/search?q=EU")
+    assert 'No captured version contains "xylophone".' in page(datasette, "/monitor/search?q=xylophone")
+    assert 'name="q"' in page(datasette, "/monitor/search")
+    assert rows(datasette, '/monitor/search.json?q="quoted" words') == []
+
+
+# -- health, the 2003 baseline ----------------------------------------------------------
+
+
+def test_health_shows_failures_and_their_last_error(datasette):
+    found = rows(datasette, "/monitor/health.json")
+    assert found[0]["source_id"] == "demo-norway"
+    assert found[0]["errors_last_30_days"] == 3
+    assert found[0]["last_error"] == "the site answered 500 (Internal Server Error)"
+    assert found[0]["state"] == "ok" and found[0]["consecutive_errors"] == 0  # it recovered
+    html = page(datasette, "/monitor/health")
+    assert "13 pages watched: <strong>0 failing</strong>" in html
+    assert "1 had errors in the last 30 days" in html
+
+
+def test_the_2003_baseline_is_the_report_table_linked_to_watched_pages(datasette):
+    report = rows(datasette, "/monitor/report_2003.json")
+    assert [r["country"] for r in report][:3] == ["Australia", "Brazil", "Canada"]
+    assert len(report) == 12 and report[0]["transparency"] == "www.Dfat.gov; Last updated Nov 2002"
+    html = page(datasette, "/monitor/baseline_2003")
+    assert len(re.findall(r'<tr id="', html)) == 12
+    assert 'href="/monitor/history?source=demo-eu-report-p31"' in html
+    assert html.count('href="/monitor/history?source=') == 13
+    assert "1991, resumed August 1997" in html
+
+
+# -- feeds ------------------------------------------------------------------------------
+
+
+def entries(datasette, path):
+    response = get(datasette, path)
+    assert response.status_code == 200 and "xml" in response.headers["content-type"]
+    return ElementTree.fromstring(response.content).findall(f"{ATOM}entry")
+
+
+def test_the_feed_has_every_event_as_plain_text(datasette):
+    found = entries(datasette, "/monitor/feed.atom")
+    assert len(found) == 24
+    titles = [e.find(f"{ATOM}title").text for e in found]
+    assert "Canada: Canada-China Bilateral Human Rights Dialogue (the text changed and so did " \
+           "its 'last updated' line)" in titles
+    first = found[0]
+    assert first.find(f"{ATOM}content").get("type") == "text"
+    assert first.find(f"{ATOM}link").get("href").startswith("change?event=")
+
+
+def test_a_country_feed_has_only_that_partner(datasette):
+    found = entries(datasette, "/monitor/country_feed.atom?country=Canada")
+    assert len(found) == 2
+    content = [e.find(f"{ATOM}content").text for e in found]
+    assert "Last updated line: Date modified: 2002-10-15 -> Date modified: 2026-11-20" in content[0]
+    assert all(e.find(f"{ATOM}title").text.startswith("Canada: ") for e in found)
+
+
+def test_a_feed_for_an_unknown_country_is_still_a_feed(datasette):
+    (only,) = entries(datasette, "/monitor/country_feed.atom?country=Narnia")
+    assert only.find(f"{ATOM}title").text == "No events yet for Narnia"
+
+
+# -- safety, serving ------------------------------------------------------------------------
+
+
+def test_the_site_is_read_only(datasette):
+    response = get(datasette, "/monitor.json?sql=delete from events")
+    assert response.status_code == 400
+    assert rows(datasette, "/monitor.json?sql=select count(*) as n from events")[0]["n"] == 24
+    assert asyncio.run(datasette.client.post("/monitor/staleness", data={})).status_code != 200
+
+
+def test_alert_deliveries_are_not_browsable(datasette):
+    names = rows(datasette, "/monitor.json?sql=select name from sqlite_master where type = 'table'")
+    assert {"alert_outbox", "alert_digests"} <= {r["name"] for r in names}
+    assert get(datasette, "/monitor/alert_outbox").status_code == 403
+    assert "alert_outbox" not in page(datasette, "/monitor")
+
+
+def test_pages_load_nothing_from_other_sites(datasette):
+    for path in ("/", "/monitor/staleness", "/monitor/recent_changes", "/monitor/search?q=Tibet",
+                 "/monitor/history?source=demo-canada", "/monitor/health", "/monitor/baseline_2003"):
+        html = page(datasette, path)
+        assert not re.search(r'<(script|img|iframe)[^>]+src="(https?:)?//', html), path
+        assert not re.search(r'<link rel="stylesheet"[^>]+href="(https?:)?//', html), path
+
+
+def test_serve_without_a_database_says_how_to_fix(tmp_path):
+    obj = type("Context", (), {"db_path": str(tmp_path / "missing.db")})()
+    result = CliRunner().invoke(site.serve, ["--port", "0"], obj=obj)
+    assert result.exit_code == 1
+    assert "There is no database at" in result.output and "dialogue-watch crawl" in result.output
+    assert "Example: dialogue-watch serve" in CliRunner().invoke(site.serve, ["--help"]).output
+
+
+def test_staleness_json_is_citable(datasette):
+    response = get(datasette, "/monitor/staleness.csv")
+    assert response.status_code == 200 and response.text.startswith("country,source_id,title,url,")
+    assert json.loads(get(datasette, "/monitor/staleness.json").text)["rows"]
