@@ -36,6 +36,7 @@ CRAWL_EVERY = datetime.timedelta(hours=6)
 KIND_WEIGHTS = {"updated": 30, "silent_edit": 20, "marker_only": 15, "changed": 5,
                 "gone": 8, "restored": 8, "failing": 7, "recovered": 7}
 NEW_VERSION = {"new", "updated", "silent_edit", "marker_only", "changed", "restored"}
+TEXT_KINDS = {"updated", "silent_edit", "changed", "restored"}
 POOL = 2000  # distinct texts and bodies
 BATCH = 20000
 RUNS = 5
@@ -125,8 +126,8 @@ class History:
 
     def _event(self, fetch_id, source_id, at, kind):
         version = self.current.get(source_id)
-        diff = self.diff_rows[-1] if self.diff_rows and kind in ("updated", "silent_edit", "changed", "restored") \
-            and self.diff_rows[-1]["to_version_id"] == version[0] else None
+        latest = self.diff_rows[-1] if self.diff_rows else None
+        diff = latest if latest and kind in TEXT_KINDS and latest["to_version_id"] == version[0] else None
         self.event_rows.append({
             "id": len(self.event_rows) + 1, "source_id": source_id, "fetch_id": fetch_id,
             "at": iso(at), "kind": kind, "version_id": version[0],

@@ -338,7 +338,8 @@ def digest_key(subscriber, period):
 
 
 def headline(kind, country):
-    return HEADLINES[kind].format(whose=possessive(country))
+    template = HEADLINES.get(kind) or "{whose} page: " + events.KINDS.get(kind, kind)
+    return template.format(whose=possessive(country))
 
 
 def possessive(country):
@@ -360,7 +361,7 @@ def render_event(alert, site_url=None):
     lines += diff_excerpt(alert)
     link = event_link(site_url, alert["event_id"])
     lines += ["", f"See the change: {link}"] if link else []
-    lines += ["", f"{alert['kind']}: {events.KINDS[alert['kind']]} (seen {alert['at']})."]
+    lines += ["", f"{alert['kind']}: {events.KINDS.get(alert['kind'], '')} (seen {alert['at']})."]
     lines += _footer(idempotency_key(alert["event_id"], alert["subscriber"]), alert["interrupted"])
     return Message(_title(title, alert["interrupted"]), "\n".join(lines))
 

@@ -273,11 +273,12 @@ def demo(demo_db, rounds):
 # -- commands that live in their own modules ---------------------------------
 # (each module defines a click command or group; register it here)
 
-from monitor import dispatch, scheduler  # noqa: E402
+from monitor import dispatch, scheduler, site  # noqa: E402
 
 cli.add_command(scheduler.run)
 cli.add_command(scheduler.status)
 cli.add_command(dispatch.alerts_group)
+cli.add_command(site.serve)
 
 
 def main(argv=None):

@@ -50,8 +50,12 @@ def extra_template_vars(template, datasette):
 
 
 async def canned_rows(datasette, name, params=None):
-    """Rows of one of metadata.yaml's canned queries."""
+    """Rows of one of metadata.yaml's canned queries (none if the site is not configured)."""
+    if DATABASE not in datasette.databases:
+        return []
     query = await datasette.get_canned_query(DATABASE, name, None)
+    if query is None:
+        return []
     return list((await datasette.get_database(DATABASE).execute(query["sql"], params or {})).rows)
 
 

@@ -142,6 +142,7 @@ def sources_document(replica):
 
 def run(db_path, rounds=None, echo=print):
     db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
     _fresh(db_path)
     replica = Replica()
     try:

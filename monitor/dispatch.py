@@ -131,8 +131,11 @@ def open_digests(db, settings, moment):
 
 def _deliver_one(db, settings, table, claim, moment):
     subscriber = settings.subscriber(claim["subscriber"])
-    message, key, extras = COMPOSERS[table](db, settings, claim, subscriber)
-    error = send(subscriber, message, key, extras)
+    try:
+        message, key, extras = COMPOSERS[table](db, settings, claim, subscriber)
+        error = send(subscriber, message, key, extras)
+    except Exception as problem:  # a bug must not leave the alert 'sending'
+        message, error = None, f"dialogue-watch could not write it ({type(problem).__name__}: {problem})"
     if error is None:
         store.mark_sent(db, table, claim)
         log.info("Sent to %s: %s", subscriber.name, message.title)
@@ -304,7 +307,10 @@ def alerts_deliver(obj, alerts_path):
 
     Example: dialogue-watch alerts deliver
     """
+    from monitor.scheduler import log_to_stderr
+
     settings = alerts.load(alerts_path, obj.config())
+    log_to_stderr()
     with run_lock(obj.db_path):
         db = obj.db()
         recover(db)

@@ -170,8 +170,8 @@ class Daemon:
     def _crawl(self, due, now):
         log.info("Checking %d page(s) now: %s", len(due), ", ".join(due))
         try:
-            crawl_id, results = crawler.crawl(self.config, self.db_path, due,
-                                              subscribers=self.settings.subscribers)
+            crawl_id, results = in_plain_thread(crawler.crawl, self.config, self.db_path, due,
+                                                subscribers=self.settings.subscribers)
         except DialogueWatchError as error:
             log.error("The crawl could not run: %s", error)
             return self._hold(due, now)
@@ -197,6 +197,29 @@ class Daemon:
         return counts
 
 
+def in_plain_thread(function, *args, **kwargs):
+    """Call ``function`` in a new ``threading.Thread`` and wait for it.
+
+    A crawl forks its child process, and a child forked from a thread of a
+    concurrent.futures pool (APScheduler's workers) exits with status 1: it
+    inherits the pool's exit hook, which joins the very thread that forked it.
+    """
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = function(*args, **kwargs)
+        except BaseException as error:  # handed back to the caller below
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target, name="crawl")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def crawl_report(results):
     """One line for the log: what the crawl saw."""
     words = {"ok": "fetched", "not_modified": "unchanged", "gone": "gone", "error": "failed"}
@@ -215,7 +238,7 @@ def serve(daemon, jitter_seconds=0.0, deliver_seconds=30.0):
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    scheduler = BackgroundScheduler(
+    scheduler = BackgroundScheduler(  # ONE worker: jobs never overlap
         executors={"default": ThreadPoolExecutor(1)}, timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
     scheduler.add_job(_crawl_job, args=[daemon, scheduler, jitter_seconds], id="crawl",
@@ -235,7 +258,9 @@ def _crawl_job(daemon, scheduler, jitter_seconds):
     try:
         wake, ids = daemon.crawl_due()
         daemon.deliver()
-    except Exception:  # a bug or a broken database must not end the schedule
+    except DialogueWatchError as error:  # e.g. the disk is full: say so, try again later
+        log.error("%s The next try is at %s.", error, store.iso(wake))
+    except Exception:  # a bug must not end the schedule either
         log.exception("The scheduled check failed; it runs again at %s.", store.iso(wake))
     if daemon.stop.is_set():
         return
@@ -250,6 +275,8 @@ def _crawl_job(daemon, scheduler, jitter_seconds):
 def _deliver_job(daemon):
     try:
         daemon.deliver()
+    except DialogueWatchError as error:
+        log.error("Alerts wait: %s", error)
     except Exception:
         log.exception("Delivering alerts failed; trying again at the next round.")
 
@@ -268,9 +295,15 @@ def stop_on_signals(daemon):
 
 
 def log_to_stderr():
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s",
-                        datefmt="%Y-%m-%d %H:%M:%S")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    """Our plain-words log lines on stderr (Scrapy keeps its own, at WARNING, in the child;
+    Apprise's are folded into ours)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    ours = logging.getLogger("monitor")
+    ours.addHandler(handler)
+    ours.setLevel(logging.INFO)
+    ours.propagate = False
+    logging.getLogger("apprise").propagate = False
 
 
 # -- commands -----------------------------------------------------------------

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 import yaml
 
-from monitor import alerts, analyze, config, events, store
+from monitor import alerts, analyze, config, crawler, events, store
 from monitor.errors import ConfigError
 from monitor.items import PageFetch
 
@@ -252,8 +252,6 @@ def outbox(open_db):
 
 def test_each_event_puts_one_alert_per_interested_subscriber_in_the_outbox(
         replica, make_config, db_path, open_db):
-    from monitor import crawler
-
     cfg = make_config({"id": "canada", "path": "/ca"},
                       {"id": "japan", "path": "/jp", "country": "Japan"})
     everyone = alerts.Subscriber("everyone", "json://localhost/x")

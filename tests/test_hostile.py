@@ -189,7 +189,8 @@ def test_hostile_case_has_a_plain_outcome(name, hostile_crawl):
         assert words in store.text_of(db, version["text_sha256"])
     elif outcome == "error":
         assert words in row["error"], row["error"]
-        assert row["event"] is None
+        # a broken selector is a monitoring problem, recorded (and alerted) at once
+        assert row["event"] == ("layout_changed" if name == "content selector gone" else None)
     else:
         detail = next(db.query("SELECT detail FROM events WHERE source_id = ?", [slug(name)]))["detail"]
         assert words in detail, detail
@@ -253,7 +254,7 @@ def test_robots_txt_disallow_is_reported(replica, make_config, crawl, open_db):
     replica.set("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
     replica.set("/private/page", page())
     replica.set("/private/page2", page(title="Allowed anyway"))
-    assert crawl(cfg) == {"private": ("error", None), "allowed": ("ok", "new")}
+    assert crawl(cfg) == {"private": ("error", "robots_blocked"), "allowed": ("ok", "new")}
     error = next(open_db().query("SELECT error FROM fetches WHERE source_id = 'private'"))["error"]
     assert "robots.txt forbids" in error and "ignore_robots_txt" in error
     assert replica.requests_for("/private/page") == []

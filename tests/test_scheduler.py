@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from monitor import config, dispatch, scheduler, store
+from monitor import alerts, config, dispatch, scheduler, store
 from monitor.scheduler import due_sources, next_check, wake_time
 
 UTC = datetime.timezone.utc
@@ -105,7 +105,7 @@ class Clock:
 
 
 def daemon_for(cfg, db_path, clock, **fields):
-    return scheduler.Daemon(lambda: config.load(cfg.path), lambda _: dispatch.alerts.NO_ALERTS,
+    return scheduler.Daemon(lambda: config.load(cfg.path), lambda _: alerts.NO_ALERTS,
                             str(db_path), clock=clock, **fields)
 
 
