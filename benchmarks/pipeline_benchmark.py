@@ -340,6 +340,90 @@ def _round_line(count, r):
             f"outcomes {full['outcomes']}")
 
 
+def markdown(report):
+    """The RESULTS.md tables: throughput per round and N, then every figure with its growth."""
+    return "\n\n".join((_throughput_table(report), _figures_table(report), _diff_table(report)))
+
+
+def _diff_table(report):
+    lines = ["| monitor.diffing.line_diff, 1 MB text vs a copy with 5% of lines edited | target | lines | "
+             "wall | CPU |", "| --- | --- | --- | --- | --- |"]
+    for kind, t in report["diff"].items():
+        cpu = f"{t['cpu_seconds']:.2f} s" if "cpu_seconds" in t else "-"
+        lines.append(f"| {kind} | ≤ 1 s | {t['lines']:,} | {t['seconds']:.2f} s | {cpu} |")
+    return "\n".join(lines)
+
+
+ROUND_WORDS = {"first": "first (all new)", "change 304": "change, 304", "same 304": "unchanged, 304",
+               "change 200": "change, no 304", "same 200": "unchanged, no 304"}
+
+
+def _throughput_table(report):
+    lines = ["| round | N | full pages/s | bare pages/s | ratio, wall | ratio, CPU | "
+             "CPU ms/page full | CPU ms/page bare | load avg |", "|" + " --- |" * 9]
+    for name in ROUND_WORDS:
+        for run in report["runs"]:
+            d, r = run["derived"][name], next(x for x in run["rounds"] if x["round"] == name)
+            lines.append(f"| {ROUND_WORDS[name]} | {run['pages']:,} | {d['full_pps']:,.1f} | {d['bare_pps']:,.1f} | "
+                         f"{d['ratio']:.2f} | {d['cpu_ratio']:.2f} | {d['full_cpu_ms']:.1f} | "
+                         f"{d['bare_cpu_ms']:.1f} | {r['full']['load_before']:.1f} |")
+    return "\n".join(lines)
+
+
+def _figures_table(report):
+    runs = report["runs"]
+    several = len(runs) > 1
+    lines = ["| figure | target | " + " | ".join(f"N = {r['pages']:,}" for r in runs)
+             + (" | growth |" if several else " |"), "|" + " --- |" * (len(runs) + 2 + several)]
+    for label, target, value, unit in _figure_rows():
+        values = [value(r) for r in runs]
+        cells = [_cell(v, unit) for v in values]
+        if several:
+            cells.append(f"x{values[-1] / values[0]:.2f}" if values[0] and values[-1] is not None else "")
+        lines.append(f"| {label} | {target} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _cell(value, unit):
+    if value is None:
+        return "-"
+    if unit == "B":
+        return f"{value:,.0f} B"
+    if unit == "KB":
+        return f"{value / KB:,.1f} KB"
+    if unit == "x":
+        return f"{value:.2f}x"
+    return f"{value:,.2f} {unit}".strip() if value < 10 else f"{value:,.1f} {unit}".strip()
+
+
+def _figure_rows():
+    def d(round_name, key):
+        return lambda r: r["derived"][round_name].get(key)
+
+    def peak(key, side="full"):
+        return lambda r: max(x[side][key] for x in r["rounds"])
+
+    return [
+        ("full pipeline pages/s, change round, 304", "", d("change 304", "full_pps"), "p/s"),
+        ("ratio to bare Scrapy, change round, 304", "≥ 0.8x", d("change 304", "ratio"), "x"),
+        ("full pipeline pages/s, change round, no 304", "", d("change 200", "full_pps"), "p/s"),
+        ("ratio to bare Scrapy, change round, no 304", "≥ 0.8x", d("change 200", "ratio"), "x"),
+        ("full pipeline CPU ms per page, change round, 304", "", d("change 304", "full_cpu_ms"), "ms"),
+        ("DB bytes per unchanged fetch, 304", "≤ 300 B", d("same 304", "per_fetch"), "B"),
+        ("DB bytes per unchanged fetch, identical bytes re-sent", "≤ 300 B", d("same 200", "per_fetch"), "B"),
+        ("DB bytes per changed page, per 100 KB of page (304 round)", "≤ 40 KB", d("change 304", "per_changed_100kb"), "KB"),
+        ("DB bytes per changed page, per 100 KB of page (no-304 round)", "≤ 40 KB", d("change 200", "per_changed_100kb"), "KB"),
+        ("DB bytes per new page, per 100 KB of page (first round)", "", d("first", "per_new_100kb"), "KB"),
+        ("peak memory, full crawl child (max over rounds)", "≤ 400 MB at 20,000", peak("child_peak_mb"), "MB"),
+        ("peak memory, its parent (crawl(): config, sources sync)", "", peak("parent_peak_mb"), "MB"),
+        ("peak memory, bare crawl child", "", peak("child_peak_mb", "bare"), "MB"),
+        ("peak memory, site server (holds every page)", "", lambda r: r["site_peak_mb"], "MB"),
+        ("site alone, full pages/s (asyncio client, same concurrency)", "", lambda r: r["site_alone"]["200"]["pages_per_second"], "p/s"),
+        ("site alone, 304 pages/s", "", lambda r: r["site_alone"]["304"]["pages_per_second"], "p/s"),
+        ("mean page size", "20-200 KB", lambda r: r["page_kb_mean"] * KB, "KB"),
+    ]
+
+
 def _say(line):
     print(line, file=sys.stderr, flush=True)
 
@@ -364,7 +448,11 @@ def main():
                         help="CONCURRENT_REQUESTS and _PER_DOMAIN, for both spiders (default 16)")
     parser.add_argument("--json", default="benchmark-results.json", help="where to write every figure")
     parser.add_argument("--profile", metavar="FOLDER", help="cProfile each full crawl child (slows it)")
+    parser.add_argument("--table", metavar="JSON", help="only print the RESULTS.md table of an earlier run")
     args = parser.parse_args()
+    if args.table:
+        print(markdown(json.loads(Path(args.table).read_text())))
+        return
     counts = [300] if args.quick else (args.pages or [2000])
     report = {"machine": machine(), "command": " ".join(sys.argv), "diff": _diff_timings(), "runs": []}
     _say(f"line_diff on 1 MB: {report['diff']}")
@@ -373,7 +461,7 @@ def main():
         figures["derived"] = derive(figures)
         report["runs"].append(figures)
         Path(args.json).write_text(json.dumps(report, indent=1))
-    print(json.dumps({r["pages"]: r["derived"] for r in report["runs"]}, indent=1))
+    print(markdown(report))
 
 
 if __name__ == "__main__":

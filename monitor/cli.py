@@ -74,20 +74,25 @@ def sources_check(obj):
 @cli.command()
 @click.argument("ids", nargs=-1, metavar="[ID]...")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary.")
+@click.option("--alerts", "alerts_path", default="alerts.yaml", show_default=True, metavar="PATH",
+              help="Subscribers whose alerts this crawl queues (none if the file is absent).")
 @click.pass_obj
-def crawl(obj, ids, quiet):
+def crawl(obj, ids, quiet, alerts_path):
     """Fetch the pages now (all, or the ids given), store and report.
 
     A site that fails is recorded and reported; it never stops the crawl.
+    Alerts for alerts.yaml's subscribers are queued with the events;
+    'dialogue-watch run' or 'dialogue-watch alerts deliver' sends them.
 
     Example: dialogue-watch crawl canada-relations-2002
     """
-    from monitor import crawler
+    from monitor import crawler, dispatch
 
     config = obj.config()
+    subscribers = dispatch.load_settings(obj, alerts_path, required=False).subscribers
     count = len(config.select(ids))
     click.echo(f"Crawling {count} page(s), politely (one request at a time per site)...", err=True)
-    _, results = crawler.crawl(config, obj.db_path, ids, progress=not quiet)
+    _, results = crawler.crawl(config, obj.db_path, ids, progress=not quiet, subscribers=subscribers)
     click.echo(crawl_summary(results))
 
 

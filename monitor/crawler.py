@@ -22,6 +22,15 @@ def crawl(config, db_path, ids=(), progress=False, subscribers=(), **overrides):
     event they want. Returns ``(crawl_id, results)``: one row per fetch with its
     outcome and event.
     """
+    db, crawl_id, targets, settings = prepare(config, db_path, ids, progress, subscribers, **overrides)
+    exit_code = _run_in_child(targets, settings)
+    outcome = "completed" if exit_code == 0 else f"crashed (exit code {exit_code})"
+    store.finish_crawl(db, crawl_id, outcome)
+    return crawl_id, store.crawl_results(db, crawl_id)
+
+
+def prepare(config, db_path, ids=(), progress=False, subscribers=(), **overrides):
+    """Everything a crawl needs: the database, a crawl row, the targets and the settings."""
     sources = config.select(ids)
     db = store.open_db(db_path)
     store.sync_sources(db, config.sources)
@@ -31,10 +40,7 @@ def crawl(config, db_path, ids=(), progress=False, subscribers=(), **overrides):
                               DW_CRAWL_ID=crawl_id, DW_TOTAL=len(targets),
                               DW_PROGRESS=progress, DW_SUBSCRIBERS=tuple(subscribers),
                               **overrides)
-    exit_code = _run_in_child(targets, settings)
-    outcome = "completed" if exit_code == 0 else f"crashed (exit code {exit_code})"
-    store.finish_crawl(db, crawl_id, outcome)
-    return crawl_id, store.crawl_results(db, crawl_id)
+    return db, crawl_id, targets, settings
 
 
 def test_source(config, source_id, **overrides):

@@ -1,10 +1,15 @@
-"""Retries with exponential back-off, honouring Retry-After."""
+"""Downloader middlewares: retries with back-off (honouring Retry-After), and a
+robots.txt check that holds for every page of a site."""
 
 import asyncio
 import email.utils
 import time
 
+from scrapy.downloadermiddlewares import robotstxt as scrapy_robotstxt
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 from scrapy.utils.response import response_status_message
 
 MAX_WAIT_SECONDS = 600
@@ -55,3 +60,21 @@ def parse_retry_after(value, now=None):
     except (TypeError, ValueError):
         return None
     return max(0.0, moment.timestamp() - (now or time.time()))
+
+
+class RobotsTxtMiddleware(scrapy_robotstxt.RobotsTxtMiddleware):
+    """Scrapy's robots.txt check, fixed for pages that wait for robots.txt.
+
+    In Scrapy 2.19 every request that arrives while a site's robots.txt is
+    still downloading awaits the same Deferred; the first waiter consumes its
+    result and the others get None, which means "allowed". Each waiter here
+    gets its own Deferred that receives the parser.
+    """
+
+    async def robot_parser(self, request):
+        parser = self._parsers.get(urlparse_cached(request).netloc)
+        if isinstance(parser, Deferred):
+            waiter = Deferred()
+            parser.addBoth(lambda result: (waiter.callback(result), result)[1])
+            return await maybe_deferred_to_future(waiter)
+        return await super().robot_parser(request)

@@ -3,6 +3,8 @@
 import json
 import sys
 
+from scrapy.settings import Settings
+
 from monitor import analyze, store
 
 
@@ -15,6 +17,9 @@ class _AnalysingPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
+        standalone = getattr(crawler.spider, "standalone", None)
+        if standalone:  # started by `scrapy crawl` / Scrapyd: settings come from the spider
+            return cls(Settings(standalone["settings"]))
         return cls(crawler.settings)
 
     def _tell(self, source_id, words):

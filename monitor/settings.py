@@ -33,6 +33,8 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "monitor.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "monitor.middlewares.RobotsTxtMiddleware": 100,
 }
 ITEM_PIPELINES = {"monitor.pipelines.StorePipeline": 300}
 

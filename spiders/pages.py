@@ -14,9 +14,17 @@ HANDLED_STATUSES = [304] + [s for s in range(400, 600)]
 class PagesSpider(scrapy.Spider):
     name = "pages"
 
-    def __init__(self, targets=(), **kwargs):
+    def __init__(self, targets=None, sources=None, db="db/monitor.db", **kwargs):
         super().__init__(**kwargs)
-        self.targets = list(targets)
+        self.standalone = None
+        if targets is None and sources:
+            self.standalone = _standalone(sources, db)
+            targets = self.standalone["targets"]
+        self.targets = list(targets or ())
+
+    def closed(self, reason):
+        if self.standalone:
+            self.standalone["finish"](reason)
 
     async def start(self):
         for target in self.targets:
@@ -57,6 +65,16 @@ class PagesSpider(scrapy.Spider):
             error=describe_failure(failure),
             duration_ms=_duration(request.meta),
         )
+
+
+def _standalone(sources, db_path):
+    """Set-up for ``scrapy crawl pages -a sources=PATH -a db=PATH`` (and Scrapyd),
+    where no dialogue-watch command prepared the crawl: the same preparation."""
+    from monitor import config, crawler, store
+
+    db, crawl_id, targets, settings = crawler.prepare(config.load(sources), db_path)
+    return {"targets": targets, "settings": settings,
+            "finish": lambda reason: store.finish_crawl(db, crawl_id, reason)}
 
 
 def _conditional_headers(target):

@@ -63,3 +63,16 @@ def test_demo_leaves_every_event_kind(tmp_path):
     kinds = {row["kind"] for row in store.open_db(db_path).query("SELECT DISTINCT kind FROM events")}
     assert kinds == set(events.KINDS) - events.PROBLEM_KINDS
     assert "history demo-canada" in lines[-1]
+
+
+def test_scrapy_crawl_runs_the_spider_standalone(replica, make_config, db_path):
+    """What Scrapyd runs: `scrapy crawl pages -a sources=... -a db=...`, with no CLI around it."""
+    cfg = make_config({"id": "canada", "path": "/ca"})
+    replica.set("/ca", page())
+    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "pages", "-a", f"sources={cfg.path}",
+                             "-a", f"db={db_path}"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    db = store.open_db(db_path)
+    assert [row["kind"] for row in store.history(db, "canada")] == ["new"]
+    crawl = next(db.query("SELECT finished_at, outcome FROM crawls"))
+    assert crawl["finished_at"] and crawl["outcome"] == "finished"

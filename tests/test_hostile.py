@@ -269,3 +269,16 @@ def test_rotating_token_and_timestamp_do_not_alert(replica, make_config, crawl, 
         replica.set("/dynamic", page(BODY + extra))
         crawl(cfg)
     assert [row["kind"] for row in store.history(open_db(), "dynamic")] == ["new"]
+
+
+def test_robots_txt_holds_for_every_page_of_a_site(replica, make_config, crawl):
+    """Pages queued while robots.txt downloads are checked too (Scrapy 2.19 let them through)."""
+    cfg = make_config(*[{"id": f"private-{n}", "path": f"/private/{n}"} for n in range(4)],
+                      {"id": "public", "path": "/public"})
+    replica.set("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+    for n in range(4):
+        replica.set(f"/private/{n}", page(title=f"Private {n}"))
+    replica.set("/public", page())
+    results = crawl(cfg)
+    assert {k: v[0] for k, v in results.items()} == {**{f"private-{n}": "error" for n in range(4)}, "public": "ok"}
+    assert all(replica.requests_for(f"/private/{n}") == [] for n in range(4))
