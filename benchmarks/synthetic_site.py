@@ -84,9 +84,10 @@ class Site:
             blocks.append(block)
             size += len(block)
         for version in range(1, self.text_versions[number] + 1):
+            # an edit writes new words: fresh paragraphs, never ones from the shared pool
             edit = random.Random(f"{self.seed}:edit:{number}:{version}")
-            blocks[edit.randrange(len(blocks))] = self._block(edit)
-            blocks.insert(edit.randrange(len(blocks) + 1), self._block(edit))
+            blocks[edit.randrange(len(blocks))] = _paragraph(edit, self.words, self.cum_weights)
+            blocks.insert(edit.randrange(len(blocks) + 1), _paragraph(edit, self.words, self.cum_weights))
         return blocks
 
     def _block(self, rng):

@@ -12,6 +12,7 @@ import os
 import tempfile
 
 from monitor import store
+from monitor.errors import StoreError
 from monitor.settings import crawl_settings
 
 
@@ -23,10 +24,19 @@ def crawl(config, db_path, ids=(), progress=False, subscribers=(), **overrides):
     outcome and event.
     """
     db, crawl_id, targets, settings = prepare(config, db_path, ids, progress, subscribers, **overrides)
-    exit_code = _run_in_child(targets, settings)
+    with tempfile.TemporaryDirectory() as folder:
+        settings["DW_FATAL_PATH"] = os.path.join(folder, "fatal.txt")
+        exit_code = _run_in_child(targets, settings)
+        _raise_store_failure(settings["DW_FATAL_PATH"])
     outcome = "completed" if exit_code == 0 else f"crashed (exit code {exit_code})"
     store.finish_crawl(db, crawl_id, outcome)
     return crawl_id, store.crawl_results(db, crawl_id)
+
+
+def _raise_store_failure(fatal_path):
+    if os.path.exists(fatal_path):
+        with open(fatal_path, encoding="utf-8") as message:
+            raise StoreError(f"The crawl stopped: {message.read()}")
 
 
 def prepare(config, db_path, ids=(), progress=False, subscribers=(), **overrides):

@@ -1,11 +1,13 @@
 """Item pipelines: where a fetch is analysed and stored (or reported)."""
 
 import json
+import os
 import sys
 
 from scrapy.settings import Settings
 
 from monitor import analyze, store
+from monitor.errors import StoreError
 
 
 class _AnalysingPipeline:
@@ -37,13 +39,17 @@ class StorePipeline(_AnalysingPipeline):
         self.crawl_id = settings.getint("DW_CRAWL_ID") or None
         self.failing_after = settings.getint("DW_FAILING_AFTER", 3)
         self.subscribers = settings.get("DW_SUBSCRIBERS") or ()
+        self.fatal_path = settings.get("DW_FATAL_PATH")
 
     def process_item(self, item):
         source = self.config.source(item.source_id)
         known = store.current_capture(self.db, item.source_id)
-        observation = analyze.analyze(item, source, known)
-        kind = store.record_fetch(self.db, item, observation, self.failing_after, self.crawl_id,
-                                  self.subscribers)
+        observation = _analyze(item, source, known)
+        try:
+            kind = store.record_fetch(self.db, item, observation, self.failing_after, self.crawl_id,
+                                      self.subscribers)
+        except StoreError as error:
+            stop_crawl(self.fatal_path, str(error))
         self._tell(item.source_id, _summary(observation, kind))
         return item
 
@@ -57,10 +63,33 @@ class ReportPipeline(_AnalysingPipeline):
 
     def process_item(self, item):
         source = self.config.source(item.source_id)
-        observation = analyze.analyze(item, source)
+        observation = _analyze(item, source)
         with open(self.path, "a", encoding="utf-8") as out:
             out.write(json.dumps(analyze.report(item, observation), ensure_ascii=False) + "\n")
         return item
+
+
+STORE_FAILED = 3  # the crawl child's exit status when the database cannot be written
+
+
+def stop_crawl(fatal_path, message):
+    """Nothing more can be stored (disk full, read-only): stop the crawl process at
+    once. The fetch in hand was rolled back; everything before it is committed."""
+    if fatal_path:
+        with open(fatal_path, "w", encoding="utf-8") as out:
+            out.write(message)
+    print(f"Error: {message}", file=sys.stderr, flush=True)
+    os._exit(STORE_FAILED)
+
+
+def _analyze(item, source, known=None):
+    """A bug in analysis must not lose the fetch: it is stored as an error."""
+    try:
+        return analyze.analyze(item, source, known)
+    except Exception as error:  # noqa: BLE001 - recorded, and the crawl goes on
+        return analyze.Observation("error", error=(
+            f"dialogue-watch could not analyse this page ({type(error).__name__}: {error}); "
+            "please report it with the page's address"))
 
 
 def _summary(observation, kind):

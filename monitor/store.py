@@ -7,6 +7,8 @@ diff and its event all land together or not at all.
 """
 
 import contextlib
+import functools
+import os
 import datetime
 import hashlib
 import json
@@ -166,7 +168,8 @@ def open_db(path):
 
 def _describe_db_error(path, error):
     text = str(error)
-    if "readonly" in text or "read-only" in text or isinstance(error, PermissionError):
+    writable = os.access(path if path.exists() else path.parent, os.W_OK)
+    if "readonly" in text or "read-only" in text or isinstance(error, PermissionError) or not writable:
         return f"The database {path} is read-only. Fix: give yourself write access to it and its folder, or pass --db PATH."
     if "disk is full" in text or "No space" in text:
         return f"The disk holding {path} is full. Nothing stored was lost. Fix: free some space and run again."
@@ -178,6 +181,20 @@ def _describe_db_error(path, error):
 # -- sources ------------------------------------------------------------------
 
 
+def writes(function):
+    """Turn SQLite's write failures (disk full, read-only) into a StoreError that says what to do."""
+
+    @functools.wraps(function)
+    def wrapper(db, *args, **kwargs):
+        try:
+            return function(db, *args, **kwargs)
+        except sqlite3.OperationalError as error:
+            raise StoreError(_describe_db_error(db_path(db), error)) from None
+
+    return wrapper
+
+
+@writes
 def sync_sources(db, sources):
     """Mirror sources.yaml into the sources table; removed entries become inactive."""
     stamp = iso(now())
@@ -209,11 +226,13 @@ def _source_row(source, stamp):
 # -- crawls -------------------------------------------------------------------
 
 
+@writes
 def start_crawl(db, count):
     with db.atomic():
         return db["crawls"].insert({"started_at": iso(now()), "sources": count}).last_pk
 
 
+@writes
 def finish_crawl(db, crawl_id, outcome):
     with db.atomic():
         db["crawls"].update(crawl_id, {"finished_at": iso(now()), "outcome": outcome})
@@ -263,6 +282,7 @@ def _current_version(db, source_id):
 # -- recording one fetch ------------------------------------------------------
 
 
+@writes
 def record_fetch(db, fetch, observation, failing_after, crawl_id=None, subscribers=()):
     """Store one fetch and whatever follows from it; return the event kind or None.
 
@@ -270,11 +290,8 @@ def record_fetch(db, fetch, observation, failing_after, crawl_id=None, subscribe
     ``monitor.analyze.Observation``; ``subscribers`` the ``monitor.alerts.Subscriber``s
     whose alerts go to the outbox with each event, in the same transaction.
     """
-    try:
-        with immediate_transaction(db):
-            return _record(db, fetch, observation, failing_after, crawl_id, subscribers)
-    except sqlite3.OperationalError as error:
-        raise StoreError(_describe_db_error(db_path(db), error)) from None
+    with immediate_transaction(db):
+        return _record(db, fetch, observation, failing_after, crawl_id, subscribers)
 
 
 @contextlib.contextmanager

@@ -27,9 +27,9 @@ def slow_page(body, delay):
 
 def serve_round(replica, number, rng):
     for index in range(PAGES):
-        text = BODY + f" Page {index}, round {number if rng.random() < 0.5 else 0}."
+        text = BODY + f" Page {index}, round {number if rng.random() < 0.5 else 0}."  # half change
         body = page(text, f"Last updated {1 + index % 28} March 2024").encode()
-        replica.set(f"/p{index}", b"", handler=slow_page(body, rng.uniform(0, 0.05)))
+        replica.set(f"/p{index}", b"", handler=slow_page(body, rng.uniform(0.02, 0.08)))
 
 
 def test_sigkill_at_random_points_loses_nothing(replica, make_config, db_path):
@@ -42,7 +42,9 @@ def test_sigkill_at_random_points_loses_nothing(replica, make_config, db_path):
         serve_round(replica, trial, rng)
         crawl = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                  start_new_session=True)
-        time.sleep(rng.uniform(0.3, 2.0))
+        # a crawl needs ~1.5 s to start storing, then ~2 s for the 30 pages: kill anywhere
+        # from start-up to the end, most often mid-crawl
+        time.sleep(rng.uniform(0.5, 4.0))
         os.killpg(crawl.pid, signal.SIGKILL)
         crawl.wait()
         db = store.open_db(db_path)
