@@ -43,10 +43,8 @@ def datasette_command(db_path, port):
 
 
 def serve_command(db_path, port):
-    """`dialogue-watch --db PATH serve --port N` (registering serve if cli.py does not yet)."""
-    code = ("import sys; from monitor import cli, site; cli.cli.add_command(site.serve); "
-            "sys.exit(cli.main())")
-    return [sys.executable, "-c", code, "--db", str(db_path), "serve", "--port", str(port)]
+    """`dialogue-watch --db PATH serve --port N`."""
+    return [sys.executable, "-m", "monitor", "--db", str(db_path), "serve", "--port", str(port)]
 
 
 @contextlib.contextmanager

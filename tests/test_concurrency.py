@@ -1,0 +1,51 @@
+"""The published site reads while crawls write: no "database is locked", ever."""
+
+import threading
+import urllib.error
+import urllib.request
+
+from monitor import crawler
+from tests.site_fixtures import free_port, running, serve_command
+from tests.test_crawl import BODY, page
+
+PAGES = ["/", "/monitor/staleness", "/monitor/recent_changes", "/monitor/search?q=dialogue",
+         "/monitor/health", "/monitor/feed.atom"]
+
+
+def hammer(base, stop, outcomes, limit=2000):
+    """Read the site's pages in a loop (bounded) and record every status."""
+    for number in range(limit):
+        if stop.is_set():
+            return
+        url = base + PAGES[number % len(PAGES)]
+        try:
+            with urllib.request.urlopen(url, timeout=30) as response:
+                body = response.read()
+                outcomes.append((url, response.status, b"database is locked" in body))
+        except urllib.error.HTTPError as error:
+            outcomes.append((url, error.code, b"locked" in error.read()))
+
+
+def test_site_reads_while_crawls_write(replica, make_config, db_path):
+    cfg = make_config(*[{"id": f"p{n}", "path": f"/p{n}"} for n in range(15)])
+    for n in range(15):
+        replica.set(f"/p{n}", page(BODY + f" Page {n}."))
+    crawler.crawl(cfg, db_path)
+    port = free_port()
+    outcomes, stop = [], threading.Event()
+    with running(serve_command(db_path, port), port) as base:
+        readers = [threading.Thread(target=hammer, args=(base, stop, outcomes)) for _ in range(3)]
+        for reader in readers:
+            reader.start()
+        try:
+            for round_number in range(4):
+                for n in range(15):
+                    replica.set(f"/p{n}", page(BODY + f" Page {n}, round {round_number}."))
+                _, results = crawler.crawl(cfg, db_path)
+                assert [r["event"] for r in results] == ["silent_edit"] * 15
+        finally:
+            stop.set()
+            for reader in readers:
+                reader.join()
+    failures = [o for o in outcomes if o[1] != 200 or o[2]]
+    assert len(outcomes) > 30 and failures == []
