@@ -24,6 +24,7 @@ per changed 100 KB page, and peak resident memory of each crawl child
 
     .venv/bin/python benchmarks/pipeline_benchmark.py --pages 2000 --pages 20000
     .venv/bin/python benchmarks/pipeline_benchmark.py --quick
+    .venv/bin/python benchmarks/pipeline_benchmark.py --table benchmarks/pipeline_results.json
 
 Linux only (reads /proc for the server's peak memory). Always exits 0: this is
 a report; RESULTS.md beside it holds the figures and their context.
@@ -49,10 +50,11 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-import bare_spider  # noqa: E402
-import synthetic_site  # noqa: E402
-from monitor import config, crawler, diffing, store  # noqa: E402
-from monitor.settings import crawl_settings  # noqa: E402
+import bare_spider
+import synthetic_site
+
+from monitor import config, crawler, diffing, store
+from monitor.settings import crawl_settings
 
 ROUNDS = (  # (name, pages changed, site sends validators)
     ("first", 0.0, True),
@@ -346,8 +348,8 @@ def markdown(report):
 
 
 def _diff_table(report):
-    lines = ["| monitor.diffing.line_diff, 1 MB text vs a copy with 5% of lines edited | target | lines | "
-             "wall | CPU |", "| --- | --- | --- | --- | --- |"]
+    lines = [("| monitor.diffing.line_diff, 1 MB text vs a copy with 5% of lines edited | target | "
+              "lines | wall | CPU |"), "| --- | --- | --- | --- | --- |"]
     for kind, t in report["diff"].items():
         cpu = f"{t['cpu_seconds']:.2f} s" if "cpu_seconds" in t else "-"
         lines.append(f"| {kind} | ≤ 1 s | {t['lines']:,} | {t['seconds']:.2f} s | {cpu} |")
@@ -359,12 +361,12 @@ ROUND_WORDS = {"first": "first (all new)", "change 304": "change, 304", "same 30
 
 
 def _throughput_table(report):
-    lines = ["| round | N | full pages/s | bare pages/s | ratio, wall | ratio, CPU | "
-             "CPU ms/page full | CPU ms/page bare | load avg |", "|" + " --- |" * 9]
-    for name in ROUND_WORDS:
+    lines = [("| round | N | full pages/s | bare pages/s | ratio, wall | ratio, CPU | "
+              "CPU ms/page full | CPU ms/page bare | load avg |"), "|" + " --- |" * 9]
+    for name, words in ROUND_WORDS.items():
         for run in report["runs"]:
             d, r = run["derived"][name], next(x for x in run["rounds"] if x["round"] == name)
-            lines.append(f"| {ROUND_WORDS[name]} | {run['pages']:,} | {d['full_pps']:,.1f} | {d['bare_pps']:,.1f} | "
+            lines.append(f"| {words} | {run['pages']:,} | {d['full_pps']:,.1f} | {d['bare_pps']:,.1f} | "
                          f"{d['ratio']:.2f} | {d['cpu_ratio']:.2f} | {d['full_cpu_ms']:.1f} | "
                          f"{d['bare_cpu_ms']:.1f} | {r['full']['load_before']:.1f} |")
     return "\n".join(lines)
@@ -429,9 +431,11 @@ def _say(line):
 
 
 def machine():
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                if line.startswith("model name")), platform.processor())
-    memory = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
+               platform.processor())
+    memory = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
     import scrapy
     import twisted
 
@@ -446,7 +450,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="N = 300: a smoke run")
     parser.add_argument("--concurrency", type=int, default=16,
                         help="CONCURRENT_REQUESTS and _PER_DOMAIN, for both spiders (default 16)")
-    parser.add_argument("--json", default="benchmark-results.json", help="where to write every figure")
+    parser.add_argument("--json", default=str(ROOT / "benchmarks" / "pipeline_results.json"),
+                        help="where to write every raw figure (default: benchmarks/pipeline_results.json)")
     parser.add_argument("--profile", metavar="FOLDER", help="cProfile each full crawl child (slows it)")
     parser.add_argument("--table", metavar="JSON", help="only print the RESULTS.md table of an earlier run")
     args = parser.parse_args()

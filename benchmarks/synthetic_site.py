@@ -41,10 +41,13 @@ MARKER_SHARE = 0.5  # of the changed pages, the share whose "Last updated" line 
 BASE_DAY = datetime.date(2024, 3, 12)
 ONSETS = ("", "", "t", "th", "s", "st", "r", "n", "l", "d", "c", "m", "p", "pr", "b", "f", "g", "h",
           "w", "v", "tr", "ch", "sh", "gr", "k", "pl", "br", "cr")
-COMMON_WORDS = tuple(
-    "the of and to in a is that for on with as by was it be at from this are which or an have has "
-    "not their its were been also they will more all would there but other into such may after "
-    "between human rights dialogue china minister government delegation freedom meeting report".split())
+COMMON_WORDS = (
+    "the", "of", "and", "to", "in", "a", "is", "that", "for", "on", "with", "as", "by", "was", "it",
+    "be", "at", "from", "this", "are", "which", "or", "an", "have", "has", "not", "their", "its",
+    "were", "been", "also", "they", "will", "more", "all", "would", "there", "but", "other", "into",
+    "such", "may", "after", "between", "human", "rights", "dialogue", "china", "minister",
+    "government", "delegation", "freedom", "meeting", "report",
+)
 VOWELS = ("a", "e", "i", "o", "u", "e", "a", "io", "ea", "ou", "ai", "y")
 CODAS = ("", "", "", "n", "r", "s", "t", "l", "nd", "nt", "st", "m", "ng", "rs", "ct", "ty")
 

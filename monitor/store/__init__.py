@@ -1,0 +1,38 @@
+"""The database: schema, migrations, every read and every write.
+
+No other part of dialogue-watch writes SQL. One crawl result (a fetch) is
+stored by ``record_fetch`` in a single transaction: the fetch row, the body
+(kept once, content-addressed by SHA-256, zlib-compressed), the text, the new
+version, its diff, its event and the event's alerts all land together or not
+at all.
+
+- ``schema``: the migrations, applied in order when the database is opened;
+- ``connection``: opening it, transactions, plain-words storage errors;
+- ``record``: writes for sources, crawls and fetches;
+- ``reads``: what the command line and the checks read;
+- ``outbox``: the alerts waiting for delivery.
+"""
+
+from monitor.store.connection import db_path, immediate_transaction, iso, now, open_db, writes
+from monitor.store.outbox import (
+    DELIVERY_TABLES, INTERRUPTED, alert_details, check_rows, claim_next, digest_alerts,
+    enqueue_alerts, mark_failed, mark_sent, open_digest, release_interrupted, undelivered,
+)
+from monitor.store.reads import (
+    INTEGRITY_QUERIES, body_of, counts, history, integrity_problems, staleness_rows, text_of,
+    version, versions,
+)
+from monitor.store.record import (
+    crawl_results, current_capture, finish_crawl, record_fetch, start_crawl, sync_sources,
+    validators,
+)
+from monitor.store.schema import migrations
+
+__all__ = [
+    "DELIVERY_TABLES", "INTEGRITY_QUERIES", "INTERRUPTED", "alert_details", "body_of",
+    "check_rows", "claim_next", "counts", "crawl_results", "current_capture", "db_path",
+    "digest_alerts", "enqueue_alerts", "finish_crawl", "history", "immediate_transaction",
+    "integrity_problems", "iso", "mark_failed", "mark_sent", "migrations", "now", "open_digest",
+    "open_db", "record_fetch", "release_interrupted", "staleness_rows", "start_crawl",
+    "sync_sources", "text_of", "undelivered", "validators", "version", "versions", "writes",
+]

@@ -1,0 +1,79 @@
+"""Opening the database, transactions, and turning SQLite failures into StoreError."""
+
+import contextlib
+import datetime
+import functools
+import os
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from monitor.errors import StoreError
+from monitor.store.schema import migrations
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+
+
+def iso(moment):
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def open_db(path):
+    """Open (creating and migrating) the database at ``path``."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA busy_timeout=30000")
+        db.execute("PRAGMA foreign_keys=ON")
+        migrations.apply(db)
+    except (sqlite3.DatabaseError, OSError) as error:
+        raise StoreError(_describe_db_error(path, error)) from None
+    return db
+
+
+def _describe_db_error(path, error):
+    text = str(error)
+    writable = os.access(path if path.exists() else path.parent, os.W_OK)
+    if "readonly" in text or "read-only" in text or isinstance(error, PermissionError) or not writable:
+        return f"The database {path} is read-only. Fix: give yourself write access to it and its folder, or pass --db PATH."
+    if "disk is full" in text or "No space" in text:
+        return f"The disk holding {path} is full. Nothing stored was lost. Fix: free some space and run again."
+    if "not a database" in text or "malformed" in text:
+        return f"{path} is not a dialogue-watch database (or is damaged). Fix: pass --db with another path; keep the file for inspection."
+    return f"The database {path} cannot be used: {text}."
+
+
+def writes(function):
+    """Turn SQLite's write failures (disk full, read-only) into a StoreError that says what to do."""
+
+    @functools.wraps(function)
+    def wrapper(db, *args, **kwargs):
+        try:
+            return function(db, *args, **kwargs)
+        except sqlite3.OperationalError as error:
+            raise StoreError(_describe_db_error(db_path(db), error)) from None
+
+    return wrapper
+
+
+@contextlib.contextmanager
+def immediate_transaction(db):
+    """A write transaction that takes the write lock up front (no deadlock upgrades)."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+
+
+def db_path(db):
+    return Path(db.conn.execute("PRAGMA database_list").fetchone()[2])

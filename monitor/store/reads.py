@@ -1,0 +1,94 @@
+"""Reads for the command line, and the database's own consistency check."""
+
+import hashlib
+import zlib
+
+from monitor.errors import NotFoundError
+
+# -- reads for the CLI --------------------------------------------------------
+
+
+def text_of(db, sha):
+    rows = list(db.query("SELECT text FROM texts WHERE sha256 = ?", [sha]))
+    return rows[0]["text"] if rows else ""
+
+
+def body_of(db, sha):
+    rows = list(db.query("SELECT data FROM bodies WHERE sha256 = ?", [sha]))
+    return zlib.decompress(rows[0]["data"]) if rows else None
+
+
+def history(db, source_id):
+    sql = """SELECT at, kind, marker_before, marker_after, lines_added, lines_removed, detail,
+                    version_id, diff_id
+             FROM events WHERE source_id = ? ORDER BY at, id"""
+    return list(db.query(sql, [source_id]))
+
+
+def versions(db, source_id):
+    sql = "SELECT * FROM versions WHERE source_id = ? ORDER BY seq"
+    return list(db.query(sql, [source_id]))
+
+
+def version(db, source_id, seq):
+    rows = list(db.query("SELECT * FROM versions WHERE source_id = ? AND seq = ?", [source_id, seq]))
+    if not rows:
+        raise NotFoundError(f"Source '{source_id}' has no version {seq}. Run "
+                            f"'dialogue-watch history {source_id}' to see its versions.")
+    return rows[0]
+
+
+def staleness_rows(db):
+    """One row per active source with its state and current marker."""
+    sql = """
+        SELECT s.id, s.country, s.title, s.url, s.baseline_marker, s.baseline_days_stale,
+               s.baseline_observed, st.state, st.last_checked_at, st.last_changed_at,
+               st.first_seen_at, st.last_error,
+               v.marker_text, v.marker_date, v.marker_precision, v.marker_origin, v.marker_until
+        FROM sources s
+        LEFT JOIN source_state st ON st.source_id = s.id
+        LEFT JOIN versions v ON v.id = st.current_version_id
+        WHERE s.active = 1"""
+    return list(db.query(sql))
+
+
+INTEGRITY_QUERIES = {
+    "fetches whose body is missing":
+        "SELECT id FROM fetches WHERE body_sha256 IS NOT NULL AND body_sha256 NOT IN (SELECT sha256 FROM bodies)",
+    "versions whose text is missing":
+        "SELECT id FROM versions WHERE text_sha256 IS NOT NULL AND text_sha256 NOT IN (SELECT sha256 FROM texts)",
+    "versions whose fetch is missing":
+        "SELECT id FROM versions WHERE fetch_id NOT IN (SELECT id FROM fetches)",
+    "events whose fetch is missing":
+        "SELECT id FROM events WHERE fetch_id NOT IN (SELECT id FROM fetches)",
+    "events whose version is missing":
+        "SELECT id FROM events WHERE version_id IS NOT NULL AND version_id NOT IN (SELECT id FROM versions)",
+    "bodies that do not match their hash": None,  # checked in Python
+    "states pointing at a missing version":
+        "SELECT source_id FROM source_state WHERE current_version_id IS NOT NULL "
+        "AND current_version_id NOT IN (SELECT id FROM versions)",
+    "versions numbered with gaps":
+        "SELECT source_id FROM versions GROUP BY source_id HAVING MAX(seq) != COUNT(*)",
+}
+
+
+def integrity_problems(db):
+    """Everything wrong with the database, in words; an empty list when sound."""
+    problems = []
+    result = db.execute("PRAGMA integrity_check").fetchone()[0]
+    if result != "ok":
+        problems.append(f"SQLite integrity check: {result}")
+    for words, sql in INTEGRITY_QUERIES.items():
+        rows = list(db.query(sql)) if sql else _bad_bodies(db)
+        if rows:
+            problems.append(f"{len(rows)} {words}")
+    return problems
+
+
+def _bad_bodies(db):
+    return [row["sha256"] for row in db.query("SELECT sha256, data FROM bodies")
+            if hashlib.sha256(zlib.decompress(row["data"])).hexdigest() != row["sha256"]]
+
+
+def counts(db):
+    return {name: db[name].count for name in ("fetches", "bodies", "versions", "events")}

@@ -1,0 +1,269 @@
+"""Writes: the watched sources, crawls, and one fetch with everything that follows from it."""
+
+import hashlib
+import json
+import zlib
+
+from monitor import diffing, events, markers
+from monitor.store.connection import immediate_transaction, iso, now, writes
+from monitor.store.outbox import enqueue_alerts
+from monitor.store.reads import text_of
+
+# -- sources ------------------------------------------------------------------
+
+
+@writes
+def sync_sources(db, sources):
+    """Mirror sources.yaml into the sources table; removed entries become inactive."""
+    stamp = iso(now())
+    with db.atomic():
+        db.execute("UPDATE sources SET active = 0")
+        db["sources"].upsert_all([_source_row(s, stamp) for s in sources], pk="id", alter=False)
+
+
+def _source_row(source, stamp):
+    baseline = source.baseline or {}
+    parsed = markers.parse_date(baseline["marker"], source.locale) if baseline.get("marker") else None
+    observed = baseline.get("observed")
+    days = None
+    if parsed and observed:
+        days = (observed - markers.latest_day(*parsed)).days
+    return {
+        "id": source.id, "country": source.country, "title": source.title, "url": source.url,
+        "kind": source.kind, "locale": source.locale, "cited_as": source.cited_as,
+        "baseline_observed": observed.isoformat() if observed else None,
+        "baseline_marker": baseline.get("marker"),
+        "baseline_date": parsed[0] if parsed else None,
+        "baseline_precision": parsed[1] if parsed else None,
+        "baseline_days_stale": days,
+        "baseline_transparency": baseline.get("transparency"),
+        "notes": source.notes, "active": 1, "updated_at": stamp,
+    }
+
+
+# -- crawls -------------------------------------------------------------------
+
+
+@writes
+def start_crawl(db, count):
+    with db.atomic():
+        return db["crawls"].insert({"started_at": iso(now()), "sources": count}).last_pk
+
+
+@writes
+def finish_crawl(db, crawl_id, outcome):
+    with db.atomic():
+        db["crawls"].update(crawl_id, {"finished_at": iso(now()), "outcome": outcome})
+
+
+def crawl_results(db, crawl_id):
+    """Per source of a crawl: its fetch outcome and event kind (if any; a new
+    monitoring problem follows the change event: "updated, layout_changed")."""
+    sql = """
+        SELECT f.source_id, f.outcome, f.status, f.error,
+               (SELECT group_concat(kind, ', ') FROM (
+                    SELECT kind FROM events WHERE fetch_id = f.id ORDER BY id)) AS event
+        FROM fetches f
+        WHERE f.crawl_id = ? ORDER BY f.id"""
+    return list(db.query(sql, [crawl_id]))
+
+
+# -- conditional requests and dedup ------------------------------------------
+
+
+def validators(db, source_id):
+    """ETag / Last-Modified of the current version, for a conditional request."""
+    row = _state(db, source_id)
+    if not row or not row["current_version_id"] or row["state"] == "gone":
+        return {}
+    return {k: row[k] for k in ("etag", "last_modified") if row[k]}
+
+
+def current_capture(db, source_id):
+    """The current version's body hash and marker origin (for skipping re-analysis)."""
+    row = _current_version(db, source_id)
+    return {"body_sha256": row["body_sha256"], "marker_origin": row["marker_origin"]} if row else None
+
+
+def _state(db, source_id):
+    rows = list(db.query("SELECT * FROM source_state WHERE source_id = ?", [source_id]))
+    return rows[0] if rows else None
+
+
+def _current_version(db, source_id):
+    sql = """SELECT v.* FROM versions v JOIN source_state s ON s.current_version_id = v.id
+             WHERE s.source_id = ?"""
+    rows = list(db.query(sql, [source_id]))
+    return rows[0] if rows else None
+
+
+# -- recording one fetch ------------------------------------------------------
+
+
+@writes
+def record_fetch(db, fetch, observation, failing_after, crawl_id=None, subscribers=()):
+    """Store one fetch and whatever follows from it; return the event kind or None.
+
+    ``fetch`` is a ``monitor.items.PageFetch``; ``observation`` a
+    ``monitor.analyze.Observation``; ``subscribers`` the ``monitor.alerts.Subscriber``s
+    whose alerts go to the outbox with each event, in the same transaction.
+    """
+    with immediate_transaction(db):
+        return _record(db, fetch, observation, failing_after, crawl_id, subscribers)
+
+
+def _record(db, fetch, observation, failing_after, crawl_id, subscribers=()):
+    state = _state(db, fetch.source_id)
+    current = _current_version(db, fetch.source_id)
+    body_sha = _store_body(db, fetch.body) if observation.keeps_body else None
+    fetch_id = db["fetches"].insert(_fetch_row(fetch, observation, body_sha, crawl_id)).last_pk
+    text_sha = _store_text(db, observation.text) if observation.text is not None else None
+    if observation.outcome == "not_modified" and current:
+        text_sha, body_sha = current["text_sha256"], current["body_sha256"]
+    previous = _previous(state, current)
+    decision = events.classify(previous, events.Outcome(
+        observation.outcome, text_sha, _marker_key(observation.marker)
+        if observation.outcome == "ok" else previous.marker), failing_after)
+    version_id = current["id"] if current else None
+    if decision.new_version:
+        version_id = _insert_version(db, fetch, fetch_id, observation, text_sha, body_sha, current)
+    if version_id is not None and observation.outcome in ("ok", "not_modified"):
+        db["fetches"].update(fetch_id, {"version_id": version_id})
+    if decision.kind:
+        _insert_event(db, fetch, fetch_id, decision.kind, current, version_id, observation,
+                      subscribers)
+    _update_state(db, fetch, observation, decision, state, version_id)
+    _note_problem(db, fetch, fetch_id, (state or {}).get("problem"), current, version_id,
+                  observation, subscribers)
+    return decision.kind
+
+
+def _previous(state, current):
+    return events.Previous(
+        has_version=current is not None,
+        text_sha256=current["text_sha256"] if current else None,
+        marker=_marker_key_from_row(current) if current else None,
+        state=state["state"] if state else "new",
+        consecutive_errors=state["consecutive_errors"] if state else 0,
+    )
+
+
+def _marker_key(marker):
+    return f"{marker.date}|{marker.precision}" if marker else None
+
+
+def _marker_key_from_row(row):
+    return f"{row['marker_date']}|{row['marker_precision']}" if row["marker_date"] else None
+
+
+def _store_body(db, body):
+    sha = hashlib.sha256(body).hexdigest()
+    if not list(db.query("SELECT 1 FROM bodies WHERE sha256 = ?", [sha])):
+        data = zlib.compress(body, 6)
+        db["bodies"].insert({"sha256": sha, "size": len(body), "stored_size": len(data), "data": data})
+    return sha
+
+
+def _store_text(db, text):
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    db["texts"].insert({"sha256": sha, "chars": len(text), "text": text}, ignore=True)
+    return sha
+
+
+def _fetch_row(fetch, observation, body_sha, crawl_id):
+    return {
+        "source_id": fetch.source_id, "crawl_id": crawl_id, "at": fetch.fetched_at,
+        "status": fetch.status, "outcome": observation.outcome,
+        "final_url": fetch.final_url if fetch.final_url != fetch.url else None,
+        "content_type": fetch.content_type,
+        "headers": json.dumps(fetch.headers, separators=(",", ":")) if fetch.headers else None,
+        "duration_ms": fetch.duration_ms, "error": observation.error, "body_sha256": body_sha,
+    }
+
+
+def _insert_version(db, fetch, fetch_id, observation, text_sha, body_sha, current):
+    marker = observation.marker if observation.outcome == "ok" else None
+    if observation.outcome == "not_modified" and current:
+        marker = _marker_from_row(current)
+    row = {
+        "source_id": fetch.source_id, "seq": (current["seq"] + 1) if current else 1,
+        "fetch_id": fetch_id, "at": fetch.fetched_at, "text_sha256": text_sha,
+        "body_sha256": body_sha, **_marker_columns(marker),
+    }
+    version_id = db["versions"].insert(row).last_pk
+    return version_id
+
+
+def _marker_columns(marker):
+    if marker is None:
+        return {"marker_text": None, "marker_date": None, "marker_precision": None,
+                "marker_origin": None, "marker_until": None}
+    return {
+        "marker_text": marker.text, "marker_date": marker.date,
+        "marker_precision": marker.precision, "marker_origin": marker.origin,
+        "marker_until": markers.latest_day(marker.date, marker.precision).isoformat(),
+    }
+
+
+def _marker_from_row(row):
+    if not row["marker_date"]:
+        return None
+    return markers.Marker(row["marker_text"], row["marker_date"], row["marker_precision"],
+                          row["marker_origin"])
+
+
+def _insert_event(db, fetch, fetch_id, kind, current, version_id, observation, subscribers=()):
+    added = removed = diff_id = None
+    new_version = _version_by_id(db, version_id) if version_id else None
+    if kind in events.TEXT_KINDS and current and new_version:
+        before, after = text_of(db, current["text_sha256"]), text_of(db, new_version["text_sha256"])
+        result = diffing.line_diff(before, after)
+        added, removed = result["lines_added"], result["lines_removed"]
+        diff_id = db["diffs"].insert({
+            "source_id": fetch.source_id, "from_version_id": current["id"],
+            "to_version_id": version_id, "lines_added": added, "lines_removed": removed,
+            "diff": result["diff"],
+        }).last_pk
+    event_id = db["events"].insert({
+        "source_id": fetch.source_id, "fetch_id": fetch_id, "at": fetch.fetched_at,
+        "kind": kind, "version_id": version_id,
+        "marker_before": current["marker_text"] if current else None,
+        "marker_after": new_version["marker_text"] if new_version else None,
+        "lines_added": added, "lines_removed": removed, "diff_id": diff_id,
+        "detail": observation.error or observation.note,
+    }).last_pk
+    enqueue_alerts(db, event_id, fetch.source_id, kind, subscribers)
+    return event_id
+
+
+def _note_problem(db, fetch, fetch_id, previous, current, version_id, observation, subscribers):
+    """Record a monitoring problem (events.PROBLEM_KINDS) the first time it shows."""
+    problem, new = events.problem(observation.outcome, observation.error or observation.note,
+                                  previous)
+    if new:
+        _insert_event(db, fetch, fetch_id, new, current, version_id, observation, subscribers)
+    if problem != previous:
+        db["source_state"].update(fetch.source_id, {"problem": problem})
+
+
+def _update_state(db, fetch, observation, decision, state, version_id):
+    row = {
+        "source_id": fetch.source_id, "state": decision.state,
+        "consecutive_errors": decision.consecutive_errors,
+        "first_seen_at": (state or {}).get("first_seen_at") or fetch.fetched_at,
+        "last_checked_at": fetch.fetched_at, "current_version_id": version_id,
+        "last_status": fetch.status, "last_error": observation.error,
+    }
+    if observation.outcome in ("ok", "not_modified"):
+        row["last_ok_at"] = fetch.fetched_at
+    if observation.outcome == "ok":
+        row["etag"] = fetch.headers.get("ETag")
+        row["last_modified"] = fetch.headers.get("Last-Modified")
+    if decision.text_changed:
+        row["last_changed_at"] = fetch.fetched_at
+    db["source_state"].upsert(row, pk="source_id")
+
+
+def _version_by_id(db, version_id):
+    rows = list(db.query("SELECT * FROM versions WHERE id = ?", [version_id]))
+    return rows[0] if rows else None

@@ -1,0 +1,125 @@
+"""The schema: every migration, applied in order by ``connection.open_db``."""
+
+from pathlib import Path
+
+from sqlite_utils import Migrations
+
+from monitor import events
+
+migrations = Migrations("dialogue-watch")
+
+
+@migrations()
+def m001_initial(db):
+    db["sources"].create({
+        "id": str, "country": str, "title": str, "url": str, "kind": str, "locale": str,
+        "cited_as": str, "baseline_observed": str, "baseline_marker": str,
+        "baseline_date": str, "baseline_precision": str, "baseline_days_stale": int,
+        "baseline_transparency": str, "notes": str, "active": int, "updated_at": str,
+    }, pk="id")
+    db["crawls"].create({
+        "id": int, "started_at": str, "finished_at": str, "sources": int, "outcome": str,
+    }, pk="id")
+    db["bodies"].create({"sha256": str, "size": int, "stored_size": int, "data": bytes}, pk="sha256")
+    db["texts"].create({"sha256": str, "chars": int, "text": str}, pk="sha256")
+    db["fetches"].create({
+        "id": int, "source_id": str, "crawl_id": int, "at": str, "status": int, "outcome": str,
+        "final_url": str, "content_type": str, "headers": str, "duration_ms": int,
+        "error": str, "body_sha256": str, "version_id": int,
+    }, pk="id", foreign_keys=[("source_id", "sources", "id"), ("crawl_id", "crawls", "id")])
+    db["versions"].create({
+        "id": int, "source_id": str, "seq": int, "fetch_id": int, "at": str,
+        "text_sha256": str, "body_sha256": str, "marker_text": str, "marker_date": str,
+        "marker_precision": str, "marker_origin": str, "marker_until": str,
+    }, pk="id", foreign_keys=[("source_id", "sources", "id"), ("fetch_id", "fetches", "id"),
+                              ("text_sha256", "texts", "sha256")])
+    db["diffs"].create({
+        "id": int, "source_id": str, "from_version_id": int, "to_version_id": int,
+        "lines_added": int, "lines_removed": int, "diff": str,
+    }, pk="id", foreign_keys=[("source_id", "sources", "id")])
+    db["events"].create({
+        "id": int, "source_id": str, "fetch_id": int, "at": str, "kind": str,
+        "version_id": int, "marker_before": str, "marker_after": str,
+        "lines_added": int, "lines_removed": int, "diff_id": int, "detail": str,
+    }, pk="id", foreign_keys=[("source_id", "sources", "id"), ("fetch_id", "fetches", "id"),
+                              ("diff_id", "diffs", "id")])
+    db["source_state"].create({
+        "source_id": str, "state": str, "consecutive_errors": int, "first_seen_at": str,
+        "last_checked_at": str, "last_ok_at": str, "last_changed_at": str,
+        "current_version_id": int, "etag": str, "last_modified": str,
+        "last_status": int, "last_error": str,
+    }, pk="source_id", foreign_keys=[("source_id", "sources", "id")])
+    db["fetches"].create_index(["source_id", "at"])
+    db["versions"].create_index(["source_id", "seq"], unique=True)
+    db["events"].create_index(["source_id", "at"])
+    db["events"].create_index(["at"])
+
+
+@migrations()
+def m002_site_indexes_and_fts(db):
+    """Indexes behind the published site's pages, and full-text search over every text.
+
+    The search index uses the trigram tokenizer: it finds any run of three or
+    more characters in any language (Japanese has no spaces between words).
+    """
+    db["events"].create_index(["kind", "at", "source_id"])
+    db["events"].create_index(["source_id", "kind"])
+    db["events"].create_index(["fetch_id"])
+    db["fetches"].create_index(["source_id", "outcome", "at"])
+    db["fetches"].create_index(["crawl_id"])
+    db["versions"].create_index(["text_sha256"])
+    db["versions"].create_index(["source_id", "at"])
+    db.execute("""CREATE VIRTUAL TABLE texts_fts USING FTS5 (
+        text, tokenize='trigram', content="texts")""")
+    db.execute("INSERT INTO texts_fts (rowid, text) SELECT rowid, text FROM texts")
+    db.execute("""CREATE TRIGGER texts_ai AFTER INSERT ON texts BEGIN
+        INSERT INTO texts_fts (rowid, text) VALUES (new.rowid, new.text); END""")
+    db.execute("""CREATE TRIGGER texts_ad AFTER DELETE ON texts BEGIN
+        INSERT INTO texts_fts (texts_fts, rowid, text) VALUES ('delete', old.rowid, old.text); END""")
+    db.execute("""CREATE TRIGGER texts_au AFTER UPDATE ON texts BEGIN
+        INSERT INTO texts_fts (texts_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+        INSERT INTO texts_fts (rowid, text) VALUES (new.rowid, new.text); END""")
+
+
+@migrations()
+def m003_site_report_kinds_and_changes(db):
+    """The 2003 report's table, the event kinds in words, and the recent-changes view."""
+    import csv
+
+    report = Path(__file__).resolve().parents[2] / "db" / "report_2003.csv"
+    with open(report, encoding="utf-8", newline="") as lines:
+        db["report_2003"].insert_all(csv.DictReader(lines), pk="country")
+    db["event_kinds"].insert_all(
+        ({"kind": kind, "meaning": meaning} for kind, meaning in events.KINDS.items()), pk="kind")
+    # The meaning is a subquery, not a join: counting and faceting a long
+    # history then reads only the (source_id, kind) index.
+    db.create_view("recent_changes", """
+        SELECT e.id, e.at, s.country, e.source_id, s.title, e.kind,
+               (SELECT k.meaning FROM event_kinds k WHERE k.kind = e.kind) AS meaning,
+               e.marker_before, e.marker_after, e.lines_added, e.lines_removed, e.detail,
+               e.version_id, e.diff_id
+        FROM events e
+        JOIN sources s ON s.id = e.source_id""")
+
+
+@migrations()
+def m010_alerts_outbox(db):
+    """The alerts outbox: one row per (event, subscriber), written in the same
+    transaction as its event; the digests that gather a subscriber's events;
+    the monitoring problem each source has now; the words of the new kinds."""
+    delivery = {"subscriber": str, "status": str, "created_at": str, "attempts": int,
+                "next_attempt_at": str, "claim_token": str, "claimed_at": str,
+                "sent_at": str, "last_error": str, "interrupted": int}
+    db["alert_digests"].create({"id": int, "period": str, **delivery}, pk="id",
+                               defaults={"attempts": 0, "interrupted": 0})
+    db["alert_digests"].create_index(["subscriber", "period"], unique=True)
+    db["alert_outbox"].create({"id": int, "event_id": int, "digest_id": int, **delivery}, pk="id",
+                              foreign_keys=[("event_id", "events", "id"),
+                                            ("digest_id", "alert_digests", "id")],
+                              defaults={"attempts": 0, "interrupted": 0})
+    db["alert_outbox"].create_index(["event_id", "subscriber"], unique=True)
+    db["alert_outbox"].create_index(["status", "subscriber", "next_attempt_at"])
+    db["source_state"].add_column("problem", str)
+    if db["event_kinds"].exists():
+        db["event_kinds"].upsert_all(
+            ({"kind": kind, "meaning": meaning} for kind, meaning in events.KINDS.items()), pk="kind")
