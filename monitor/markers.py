@@ -17,19 +17,21 @@ Labels live in ``LABELS`` below; extend that table for new languages.
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Mapping, NamedTuple
 
 import lxml.etree
 import lxml.html
 
+from monitor import dates
+from monitor.dates import latest_day  # noqa: F401 - part of this module's API
+
 __all__ = ["LABELS", "Marker", "find_marker", "parse_date", "latest_day"]
+
 
 # Per language: "strong" page-level update labels, "weak" bare "updated" verbs,
 # "published" publication labels. Matched case-insensitively at word edges;
@@ -81,7 +83,6 @@ PUBLISHED_META = ["datepublished", "dcterms.issued", "dc.date.issued", "dcterms:
                   "dcterms.created", "dc.date.created", "dcterms:created", "article:published_time",
                   "og:published_time", "datecreated"]
 DYNAMIC_HEADER_WINDOW = dt.timedelta(minutes=5)
-YEAR_RANGE = (1990, 2100)
 
 _SKIP_TAGS = frozenset("script style noscript template svg head iframe object canvas select".split())
 _BLOCK_TAGS = frozenset((
@@ -90,7 +91,6 @@ _BLOCK_TAGS = frozenset((
     "section summary table tbody td tfoot th thead tr ul legend").split())
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _SEP = re.compile(r"(?:[\s:：\-–—|]|\b(?:on|am|le|em|el|den|vom|il|op|per|at|à)\b){0,8}", re.I)
-_FULLWIDTH = str.maketrans("０１２３４５６７８９：／．－", "0123456789:/.-")
 _WS = re.compile(r"\s+")
 
 
@@ -108,11 +108,6 @@ class Marker:
                 "origin": self.origin}
 
 
-class _Ctx(NamedTuple):
-    order: str               # "mdy" reads 03/04/2024 as 4 March, "dmy"/"ymd" as 3 April
-    langs: tuple[str, ...]   # dateparser languages, most likely first
-
-
 @dataclass
 class _Page:
     text: str = ""
@@ -121,111 +116,6 @@ class _Page:
 
 
 # ---------------------------------------------------------------- dates
-
-def _iso(y: int, m: int | None = None, d: int | None = None) -> tuple[str, str] | None:
-    if not YEAR_RANGE[0] <= y <= YEAR_RANGE[1]:
-        return None
-    if m is None:
-        return f"{y:04d}", "year"
-    if not 1 <= m <= 12:
-        return None
-    if d is None:
-        return f"{y:04d}-{m:02d}", "month"
-    try:
-        return dt.date(y, m, d).isoformat(), "day"
-    except ValueError:
-        return None
-
-
-def _int(s: str | None) -> int | None:
-    return int(s) if s else None
-
-
-_ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
-
-
-def _from_era(m, ctx):
-    year = _ERAS[m[1]] + (1 if m[2] == "元" else int(m[2]))
-    return _iso(year, int(m[3]), _int(m[4]))
-
-
-def _from_ymd(m, ctx):
-    parts = m.groupdict()
-    return _iso(int(parts["y"]), _int(parts.get("m")), _int(parts.get("d")))
-
-
-def _from_xxy(m, ctx):
-    a, b, year = int(m["a"]), int(m["b"]), _year(m.groupdict())
-    month, day = (a, b) if ctx.order == "mdy" and m["s"] != "." else (b, a)
-    return _iso(year, month, day) or _iso(year, day, month)  # 3/25/2024 on a d/m page
-
-
-def _year(parts: dict) -> int:
-    """Four digits, or two digits read as 1990..2089 ("12.03.24" is 2024, "98" is 1998)."""
-    if parts.get("yy") is None:
-        return int(parts["y"])
-    yy = int(parts["yy"])
-    return 1900 + yy if yy >= 90 else 2000 + yy
-
-
-def _from_named(m, ctx, precision):
-    parts = ("day", "month", "year") if precision == "day" else ("month", "year")
-    data = _dateparser(ctx.langs, parts).get_date_data(m.group(0))
-    d = data.date_obj
-    if d is None or data.period != precision or d.year != int(m["y"]):
-        return None
-    if precision == "day" and d.day != int(m["d"]):
-        return None
-    return _iso(d.year, d.month, d.day if precision == "day" else None)
-
-
-@lru_cache(maxsize=64)
-def _dateparser(langs: tuple[str, ...], parts: tuple[str, ...]):
-    from dateparser.date import DateDataParser  # slow import, only needed for month names
-    settings = {"PREFER_DAY_OF_MONTH": "first", "RELATIVE_BASE": dt.datetime(2000, 1, 1),
-                "REQUIRE_PARTS": list(parts), "PARSERS": ["absolute-time"]}
-    try:
-        return DateDataParser(languages=list(langs), settings=settings)
-    except ValueError:  # a language dateparser does not know
-        return DateDataParser(languages=["en"], settings=settings)
-
-
-_WORD = r"[^\W\d_]{3,}\.?"                          # a month name
-_WEEKDAY = r"(?:[^\W\d_]{3,}(?:-[^\W\d_]+)?\.?,?\s+)?"  # optional "Tuesday, " / "terça-feira, "
-_DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th|er|º|°|\.)?"
-_Y = r"(?P<y>\d{4})(?!\d)"
-# (regex, converter) tried in this order at the start of a span.
-_DATE_FORMS = [
-    (re.compile(r"(令和|平成|昭和)\s*(元|\d{1,2})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?"),
-     _from_era),
-    (re.compile(r"(?P<y>\d{4})\s*[年년](?:\s*(?P<m>\d{1,2})\s*[月월](?:\s*(?P<d>\d{1,2})\s*[日일])?)?"),
-     _from_ymd),
-    (re.compile(r"(?P<y>\d{4})\.\s?(?P<m>\d{1,2})\.\s?(?P<d>\d{1,2})(?!\d)\.?"), _from_ymd),
-    (re.compile(r"(?P<y>\d{4})\s?(?P<s>[-/])\s?(?P<m>\d{1,2})\s?(?P=s)\s?(?P<d>\d{1,2})(?!\d)"),
-     _from_ymd),
-    (re.compile(r"(?P<a>\d{1,2})\s?(?P<s>[-/.])\s?(?P<b>\d{1,2})\s?(?P=s)\s?" + _Y), _from_xxy),
-    (re.compile(r"(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2})(?P=s)(?P<yy>\d{2})(?![\d.]\d)"), _from_xxy),
-    (re.compile(rf"{_WEEKDAY}{_DAY}\s*(?:de\s+|of\s+)?{_WORD},?\s*(?:de\s+|del\s+)?{_Y}", re.I),
-     partial(_from_named, precision="day")),
-    (re.compile(rf"{_WEEKDAY}{_WORD}\s+{_DAY},?\s+{_Y}", re.I), partial(_from_named, precision="day")),
-    (re.compile(rf"{_Y}\.?\s+{_WORD}\s+(?P<d>\d{{1,2}})\.?(?!\d)"), partial(_from_named, precision="day")),
-    (re.compile(rf"{_WORD}\s+(?:de\s+|del\s+)?{_Y}", re.I), partial(_from_named, precision="month")),
-    (re.compile(rf"{_Y}\.\s+{_WORD}(?!\w)"), partial(_from_named, precision="month")),
-    (re.compile(r"(?P<y>\d{4})(?P<s>[-/.])(?P<m>\d{1,2})(?!\d)(?!(?P=s)\d)"), _from_ymd),
-    (re.compile(r"(?P<m>\d{1,2})[-/.](?P<y>\d{4})(?!\d)"), _from_ymd),
-    (re.compile(r"(?P<y>\d{4})(?!\d|[-/.]\d)"), _from_ymd),
-]
-
-
-def _date_at(text: str, pos: int, ctx: _Ctx) -> tuple[str, str, int] | None:
-    """The date starting exactly at ``text[pos]``: (iso, precision, end offset)."""
-    window = text[pos:pos + 64].translate(_FULLWIDTH)
-    for regex, convert in _DATE_FORMS:
-        m = regex.match(window)
-        if m and (value := convert(m, ctx)):
-            return value[0], value[1], pos + m.end()
-    return None
-
 
 _TRAILER = re.compile(r"""[\s,.;|·–—-]*
     (?:(?:at|um|à|às|a\s+las|kl\.?|T)?\s*\d{1,2}(?:[:h.]\d{2}){1,2}(?:\.\d+)?
@@ -239,63 +129,16 @@ def parse_date(s: str, locale: str = "en") -> tuple[str, str] | None:
     Returns (ISO date at its own precision, precision) or None.
     """
     text = " ".join(str(s).split())
-    ctx = _context(locale)
+    ctx = dates.context(locale)
     start = 0
     regex, index = _label_table()
     label = regex.match(text)
     if label and _key(label.group()) in index:
         start = _SEP.match(text, label.end()).end()
-    found = _date_at(text, start, ctx)
+    found = dates.date_at(text, start, ctx)
     if not found or not _TRAILER.match(text, found[2]):
         return None
     return found[0], found[1]
-
-
-def latest_day(iso: str, precision: str) -> dt.date:
-    """The latest calendar day a value can denote: ("2002-11", "month") -> 2002-11-30."""
-    if precision == "day":
-        return dt.date.fromisoformat(iso)
-    year = int(iso[:4])
-    if precision == "year":
-        return dt.date(year, 12, 31)
-    if precision == "month":
-        month = int(iso[5:7])
-        return dt.date(year, month, calendar.monthrange(year, month)[1])
-    raise ValueError(f"unknown precision {precision!r}")
-
-
-def _context(locale: str, label_lang: str | None = None) -> _Ctx:
-    lang, _, region = (locale or "en").replace("_", "-").partition("-")
-    lang, region = lang.lower(), region.split("-")[-1].upper()
-    order = "mdy" if region == "US" else "ymd" if lang in ("ja", "zh", "hu", "ko", "lt") else "dmy"
-    dp_lang = {"no": "nb"}.get(lang, lang)
-    langs = tuple(dict.fromkeys(x for x in (label_lang, dp_lang, "en") if x))
-    return _Ctx(order, langs)
-
-
-def _machine_date(value: str, ctx: _Ctx) -> tuple[str, str] | None:
-    """A metadata value: ISO 8601, RFC 2822, or any date form read by ``_date_at``."""
-    value = value.strip()
-    iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
-    if iso:
-        return _iso(*map(int, iso.groups()))
-    when = _http_date(value)
-    if when:
-        return _iso(when.year, when.month, when.day)
-    found = _date_at(value, 0, ctx)
-    return found[:2] if found else None
-
-
-def _http_date(value: str | None) -> dt.datetime | None:
-    try:
-        when = parsedate_to_datetime(value) if value else None
-    except (TypeError, ValueError, IndexError):
-        return None
-    return _as_utc(when) if when else None
-
-
-def _as_utc(when: dt.datetime) -> dt.datetime:
-    return when.replace(tzinfo=dt.timezone.utc) if when.tzinfo is None else when
 
 
 # ---------------------------------------------------------------- visible text
@@ -435,17 +278,17 @@ def _label_hits(page: _Page) -> list[tuple[int, int, re.Match, _Label]]:
 def _first_labelled(page: _Page, hits, ranks, locale: str, origin: str) -> Marker | None:
     """The best label in ``ranks`` that is followed by a date (dates read lazily)."""
     for rank, start, m, label in hits:
-        dated = _date_after(page, m.end(), _context(locale, label.lang)) if rank in ranks else None
+        dated = _date_after(page, m.end(), dates.context(locale, label.lang)) if rank in ranks else None
         if dated:
             name = "label:published" if origin == "label" and label.cls == "published" else origin
             return Marker(_collapse(page.text[start:dated[2]]), dated[0], dated[1], name)
     return None
 
 
-def _date_after(page: _Page, pos: int, ctx: _Ctx) -> tuple[str, str, int] | None:
+def _date_after(page: _Page, pos: int, ctx: dates.Context) -> tuple[str, str, int] | None:
     """The date right after a label (same line, or alone at the start of the next line)."""
     start = _SEP.match(page.text, pos).end()
-    found = _date_at(page.text, start, ctx)
+    found = dates.date_at(page.text, start, ctx)
     stamp = _time_attribute(page, start, ctx)
     if found and "\n" in page.text[pos:start] and found[1] == "year":
         line_rest = page.text[found[2]:].split("\n", 1)[0]
@@ -455,11 +298,11 @@ def _date_after(page: _Page, pos: int, ctx: _Ctx) -> tuple[str, str, int] | None
     return found
 
 
-def _time_attribute(page: _Page, start: int, ctx: _Ctx) -> tuple[str, str, int] | None:
+def _time_attribute(page: _Page, start: int, ctx: dates.Context) -> tuple[str, str, int] | None:
     """The datetime attribute of a <time> element that starts at ``start``."""
     for t_start, t_end, stamp in page.times:
         if t_start == start or t_start <= start < t_end:
-            value = _machine_date(stamp, ctx)
+            value = dates.machine_date(stamp, ctx)
             return (value[0], value[1], t_end) if value else None
     return None
 
@@ -508,11 +351,11 @@ def _jsonld_dates(obj, found: dict):
                 _jsonld_dates(value, found)
 
 
-def _meta_marker(meta: dict, names: list[str], ctx: _Ctx, now: list) -> Marker | None:
+def _meta_marker(meta: dict, names: list[str], ctx: dates.Context, now: list) -> Marker | None:
     for name in names:
         if name in meta:
             written, raw = meta[name]
-            value = _machine_date(raw, ctx)
+            value = dates.machine_date(raw, ctx)
             if value and not _is_now(_iso_datetime(raw), now):
                 return Marker(raw, value[0], value[1], f"meta:{written}")
     return None
@@ -542,33 +385,33 @@ def _iso_datetime(value: str) -> dt.datetime | None:
     if not re.search(r"\d:\d\d", value):
         return None
     try:
-        return _as_utc(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
+        return dates.as_utc(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
     except ValueError:
-        return _http_date(value)
+        return dates.http_date(value)
 
 
 def _header_marker(headers: Mapping | None, now: list[dt.datetime]) -> Marker | None:
     raw = _header(headers, "last-modified")
-    modified = _http_date(raw)
+    modified = dates.http_date(raw)
     if modified is None or _is_now(modified, now):
         return None
     utc = modified.astimezone(dt.timezone.utc)
-    value = _iso(utc.year, utc.month, utc.day)
+    value = dates.iso_date(utc.year, utc.month, utc.day)
     return Marker(raw.strip(), value[0], value[1], "http:last-modified") if value else None
 
 
 def _pdf_marker(moddate: str | None) -> Marker | None:
     m = re.match(r"\s*(?:D:)?(\d{4})(\d{2})?(\d{2})?", moddate or "")
-    value = m and _iso(int(m[1]), _int(m[2]), _int(m[3]))
+    value = m and dates.iso_date(int(m[1]), dates.to_int(m[2]), dates.to_int(m[3]))
     return Marker(moddate.strip(), value[0], value[1], "pdf:moddate") if value else None
 
 
 # ---------------------------------------------------------------- rules
 
-def _first_date(page: _Page, ctx: _Ctx) -> tuple[str, str, int, int] | None:
+def _first_date(page: _Page, ctx: dates.Context) -> tuple[str, str, int, int] | None:
     """The first date anywhere in the text, labelled or not: (iso, precision, start, end)."""
     for token in re.finditer(r"令和|平成|昭和|\d+|[A-Za-zÀ-ɏ]+", page.text):
-        found = _date_at(page.text, token.start(), ctx)
+        found = dates.date_at(page.text, token.start(), ctx)
         if found:
             return found[0], found[1], token.start(), found[2]
     return None
@@ -578,7 +421,7 @@ def _date_in(page: _Page, locale: str, origin: str) -> Marker | None:
     marker = _first_labelled(page, _label_hits(page), (0, 1, 2), locale, origin)
     if marker:
         return marker
-    found = _first_date(page, _context(locale))
+    found = _first_date(page, dates.context(locale))
     if found:
         iso, precision, start, end = found
         return Marker(_collapse(page.text[start:end]), iso, precision, origin)
@@ -596,7 +439,7 @@ def _selector_marker(html: str | None, selector: str, locale: str) -> Marker | N
     for el in [element, *element.find_all("time")]:
         for attr in ("datetime", "content"):
             value = el.get(attr)
-            parsed = _machine_date(value, _context(locale)) if isinstance(value, str) else None
+            parsed = dates.machine_date(value, dates.context(locale)) if isinstance(value, str) else None
             if parsed:
                 return Marker(value.strip(), parsed[0], parsed[1], "selector")
     return None
@@ -627,8 +470,8 @@ def find_marker(html: str | None = None, *, text: str | None = None,
             return _regex_marker(_read_page(html, text), spec, locale)
         raise ValueError(f"unknown marker rule kind {kind!r}")
     page = _read_page(html, text)
-    hits, meta, ctx = _label_hits(page), _metadata(page.root), _context(locale)
-    now = [t for t in (_http_date(_header(headers, "date")), fetched_at and _as_utc(fetched_at)) if t]
+    hits, meta, ctx = _label_hits(page), _metadata(page.root), dates.context(locale)
+    now = [t for t in (dates.http_date(_header(headers, "date")), fetched_at and dates.as_utc(fetched_at)) if t]
     return (_first_labelled(page, hits, (0, 1), locale, "label")
             or _meta_marker(meta, MODIFIED_META, ctx, now)
             or _first_labelled(page, hits, (2,), locale, "label")
