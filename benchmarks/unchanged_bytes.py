@@ -30,9 +30,14 @@ def page_html(number, rng):
 
 
 def db_bytes(path):
+    """Bytes in use: the file's pages less the free ones SQLite will reuse."""
     db = store.open_db(path)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return db.execute("PRAGMA page_count").fetchone()[0] * db.execute("PRAGMA page_size").fetchone()[0]
+    used = db.execute("PRAGMA page_count").fetchone()[0] - db.execute("PRAGMA freelist_count").fetchone()[0]
+    size = used * db.execute("PRAGMA page_size").fetchone()[0]
+    fetches = db["fetches"].count
+    db.conn.close()
+    return size, fetches
 
 
 def measure(count, validators, folder):
@@ -49,9 +54,10 @@ def measure(count, validators, folder):
         cfg = config.load(path)
         db_path = Path(folder) / f"bench-{validators}.db"
         crawler.crawl(cfg, db_path)
-        before = db_bytes(db_path)
+        before, first_fetches = db_bytes(db_path)
         crawler.crawl(cfg, db_path)
-        after = db_bytes(db_path)
+        after, all_fetches = db_bytes(db_path)
+        assert all_fetches == first_fetches + count, "the second crawl did not store every fetch"
         page_size = len(page_html(0, random.Random(7)))
         return before, after, page_size
     finally:
