@@ -64,8 +64,18 @@ ROUNDS = (  # (name, pages changed, site sends validators)
     ("same 200", 0.0, False),
 )
 KB = 1024
-TARGETS = {"ratio": 0.8, "unchanged_bytes": 300, "changed_bytes_per_100kb": 40 * KB,
-           "child_peak_mb": 400, "diff_seconds": 1.0}
+# (what, how to read it from one N's figures, target, True when a bigger value is better)
+TARGETS = (
+    ("pages/s ratio to bare Scrapy, change round, 304", lambda r: r["derived"]["change 304"]["ratio"], 0.8, True),
+    ("pages/s ratio to bare Scrapy, change round, no 304", lambda r: r["derived"]["change 200"]["ratio"], 0.8, True),
+    ("DB bytes per unchanged fetch, 304", lambda r: r["derived"]["same 304"]["per_fetch"], 300, False),
+    ("DB bytes per unchanged fetch, no 304", lambda r: r["derived"]["same 200"]["per_fetch"], 300, False),
+    ("DB KB per changed 100 KB page, 304",
+     lambda r: r["derived"]["change 304"]["per_changed_100kb"] / KB, 40, False),
+    ("DB KB per changed 100 KB page, no 304",
+     lambda r: r["derived"]["change 200"]["per_changed_100kb"] / KB, 40, False),
+    ("peak MB of the crawl child", lambda r: max(x["full"]["child_peak_mb"] for x in r["rounds"]), 400, False),
+)
 
 
 # -- one measured crawl, in its own process ----------------------------------
@@ -107,7 +117,8 @@ def _full_crawl(sources_path, db_path, concurrency, profile_path):
 
 
 def _time_child(profile_path):
-    """Time (and optionally profile) the crawl child that ``crawler.crawl`` forks."""
+    """Time (and optionally profile) the crawl child that ``crawler.crawl`` forks,
+    by wrapping ``crawler._run_in_child`` (and ``_child_main``) in this process only."""
     measured = [None]
     run_in_child, child_main = crawler._run_in_child, crawler._child_main
 
@@ -344,7 +355,24 @@ def _round_line(count, r):
 
 def markdown(report):
     """The RESULTS.md tables: throughput per round and N, then every figure with its growth."""
-    return "\n\n".join((_throughput_table(report), _figures_table(report), _diff_table(report)))
+    return "\n\n".join((_throughput_table(report), _figures_table(report), _diff_table(report),
+                        _targets_table(report)))
+
+
+def _targets_table(report):
+    lines = ["| target | " + " | ".join(f"N = {r['pages']:,}" for r in report["runs"]) + " |",
+             "|" + " --- |" * (len(report["runs"]) + 1)]
+    for what, value, target, bigger in TARGETS:
+        cells = []
+        for run in report["runs"]:
+            figure = value(run)
+            met = figure >= target if bigger else figure <= target
+            cells.append(f"{figure:,.2f} ({'met' if met else 'missed'})")
+        lines.append(f"| {what} {'≥' if bigger else '≤'} {target} | " + " | ".join(cells) + " |")
+    worst = max(t.get("cpu_seconds", t["seconds"]) for t in report["diff"].values())
+    cells = [f"{worst:.2f} s ({'met' if worst <= 1 else 'missed'})"] + ["same (no N)"] * (len(report["runs"]) - 1)
+    lines.append("| line_diff of 1 MB ≤ 1 s (worst shape, CPU) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _diff_table(report):

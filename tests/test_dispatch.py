@@ -8,11 +8,13 @@ import email
 import email.policy
 import http.server
 import json
+import random
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -40,6 +42,7 @@ class Webhook:
 
     def __init__(self):
         self.posts, self.accepted, self.status, self.hold_at = [], [], 200, None
+        self.delay = 0.0  # seconds each POST takes to answer
         self.arrived, self.release = threading.Event(), threading.Event()
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -62,6 +65,7 @@ class Webhook:
                 if len(hook.posts) == hook.hold_at:
                     hook.arrived.set()
                     hook.release.wait(30)
+                time.sleep(hook.delay)
                 status = hook.status
                 try:
                     self.send_response(status)
@@ -233,6 +237,35 @@ def test_sigkill_mid_delivery_loses_nothing_and_repeats_only_the_alert_in_flight
     rows = list(open_db().query("SELECT status, attempts FROM alert_outbox ORDER BY id"))
     assert [r["status"] for r in rows] == ["sent"] * 3
     assert sum(r["attempts"] for r in rows) == 4
+
+
+def test_twenty_random_sigkills_lose_nothing_and_repeat_only_flagged_alerts(
+        replica, make_config, db_path, webhook, write_alerts):
+    pages = [f"p{n}" for n in range(30)]
+    cfg = make_config(*({"id": name, "path": f"/{name}"} for name in pages))
+    path = write_alerts({"name": "hook", "url": webhook.url()})
+    for name in pages:
+        replica.set(f"/{name}", page(BODY + f" Page {name}."))
+    crawl_with_alerts(cfg, db_path, alerts.load(path, cfg))
+    webhook.delay = 0.05
+    command = [sys.executable, "-m", "monitor", "--sources", cfg.path, "--db", str(db_path),
+               "alerts", "deliver", "--alerts", str(path)]
+    rng, kills = random.Random(11), 0
+    for _ in range(20):
+        dispatcher = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.8, 2.0))  # start-up takes ~1 s: kill before, during and after sends
+        if dispatcher.poll() is None:
+            dispatcher.send_signal(signal.SIGKILL)
+            kills += 1
+        dispatcher.wait(30)
+    assert kills >= 10 and webhook.posts, "the kills must land while alerts are being sent"
+    finished = cli(cfg, db_path, "alerts", "deliver", "--alerts", str(path), timeout=120)
+    assert finished.returncode == 0, finished.stderr
+    keys = webhook.keys()
+    assert sorted(set(keys)) == sorted(f"dialogue-watch-event-{n}-hook" for n in range(1, 31))  # none lost
+    plain = collections.Counter(p["idempotency_key"] for p in webhook.posts if not p["possible_repeat"])
+    assert max(plain.values()) == 1  # never sent twice without the repeat flag
+    assert len(keys) - len(set(keys)) <= kills  # at most the one alert in flight per kill
 
 
 def test_a_digest_gathers_the_events_and_the_staleness_table(replica, make_config, db_path,
