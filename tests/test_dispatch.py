@@ -243,11 +243,11 @@ def test_twenty_random_sigkills_lose_nothing_and_repeat_only_flagged_alerts(
         replica, make_config, db_path, webhook, write_alerts):
     pages = [f"p{n}" for n in range(30)]
     cfg = make_config(*({"id": name, "path": f"/{name}"} for name in pages))
-    path = write_alerts({"name": "hook", "url": webhook.url()})
+    path = write_alerts({"name": "hook", "url": webhook.url()}, {"name": "hook2", "url": webhook.url("/two")})
     for name in pages:
         replica.set(f"/{name}", page(BODY + f" Page {name}."))
     crawl_with_alerts(cfg, db_path, alerts.load(path, cfg))
-    webhook.delay = 0.05
+    webhook.delay = 0.25  # 60 alerts: about 15 s of sending, spread over the 20 runs
     command = [sys.executable, "-m", "monitor", "--sources", cfg.path, "--db", str(db_path),
                "alerts", "deliver", "--alerts", str(path)]
     rng, kills = random.Random(11), 0
@@ -262,7 +262,8 @@ def test_twenty_random_sigkills_lose_nothing_and_repeat_only_flagged_alerts(
     finished = cli(cfg, db_path, "alerts", "deliver", "--alerts", str(path), timeout=120)
     assert finished.returncode == 0, finished.stderr
     keys = webhook.keys()
-    assert sorted(set(keys)) == sorted(f"dialogue-watch-event-{n}-hook" for n in range(1, 31))  # none lost
+    assert sorted(set(keys)) == sorted(f"dialogue-watch-event-{n}-{name}"
+                                       for n in range(1, 31) for name in ("hook", "hook2"))  # none lost
     plain = collections.Counter(p["idempotency_key"] for p in webhook.posts if not p["possible_repeat"])
     assert max(plain.values()) == 1  # never sent twice without the repeat flag
     assert len(keys) - len(set(keys)) <= kills  # at most the one alert in flight per kill
