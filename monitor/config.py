@@ -6,6 +6,7 @@ network or the database.
 """
 
 import dataclasses
+import functools
 import datetime
 import difflib
 import re
@@ -118,10 +119,11 @@ class Config:
     sources: tuple
 
     def source(self, source_id):
-        for source in self.sources:
-            if source.id == source_id:
-                return source
-        return None
+        return self._by_id.get(source_id)
+
+    @functools.cached_property
+    def _by_id(self):
+        return {source.id: source for source in self.sources}
 
     def select(self, ids):
         """The sources named by ``ids`` (all when empty); unknown ids raise."""

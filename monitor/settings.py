@@ -11,6 +11,8 @@ NEWSPIDER_MODULE = "spiders"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
+# Each response yields exactly one item; Scrapy otherwise starts 100 item tasks per response.
+CONCURRENT_ITEMS = 1
 DOWNLOAD_DELAY = 5
 DOWNLOAD_DELAY_JITTER = 0.5
 AUTOTHROTTLE_ENABLED = True

@@ -116,7 +116,7 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=()):
     state = _state(db, fetch.source_id)
     current = _current_version(db, fetch.source_id)
     body_sha = _store_body(db, fetch.body) if observation.keeps_body else None
-    fetch_id = db["fetches"].insert(_fetch_row(fetch, observation, body_sha, crawl_id)).last_pk
+    fetch_id = _insert(db, "fetches", _fetch_row(fetch, observation, body_sha, crawl_id))
     text_sha = _store_text(db, observation.text) if observation.text is not None else None
     if observation.outcome == "not_modified" and current:
         text_sha, body_sha = current["text_sha256"], current["body_sha256"]
@@ -128,7 +128,7 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=()):
     if decision.new_version:
         version_id = _insert_version(db, fetch, fetch_id, observation, text_sha, body_sha, current)
     if version_id is not None and observation.outcome in ("ok", "not_modified"):
-        db["fetches"].update(fetch_id, {"version_id": version_id})
+        db.conn.execute("UPDATE fetches SET version_id = ? WHERE id = ?", [version_id, fetch_id])
     if decision.kind:
         _insert_event(db, fetch, fetch_id, decision.kind, current, version_id, observation,
                       subscribers)
@@ -160,13 +160,13 @@ def _store_body(db, body):
     sha = hashlib.sha256(body).hexdigest()
     if not list(db.query("SELECT 1 FROM bodies WHERE sha256 = ?", [sha])):
         data = zlib.compress(body, 6)
-        db["bodies"].insert({"sha256": sha, "size": len(body), "stored_size": len(data), "data": data})
+        _insert(db, "bodies", {"sha256": sha, "size": len(body), "stored_size": len(data), "data": data})
     return sha
 
 
 def _store_text(db, text):
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    db["texts"].insert({"sha256": sha, "chars": len(text), "text": text}, ignore=True)
+    _insert(db, "texts", {"sha256": sha, "chars": len(text), "text": text}, or_ignore=True)
     return sha
 
 
@@ -190,7 +190,7 @@ def _insert_version(db, fetch, fetch_id, observation, text_sha, body_sha, curren
         "fetch_id": fetch_id, "at": fetch.fetched_at, "text_sha256": text_sha,
         "body_sha256": body_sha, **_marker_columns(marker),
     }
-    version_id = db["versions"].insert(row).last_pk
+    version_id = _insert(db, "versions", row)
     return version_id
 
 
@@ -219,19 +219,19 @@ def _insert_event(db, fetch, fetch_id, kind, current, version_id, observation, s
         before, after = text_of(db, current["text_sha256"]), text_of(db, new_version["text_sha256"])
         result = diffing.line_diff(before, after)
         added, removed = result["lines_added"], result["lines_removed"]
-        diff_id = db["diffs"].insert({
+        diff_id = _insert(db, "diffs", {
             "source_id": fetch.source_id, "from_version_id": current["id"],
             "to_version_id": version_id, "lines_added": added, "lines_removed": removed,
             "diff": result["diff"],
-        }).last_pk
-    event_id = db["events"].insert({
+        })
+    event_id = _insert(db, "events", {
         "source_id": fetch.source_id, "fetch_id": fetch_id, "at": fetch.fetched_at,
         "kind": kind, "version_id": version_id,
         "marker_before": current["marker_text"] if current else None,
         "marker_after": new_version["marker_text"] if new_version else None,
         "lines_added": added, "lines_removed": removed, "diff_id": diff_id,
         "detail": observation.error or observation.note,
-    }).last_pk
+    })
     enqueue_alerts(db, event_id, fetch.source_id, kind, subscribers)
     return event_id
 
@@ -243,7 +243,7 @@ def _note_problem(db, fetch, fetch_id, previous, current, version_id, observatio
     if new:
         _insert_event(db, fetch, fetch_id, new, current, version_id, observation, subscribers)
     if problem != previous:
-        db["source_state"].update(fetch.source_id, {"problem": problem})
+        db.conn.execute("UPDATE source_state SET problem = ? WHERE source_id = ?", [problem, fetch.source_id])
 
 
 def _update_state(db, fetch, observation, decision, state, version_id):
@@ -261,7 +261,27 @@ def _update_state(db, fetch, observation, decision, state, version_id):
         row["last_modified"] = fetch.headers.get("Last-Modified")
     if decision.text_changed:
         row["last_changed_at"] = fetch.fetched_at
-    db["source_state"].upsert(row, pk="source_id")
+    _upsert_state(db, row)
+
+
+# The per-fetch path uses fixed SQL: sqlite-utils' Table methods re-read the
+# schema on every call (dozens of statements per fetch). Column names come from
+# this module's own dicts, never from input.
+
+
+def _insert(db, table, row, or_ignore=False):
+    columns = list(row)
+    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
+    sql = f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    return db.conn.execute(sql, [row[c] for c in columns]).lastrowid
+
+
+def _upsert_state(db, row):
+    columns = list(row)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "source_id")
+    sql = (f"INSERT INTO source_state ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+           f"ON CONFLICT (source_id) DO UPDATE SET {updates}")
+    db.conn.execute(sql, [row[c] for c in columns])
 
 
 def _version_by_id(db, version_id):
