@@ -2,18 +2,119 @@
 
 ``DIFFERS`` is a plain registry: name -> function(before, after) returning
 ``{"lines_added", "lines_removed", "diff"}``.
+
+Line diffs are anchored on lines that occur exactly once on each side (the
+"patience" idea), and difflib only compares the short stretches between
+anchors: difflib alone is quadratic on long texts of short, repeated lines
+(a 1 MB table took over a second).
 """
 
+import bisect
+import collections
 import difflib
 
 
 def line_diff(before, after, context=2):
     """A unified line diff with counts of lines added and removed."""
     a, b = before.splitlines(), after.splitlines()
-    lines = list(difflib.unified_diff(a, b, "before", "after", n=context, lineterm=""))
-    added = sum(1 for line in lines if line.startswith("+") and not line.startswith("+++"))
-    removed = sum(1 for line in lines if line.startswith("-") and not line.startswith("---"))
+    opcodes = anchored_opcodes(a, b)
+    lines = list(_unified(a, b, _grouped(opcodes, context)))
+    added = sum(j2 - j1 for tag, _, _, j1, j2 in opcodes if tag in ("insert", "replace"))
+    removed = sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag in ("delete", "replace"))
     return {"lines_added": added, "lines_removed": removed, "diff": "\n".join(lines)}
+
+
+def anchored_opcodes(a, b):
+    """difflib-style opcodes for turning ``a`` into ``b``."""
+    opcodes = []
+    i = j = 0
+    for ai, bj in _anchors(a, b) + [(len(a), len(b))]:
+        opcodes += _shifted(difflib.SequenceMatcher(None, a[i:ai], b[j:bj]), i, j)
+        if ai < len(a):
+            opcodes.append(("equal", ai, ai + 1, bj, bj + 1))
+        i, j = ai + 1, bj + 1
+    return _merged(opcodes)
+
+
+def _anchors(a, b):
+    """(i, j) of lines unique in both, the longest run in the same order on both sides."""
+    count_a, count_b = collections.Counter(a), collections.Counter(b)
+    where_b = {line: j for j, line in enumerate(b) if count_b[line] == 1}
+    pairs = [(i, where_b[line]) for i, line in enumerate(a)
+             if count_a[line] == 1 and line in where_b]
+    return _longest_increasing(pairs)
+
+
+def _longest_increasing(pairs):
+    """The longest subsequence of ``pairs`` (sorted by i) whose j also increases."""
+    tails, tail_index, previous = [], [], [None] * len(pairs)
+    for index, (_, j) in enumerate(pairs):
+        position = bisect.bisect_left(tails, j)
+        if position == len(tails):
+            tails.append(j)
+            tail_index.append(index)
+        else:
+            tails[position], tail_index[position] = j, index
+        previous[index] = tail_index[position - 1] if position else None
+    run, index = [], tail_index[-1] if tail_index else None
+    while index is not None:
+        run.append(pairs[index])
+        index = previous[index]
+    return run[::-1]
+
+
+def _shifted(matcher, i, j):
+    return [(tag, i1 + i, i2 + i, j1 + j, j2 + j) for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+            if i2 > i1 or j2 > j1]
+
+
+def _merged(opcodes):
+    merged = []
+    for op in opcodes:
+        if merged and merged[-1][0] == op[0] == "equal":
+            merged[-1] = ("equal", merged[-1][1], op[2], merged[-1][3], op[4])
+        else:
+            merged.append(op)
+    return merged
+
+
+def _grouped(opcodes, context):
+    """Hunks with ``context`` equal lines around each change, grouped exactly as difflib does."""
+    return list(_Precomputed(opcodes).get_grouped_opcodes(context))
+
+
+class _Precomputed(difflib.SequenceMatcher):
+    """difflib's hunk grouping, fed with opcodes computed here."""
+
+    def __init__(self, opcodes):
+        super().__init__(None, [], [])
+        self.precomputed = opcodes
+
+    def get_opcodes(self):
+        return list(self.precomputed)
+
+
+def _unified(a, b, hunks):
+    if not hunks:
+        return
+    yield "--- before"
+    yield "+++ after"
+    for hunk in hunks:
+        first, last = hunk[0], hunk[-1]
+        yield (f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@")
+        for tag, i1, i2, j1, j2 in hunk:
+            if tag == "equal":
+                yield from (" " + line for line in a[i1:i2])
+                continue
+            yield from ("-" + line for line in a[i1:i2])
+            yield from ("+" + line for line in b[j1:j2])
+
+
+def _range(start, stop):
+    """difflib's unified range: 1-based start, length when not 1."""
+    length = stop - start
+    beginning = start + 1 if length else start
+    return f"{beginning}" if length == 1 else f"{beginning},{length}"
 
 
 def word_diff(before, after):
