@@ -67,14 +67,15 @@ class Webhook:
                     hook.release.wait(30)
                 time.sleep(hook.delay)
                 status = hook.status
+                if status < 300:  # recorded before answering: the sender returns on the answer
+                    hook.accepted.append(payload)
                 try:
                     self.send_response(status)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                 except OSError:  # the sender was killed while we held its request
-                    return
-                if status < 300:
-                    hook.accepted.append(payload)
+                    if status < 300:
+                        hook.accepted.remove(payload)
 
             def log_message(self, *args):
                 pass
