@@ -242,7 +242,8 @@ def db_size(path):
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     page_size = connection.execute("PRAGMA page_size").fetchone()[0]
     free = connection.execute("PRAGMA freelist_count").fetchone()[0] * page_size
-    tables = dict(connection.execute("SELECT name, pgsize FROM dbstat WHERE aggregate = TRUE"))
+    # SUM, not dbstat's aggregate=TRUE: that one wraps around past 2 GiB in SQLite 3.40
+    tables = dict(connection.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"))
     connection.close()
     size = os.path.getsize(path)
     return {"file": size, "used": size - free, "tables": tables}
