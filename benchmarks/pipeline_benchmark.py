@@ -17,10 +17,12 @@ store, diff, events). The rounds, on one database:
 
 It also measures the site alone (an asyncio client with the same
 concurrency), the time ``monitor.diffing.line_diff`` takes on 1 MB texts, and
-reports pages per second, the ratio to bare Scrapy, database bytes added
-(file size after ``PRAGMA wal_checkpoint(TRUNCATE)``) per unchanged fetch and
-per changed 100 KB page, and peak resident memory of each crawl child
-(``getrusage(RUSAGE_CHILDREN)``), its parent and the site's process.
+reports pages per second and CPU time per page, the ratio to bare Scrapy,
+database bytes added (in use after ``PRAGMA wal_checkpoint(TRUNCATE)``: file
+size less free pages) per unchanged fetch and per changed 100 KB page, and
+peak resident memory of each crawl child (``getrusage(RUSAGE_CHILDREN)``), its
+parent and the site's process. ``--profile FOLDER`` writes a cProfile of each
+full crawl child.
 
     .venv/bin/python benchmarks/pipeline_benchmark.py --pages 2000 --pages 20000
     .venv/bin/python benchmarks/pipeline_benchmark.py --quick
