@@ -262,24 +262,25 @@ def _check_sources(entry, where, sources, problems):
             problems.append((entry.line_of("countries"), f"{where}: sources: all already "
                              "includes every country. Fix: remove countries, or list source ids."))
         return None
-    values = _listed(entry["sources"])
     known = {s.id for s in sources.sources} if sources else None
-    for value in values:
-        if known is not None and value not in known:
-            problems.append((entry.line_of("sources"), f"{where}: no source with id '{value}' in "
-                             f"{sources.path}. Fix: {_suggest(value, known)}"))
-    return frozenset(values)
+    return _known_values(entry, "sources", known, f"{where}: no source with id", sources, problems)
 
 
 def _check_countries(entry, where, sources, problems):
     if "countries" not in entry:
         return None
-    values = _listed(entry["countries"])
     known = {s.country for s in sources.sources} if sources else None
+    return _known_values(entry, "countries", known, f"{where}: no source for the country",
+                         sources, problems)
+
+
+def _known_values(entry, key, known, words, sources, problems):
+    """The listed values of ``key``; each one sources.yaml does not know is a problem."""
+    values = _listed(entry[key])
     for value in values:
         if known is not None and value not in known:
-            problems.append((entry.line_of("countries"), f"{where}: no source for the country "
-                             f"'{value}' in {sources.path}. Fix: {_suggest(value, known)}"))
+            problems.append((entry.line_of(key), f"{words} '{value}' in {sources.path}. "
+                             f"Fix: {_suggest(value, known)}"))
     return frozenset(values)
 
 

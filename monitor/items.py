@@ -15,4 +15,3 @@ class PageFetch:
     body: bytes = b""
     duration_ms: int | None = None
     error: str | None = None  # a transport failure, in plain words
-    redirects: list = dataclasses.field(default_factory=list)

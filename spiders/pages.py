@@ -53,7 +53,6 @@ class PagesSpider(scrapy.Spider):
             content_type=_header(response.headers, b"Content-Type"),
             body=response.body,
             duration_ms=_duration(response.meta),
-            redirects=list(response.meta.get("redirect_urls") or []),
         )
 
     def on_error(self, failure):
