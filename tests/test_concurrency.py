@@ -1,10 +1,15 @@
-"""The published site reads while crawls write: no "database is locked", ever."""
+"""The published site reads while crawls write, commands open the database
+beside the daemon: no "database is locked", ever."""
 
+import sqlite3
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
 
 from monitor import crawler
+from monitor.store import open_db
 from tests.site_fixtures import free_port, running, serve_command
 from tests.test_crawl import BODY, page
 
@@ -49,3 +54,31 @@ def test_site_reads_while_crawls_write(replica, make_config, db_path):
                 reader.join()
     failures = [o for o in outcomes if o[1] != 200 or o[2]]
     assert len(outcomes) > 30 and failures == []
+
+
+OPEN = "import sys; from monitor.store import open_db; open_db(sys.argv[1]).execute('select 1')"
+
+
+def test_first_opens_at_once_do_not_race(tmp_path):
+    """Several commands opening a new database together: one sets it up, none fails."""
+    for trial in range(8):
+        path = tmp_path / f"new{trial}.db"
+        opens = [subprocess.Popen([sys.executable, "-c", OPEN, str(path)], stderr=subprocess.PIPE,
+                                  text=True) for _ in range(3)]
+        errors = [opened.communicate(timeout=60)[1] for opened in opens]
+        assert [opened.returncode for opened in opens] == [0, 0, 0], errors
+    assert open_db(path)["sources"].exists()
+
+
+def test_opening_a_ready_database_writes_nothing(db_path):
+    """`stale` or `status` beside a crawl holding the write lock opens at once:
+    open_db of an up-to-date database only reads (it would wait 30 s otherwise)."""
+    open_db(db_path).conn.close()
+    writer = sqlite3.connect(db_path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        opened = subprocess.run([sys.executable, "-c", OPEN, str(db_path)], capture_output=True,
+                                text=True, timeout=20)
+    finally:
+        writer.execute("ROLLBACK")
+    assert opened.returncode == 0, opened.stderr

@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime
+import fcntl
 import functools
 import os
 import sqlite3
@@ -28,16 +29,37 @@ def open_db(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
         db = sqlite_utils.Database(conn)
-        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA busy_timeout=30000")
         # With WAL, NORMAL keeps every transaction atomic and the file consistent;
         # a power cut may lose the last commits, never corrupt the database.
         db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA busy_timeout=30000")
         db.execute("PRAGMA foreign_keys=ON")
-        migrations.apply(db)
+        if _needs_setup(db):
+            with _setup_lock(path):
+                if _needs_setup(db):
+                    db.execute("PRAGMA journal_mode=WAL")
+                    migrations.apply(db)
     except (sqlite3.DatabaseError, OSError) as error:
         raise StoreError(_describe_db_error(path, error)) from None
     return db
+
+
+def _needs_setup(db):
+    """Read-only check: does the database still need WAL mode or a migration?
+
+    Opening an up-to-date database writes nothing, so ``stale`` or ``status``
+    run beside the daemon can never hold up its crawl."""
+    mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+    return mode.lower() != "wal" or bool(migrations.pending(db))
+
+
+@contextlib.contextmanager
+def _setup_lock(path):
+    """One process at a time sets a database up: two first opens at once would
+    otherwise race to migrate it, and one would fail with "database is locked"."""
+    with open(f"{path}.setup.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def _describe_db_error(path, error):
