@@ -6,6 +6,9 @@ a site that answers conditional requests (304), once with a site that does not
 (full 200 with the same bytes).
 
     .venv/bin/python benchmarks/unchanged_bytes.py [N]
+
+Source ids are as long as sources.yaml's median (35 characters, e.g.
+``canada-global-affairs-dialogue-0042``): each fetch row and its indexes hold one.
 """
 
 import random
@@ -29,6 +32,10 @@ def page_html(number, rng):
             "<footer>Last updated 12 March 2024</footer></body></html>")
 
 
+def source_id(number):
+    return f"canada-global-affairs-dialogue-{number:04d}"
+
+
 def db_bytes(path):
     """Bytes in use: the file's pages less the free ones SQLite will reuse."""
     db = store.open_db(path)
@@ -46,7 +53,7 @@ def measure(count, validators, folder):
     try:
         for number in range(count):
             replica.set(f"/p{number}", page_html(number, rng), validators=validators)
-        sources = [{"id": f"p{n}", "country": "Canada", "title": f"p{n}", "kind": "html",
+        sources = [{"id": source_id(n), "country": "Canada", "title": f"p{n}", "kind": "html",
                     "url": replica.url(f"/p{n}")} for n in range(count)]
         path = Path(folder) / f"sources-{validators}.yaml"
         path.write_text(yaml.safe_dump({"settings": {"delay_seconds": 0, "concurrent_requests": 16},

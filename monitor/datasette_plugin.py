@@ -1,23 +1,41 @@
 """dialogue-watch's Datasette plugin: the two things configuration cannot do.
 
+* SQL functions ``dw_text(sha256)`` and ``dw_body(sha256)``: a capture's text
+  and original bytes, unpacked from their Zstandard delta chain
+  (``monitor/store/blobs.py``).
 * ``/monitor/-/original/{version_id}`` returns a captured version's original
-  bytes (``bodies.data`` decompressed), always as a download: an attachment of
+  bytes, always as a download: an attachment of
   type ``application/octet-stream`` with ``nosniff`` and a sandboxing
   Content-Security-Policy. A captured page is untrusted input and is never
   rendered live in the site.
 * The staleness chart and the latest events, for the home page and the
   staleness page (templates can only see their own query's rows).
 
-Every SQL statement it runs is a canned query of ``db/metadata.yaml``. It
-imports nothing but the standard library and Datasette, so it can be published
-by copying this file into a ``--plugins-dir`` (see the README).
+Every SQL statement it runs is a canned query of ``db/metadata.yaml``. Besides
+Datasette it needs only ``blobs.py`` (and ``zstandard``), so it can be published
+by copying the two files into a ``--plugins-dir`` (see the README).
 """
 
+import importlib.util
 import re
-import zlib
+from pathlib import Path
 
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
+
+
+def _blobs():
+    """The store's codec; beside this file when the site is published with --plugins-dir."""
+    try:
+        from monitor.store import blobs
+    except ImportError:
+        spec = importlib.util.spec_from_file_location("dw_blobs", Path(__file__).with_name("blobs.py"))
+        blobs = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(blobs)
+    return blobs
+
+
+blobs = _blobs()
 
 DATABASE = "monitor"
 CHART_TEMPLATES = {"index.html", f"query-{DATABASE}-staleness.html"}
@@ -28,6 +46,14 @@ DOWNLOAD_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; sandbox",
     "Cache-Control": "public, max-age=86400",
 }
+
+
+@hookimpl
+def prepare_connection(conn, database):
+    if database != DATABASE:
+        return
+    conn.create_function("dw_text", 1, lambda sha: blobs.text(conn, sha) if sha else None)
+    conn.create_function("dw_body", 1, lambda sha: blobs.unpack(conn, "bodies", sha) if sha else None)
 
 
 @hookimpl
@@ -72,7 +98,7 @@ async def original(datasette, request):
     row = rows[0]
     headers = {"Content-Disposition": f'attachment; filename="{download_name(row)}"',
                **DOWNLOAD_HEADERS}
-    return Response(zlib.decompress(row["data"]), headers=headers,
+    return Response(row["data"], headers=headers,
                     content_type="application/octet-stream")
 
 

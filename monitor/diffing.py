@@ -137,3 +137,14 @@ def word_diff(before, after):
 
 
 DIFFERS = {"lines": line_diff, "words": word_diff}
+
+
+def changed_lines(before, after):
+    """The lines ``after`` has that ``before`` lacks, and the reverse, each once
+    and in order, as two texts: what a version added and removed, for search."""
+    old, new = before.splitlines(), after.splitlines()
+    return _lines_missing(new, set(old)), _lines_missing(old, set(new))
+
+
+def _lines_missing(lines, present):
+    return "\n".join(dict.fromkeys(line for line in lines if line.strip() and line not in present))

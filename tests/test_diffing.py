@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from monitor.diffing import DIFFERS, anchored_opcodes, line_diff, word_diff
+from monitor.diffing import DIFFERS, anchored_opcodes, changed_lines, line_diff, word_diff
 
 CASES = [
     # before, after, lines added, lines removed
@@ -73,3 +73,16 @@ def test_word_diff_marks_words():
     result = word_diff("held in Ottawa in May", "held in Beijing in May")
     assert result["diff"] == "held in [-Ottawa-] {+Beijing+} in May"
     assert set(DIFFERS) == {"lines", "words"}
+
+
+@pytest.mark.parametrize("before, after, added, removed", [
+    ("", "a\nb", "a\nb", ""),                    # a first version adds every line
+    ("a\nb\nc", "a\nb\nc", "", ""),
+    ("a\nb\nc", "a\nB\nc", "B", "b"),
+    ("a\nb", "b\na", "", ""),                    # a move adds and removes nothing
+    ("a\nb", "a\nb\nn\nn", "n", ""),            # each line once
+    ("a\n\n  \nb", "a\n\nb\n   ", "", ""),       # blank lines are not content
+    ("x\ny\nz", "z\nw\nv", "w\nv", "x\ny"),     # in order of appearance
+])
+def test_changed_lines(before, after, added, removed):
+    assert changed_lines(before, after) == (added, removed)

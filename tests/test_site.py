@@ -6,6 +6,7 @@ import datetime
 import hashlib
 import json
 import re
+import urllib.parse
 import xml.etree.ElementTree as ElementTree
 
 import pytest
@@ -264,6 +265,41 @@ def test_a_pdf_downloads_as_the_pdf_it_was(datasette):
     assert response.headers["content-disposition"].endswith('.pdf"')
 
 
+PUBLISHED = """
+import asyncio, sys, yaml
+sys.modules["monitor"] = None  # a published copy has no dialogue-watch installed,
+sys._called_from_test = True  # so Datasette must not load it as an installed plugin either
+from datasette.app import Datasette
+from datasette.database import Database
+site = Datasette(metadata=yaml.safe_load(open(sys.argv[2])), plugins_dir=sys.argv[3])
+site.add_database(Database(site, path=sys.argv[1]), name="monitor")
+version = sys.argv[4]
+capture = asyncio.run(site.client.get("/monitor/capture.json?_shape=array&version=" + version))
+original = asyncio.run(site.client.get("/monitor/-/original/" + version))
+print(capture.json()[0]["text"]); print(original.content[:100])
+"""
+
+
+def test_the_published_copy_reads_captures_with_the_two_plugin_files(demo_path, tmp_path, datasette):
+    """The README's publishing recipe: datasette_plugin.py and blobs.py in a plugins
+    folder are all a published site needs to unpack texts and originals."""
+    import shutil
+    import subprocess
+    import sys
+
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    for name in ("monitor/datasette_plugin.py", "monitor/store/blobs.py"):
+        shutil.copy(site.SITE_DIR.parent / name, plugins)
+    updated = event(datasette, "demo-canada", "updated")
+    shown = subprocess.run([sys.executable, "-c", PUBLISHED, str(demo_path), str(site.METADATA),
+                            str(plugins), str(updated["version_id"])],
+                           capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    assert "A new round was held this year" in shown.stdout
+    assert "<!doctype html>" in shown.stdout  # the original HTML bytes
+
+
 def test_an_unknown_version_has_no_download(datasette):
     assert get(datasette, "/monitor/-/original/99999").status_code == 404
     assert get(datasette, "/nowhere/-/original/1").status_code == 404
@@ -283,13 +319,26 @@ def test_search_finds_words_in_any_language_and_marks_them(datasette):
         == {"demo-germany", "demo-switzerland"}  # case does not matter, nor word boundaries
 
 
-def test_search_covers_texts_captured_after_the_index_was_made(datasette):
+def test_search_covers_texts_captured_after_the_index_was_made(datasette, demo_path):
     later = rows(datasette, "/monitor/search.json?q=Nova rodada de consultas")  # round 3
-    assert [(r["source_id"], r["first_seq"]) for r in later] == [("demo-brazil", 2)]
-    every = rows(datasette, "/monitor.json?sql=select count(*) as n from texts t where t.rowid in "
-                            "(select rowid from texts_fts where texts_fts match "
-                            "'\"' || replace(substr(t.text, 1, 20), '\"', '\"\"') || '\"')")
-    assert every[0]["n"] == rows(datasette, "/monitor.json?sql=select count(*) as n from texts")[0]["n"]
+    assert [(r["source_id"], r["first_seq"], r["removed_seq"]) for r in later] == [("demo-brazil", 2, None)]
+    db = store.open_db(demo_path)
+    for version in db.query("SELECT id, source_id, seq, text_sha256 FROM versions"):
+        lines = store.text_of(db, version["text_sha256"]).splitlines()
+        for line in [line for line in lines if len(line.strip()) >= 3]:  # trigrams
+            found = rows(datasette, "/monitor/search.json?q=" + urllib.parse.quote(line[:60]))
+            assert [r["first_seq"] for r in found if r["source_id"] == version["source_id"]
+                    and r["first_seq"] <= version["seq"]], (version, line)
+
+
+def test_search_says_when_words_were_removed(datasette):
+    (gone,) = rows(datasette, "/monitor/search.json?q=met in London and Gansu")
+    assert (gone["source_id"], gone["first_seq"], gone["removed_seq"]) == ("demo-uk-report-p34", 1, 2)
+    html = page(datasette, "/monitor/search?q=met in London and Gansu")
+    assert "<strong>removed</strong> in version 2" in html
+    (kept,) = rows(datasette, "/monitor/search.json?q=suspended and resumed")
+    assert (kept["first_seq"], kept["removed_seq"]) == (2, None)
+    assert "still on the page" in page(datasette, "/monitor/search?q=suspended and resumed")
 
 
 def test_short_or_unmatched_search_terms_say_so(datasette):

@@ -1,13 +1,11 @@
 """Writes: the watched sources, crawls, and one fetch with everything that follows from it."""
 
-import hashlib
 import json
-import zlib
 
 from monitor import diffing, events, markers
+from monitor.store import blobs
 from monitor.store.connection import immediate_transaction, iso, now, writes
 from monitor.store.outbox import enqueue_alerts
-from monitor.store.reads import text_of
 
 # -- sources ------------------------------------------------------------------
 
@@ -115,9 +113,12 @@ def record_fetch(db, fetch, observation, failing_after, crawl_id=None, subscribe
 def _record(db, fetch, observation, failing_after, crawl_id, subscribers=()):
     state = _state(db, fetch.source_id)
     current = _current_version(db, fetch.source_id)
-    body_sha = _store_body(db, fetch.body) if observation.keeps_body else None
-    fetch_id = _insert(db, "fetches", _fetch_row(fetch, observation, body_sha, crawl_id))
-    text_sha = _store_text(db, observation.text) if observation.text is not None else None
+    body_sha = None
+    if observation.keeps_body:
+        body_sha = blobs.pack(db.conn, "bodies", fetch.body, current and current["body_sha256"])
+    fetch_id = _insert(db, "fetches", _fetch_row(fetch, observation, body_sha, crawl_id, state))
+    texts = _texts(db, observation, current)
+    text_sha = texts.after_sha if texts else None
     if observation.outcome == "not_modified" and current:
         text_sha, body_sha = current["text_sha256"], current["body_sha256"]
     previous = _previous(state, current)
@@ -127,15 +128,47 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=()):
     version_id = current["id"] if current else None
     if decision.new_version:
         version_id = _insert_version(db, fetch, fetch_id, observation, text_sha, body_sha, current)
+        if texts and texts.changed:
+            index_lines(db.conn, version_id, texts.before, texts.after)
     if version_id is not None and observation.outcome in ("ok", "not_modified"):
         db.conn.execute("UPDATE fetches SET version_id = ? WHERE id = ?", [version_id, fetch_id])
     if decision.kind:
         _insert_event(db, fetch, fetch_id, decision.kind, current, version_id, observation,
-                      subscribers)
+                      subscribers, texts)
     _update_state(db, fetch, observation, decision, state, version_id)
     _note_problem(db, fetch, fetch_id, (state or {}).get("problem"), current, version_id,
                   observation, subscribers)
     return decision.kind
+
+
+class _Texts:
+    """The fetched text and the current version's, decoded only when they differ."""
+
+    def __init__(self, db, after, current):
+        self.after = after
+        self.after_sha = blobs.sha256(after.encode("utf-8"))
+        self.before_sha = current["text_sha256"] if current else None
+        self.changed = self.after_sha != self.before_sha
+        self.before = (blobs.text(db.conn, self.before_sha) or "") if self.changed and current else ""
+
+
+def _texts(db, observation, current):
+    """Store the fetched text (a delta against the current one) and return both."""
+    if observation.text is None:
+        return None
+    texts = _Texts(db, observation.text, current)
+    if texts.changed:
+        blobs.pack(db.conn, "texts", texts.after.encode("utf-8"), texts.before_sha,
+                   base_data=texts.before.encode("utf-8") if texts.before_sha else None)
+    return texts
+
+
+def index_lines(conn, version_id, before, after):
+    """Index what a version added and removed, line by line, for search (``version_lines``)."""
+    added, removed = diffing.changed_lines(before, after)
+    if added or removed:
+        conn.execute("INSERT INTO version_lines (rowid, added, removed) VALUES (?, ?, ?)",
+                     [version_id, added, removed])
 
 
 def _previous(state, current):
@@ -156,29 +189,26 @@ def _marker_key_from_row(row):
     return f"{row['marker_date']}|{row['marker_precision']}" if row["marker_date"] else None
 
 
-def _store_body(db, body):
-    sha = hashlib.sha256(body).hexdigest()
-    if not list(db.query("SELECT 1 FROM bodies WHERE sha256 = ?", [sha])):
-        data = zlib.compress(body, 6)
-        _insert(db, "bodies", {"sha256": sha, "size": len(body), "stored_size": len(data), "data": data})
-    return sha
-
-
-def _store_text(db, text):
-    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    _insert(db, "texts", {"sha256": sha, "chars": len(text), "text": text}, or_ignore=True)
-    return sha
-
-
-def _fetch_row(fetch, observation, body_sha, crawl_id):
+def _fetch_row(fetch, observation, body_sha, crawl_id, state):
+    headers = _headers_worth_storing(fetch, observation, state)
     return {
         "source_id": fetch.source_id, "crawl_id": crawl_id, "at": fetch.fetched_at,
         "status": fetch.status, "outcome": observation.outcome,
         "final_url": fetch.final_url if fetch.final_url != fetch.url else None,
         "content_type": fetch.content_type,
-        "headers": json.dumps(fetch.headers, separators=(",", ":")) if fetch.headers else None,
+        "headers": json.dumps(headers, separators=(",", ":")) if headers else None,
         "duration_ms": fetch.duration_ms, "error": observation.error, "body_sha256": body_sha,
     }
+
+
+def _headers_worth_storing(fetch, observation, state):
+    """An unchanged page (a 304, or the same bytes again) repeats what is stored:
+    its length and the validators the state holds. Keep only headers that moved."""
+    if observation.outcome != "not_modified" or not state:
+        return fetch.headers
+    known = {"ETag": state["etag"], "Last-Modified": state["last_modified"]}
+    return {k: v for k, v in fetch.headers.items()
+            if k != "Content-Length" and known.get(k) != v}
 
 
 def _insert_version(db, fetch, fetch_id, observation, text_sha, body_sha, current):
@@ -212,11 +242,12 @@ def _marker_from_row(row):
                           row["marker_origin"])
 
 
-def _insert_event(db, fetch, fetch_id, kind, current, version_id, observation, subscribers=()):
+def _insert_event(db, fetch, fetch_id, kind, current, version_id, observation, subscribers=(),
+                  texts=None):
     added = removed = diff_id = None
     new_version = _version_by_id(db, version_id) if version_id else None
     if kind in events.TEXT_KINDS and current and new_version:
-        before, after = text_of(db, current["text_sha256"]), text_of(db, new_version["text_sha256"])
+        before, after = _diff_texts(db, texts, current, new_version)
         result = diffing.line_diff(before, after)
         added, removed = result["lines_added"], result["lines_removed"]
         diff_id = _insert(db, "diffs", {
@@ -234,6 +265,15 @@ def _insert_event(db, fetch, fetch_id, kind, current, version_id, observation, s
     })
     enqueue_alerts(db, event_id, fetch.source_id, kind, subscribers)
     return event_id
+
+
+def _diff_texts(db, texts, current, new_version):
+    """The texts to diff; decoded here only for a version that is not this fetch's text
+    (a page restored after it was gone)."""
+    if texts and texts.changed and texts.after_sha == new_version["text_sha256"]:
+        return texts.before, texts.after
+    return (blobs.text(db.conn, current["text_sha256"]) or "",
+            blobs.text(db.conn, new_version["text_sha256"]) or "")
 
 
 def _note_problem(db, fetch, fetch_id, previous, current, version_id, observation, subscribers):

@@ -123,3 +123,54 @@ def m010_alerts_outbox(db):
     if db["event_kinds"].exists():
         db["event_kinds"].upsert_all(
             ({"kind": kind, "meaning": meaning} for kind, meaning in events.KINDS.items()), pk="kind")
+
+
+@migrations()
+def m011_delta_storage_and_line_search(db):
+    """Bodies and texts as Zstandard deltas against the page's previous capture
+    (``monitor.store.blobs``), and search over the lines each version added or
+    removed instead of a trigram index of every version's whole text (which
+    took twice the text's size per version)."""
+    import zlib
+
+    import zstandard
+
+    from monitor.store import blobs
+    from monitor.store.record import index_lines
+
+    for trigger in ("texts_ai", "texts_ad", "texts_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    db.execute("DROP TABLE IF EXISTS texts_fts")
+    full = zstandard.ZstdCompressor(level=blobs.LEVEL)
+    db["bodies"].add_column("base_sha256", str)
+    db["bodies"].add_column("depth", int)
+    for sha, data in db.execute("SELECT sha256, data FROM bodies").fetchall():
+        packed = full.compress(zlib.decompress(data))
+        db.execute("UPDATE bodies SET data = ?, stored_size = ?, depth = 0 WHERE sha256 = ?",
+                   [packed, len(packed), sha])
+    for column, kind in (("stored_size", int), ("base_sha256", str), ("depth", int), ("data", bytes)):
+        db["texts"].add_column(column, kind)
+    for sha, text in db.execute("SELECT sha256, text FROM texts").fetchall():
+        packed = full.compress(text.encode("utf-8"))
+        db.execute("UPDATE texts SET data = ?, stored_size = ?, depth = 0 WHERE sha256 = ?",
+                   [packed, len(packed), sha])
+    db.execute("ALTER TABLE texts DROP COLUMN text")
+    db.execute("""CREATE VIRTUAL TABLE version_lines USING FTS5 (
+        added, removed, tokenize='trigram')""")
+    previous = {}
+    for version_id, source_id, text_sha in db.execute(
+            "SELECT id, source_id, text_sha256 FROM versions ORDER BY source_id, seq").fetchall():
+        before = previous.get(source_id)
+        if text_sha and text_sha != (before or (None,))[0]:
+            after = blobs.text(db.conn, text_sha) or ""
+            index_lines(db.conn, version_id, before[1] if before else "", after)
+            previous[source_id] = (text_sha, after)
+
+
+
+@migrations()
+def m012_error_fetches_index(db):
+    """The health page counts each page's failed fetches: index only those
+    (a partial index), not every routine check (55 bytes per fetch saved)."""
+    db.execute("DROP INDEX IF EXISTS idx_fetches_source_id_outcome_at")
+    db.execute("CREATE INDEX idx_fetches_errors ON fetches (source_id, at) WHERE outcome = 'error'")

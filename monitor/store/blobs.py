@@ -1,0 +1,90 @@
+"""Captured bytes and texts, stored as Zstandard deltas against the page's previous one.
+
+A page that changed in one paragraph differs from its previous capture in a few
+hundred bytes: each new body (``bodies``) and text (``texts``) is compressed
+with the previous one of the same page as its dictionary, and only that
+difference is stored (``base_sha256`` names the previous one, ``depth`` counts
+the chain). Every ``MAX_DEPTH`` links a capture is stored whole, so reading one
+never unpacks more than ``MAX_DEPTH`` others. Rows are addressed by the SHA-256
+of their content and kept once.
+
+Only this module and ``zstandard`` are needed to read them back: the published
+site's plugin (``monitor/datasette_plugin.py``) uses the same ``unpack``.
+"""
+
+import hashlib
+
+import zstandard
+
+MAX_DEPTH = 20
+LEVEL = 9
+TABLES = ("bodies", "texts")
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def pack(conn, table, data, base=None, base_data=None):
+    """Store ``data`` (bytes) in ``table`` once; return its SHA-256.
+
+    ``base`` is the SHA-256 of the page's previous capture in the same table,
+    if any: the delta's dictionary (``base_data``, its content, if the caller
+    has it at hand). ``conn`` is a sqlite3 connection in a write transaction.
+    """
+    assert table in TABLES
+    digest = sha256(data)
+    if conn.execute(f"SELECT 1 FROM {table} WHERE sha256 = ?", [digest]).fetchone():
+        return digest
+    depth, stored = 0, zstandard.ZstdCompressor(level=LEVEL).compress(data)
+    row = conn.execute(f"SELECT depth FROM {table} WHERE sha256 = ?", [base]).fetchone() if base else None
+    if row is not None and row[0] + 1 < MAX_DEPTH:
+        delta = _compressor(base_data if base_data is not None else unpack(conn, table, base)).compress(data)
+        if len(delta) < len(stored):
+            depth, stored = row[0] + 1, delta
+    size = {"bodies": "size", "texts": "chars"}[table]
+    conn.execute(
+        f"INSERT INTO {table} (sha256, {size}, stored_size, base_sha256, depth, data) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [digest, _size(table, data), len(stored), base if depth else None, depth, stored])
+    return digest
+
+
+def unpack(conn, table, digest):
+    """The bytes stored under ``digest`` in ``table``, or None if there are none."""
+    assert table in TABLES
+    chain = []
+    while digest is not None:
+        row = conn.execute(f"SELECT base_sha256, data FROM {table} WHERE sha256 = ?",
+                           [digest]).fetchone()
+        if row is None:
+            return None
+        chain.append(row[1])
+        digest = row[0]
+        if len(chain) > MAX_DEPTH:
+            raise ValueError(f"{table}: a delta chain longer than {MAX_DEPTH}")
+    data = zstandard.ZstdDecompressor().decompress(chain.pop())
+    while chain:
+        data = _decompressor(data).decompress(chain.pop())
+    return data
+
+
+def text(conn, digest):
+    data = unpack(conn, "texts", digest)
+    return data.decode("utf-8") if data is not None else None
+
+
+def _size(table, data):
+    return len(data) if table == "bodies" else len(data.decode("utf-8"))
+
+
+def _dictionary(base):
+    return zstandard.ZstdCompressionDict(base, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+
+
+def _compressor(base):
+    return zstandard.ZstdCompressor(level=LEVEL, dict_data=_dictionary(base))
+
+
+def _decompressor(base):
+    return zstandard.ZstdDecompressor(dict_data=_dictionary(base))
