@@ -144,8 +144,9 @@ class Config:
 # -- YAML with line numbers ---------------------------------------------------
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader whose mappings remember the line of every key."""
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """A safe loader whose mappings remember the line of every key (libyaml's
+    parser when PyYAML has it: 20,000 sources load in a fraction of the time)."""
 
 
 def _construct_mapping(loader, node):
