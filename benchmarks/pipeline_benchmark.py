@@ -259,7 +259,8 @@ def _added(before, after):
 
 
 def _write_sources(server, count, concurrency, folder):
-    sources = [{"id": f"p{n}", "country": "Canada", "title": f"Page {n}", "kind": "html",
+    # ids as long as sources.yaml's median (35 characters): every fetch row and index holds one
+    sources = [{"id": f"canada-global-affairs-dialogue-{n:05d}", "country": "Canada", "title": f"Page {n}", "kind": "html",
                 "url": server.url(n)} for n in range(count)]
     settings = {"delay_seconds": 0, "concurrent_requests": concurrency, "retries": 1,
                 "timeout_seconds": 60, "contact": "benchmark <bench@example.org>"}
