@@ -23,12 +23,12 @@ import random
 import statistics
 import sys
 import time
-import zlib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from monitor import config, site, store  # noqa: E402
+from monitor.store import blobs  # noqa: E402
 
 START = datetime.datetime(2005, 1, 1, tzinfo=datetime.timezone.utc)
 CRAWL_EVERY = datetime.timedelta(hours=6)
@@ -55,7 +55,7 @@ class History:
         self.fetches = fetches
         self.event_fetches = self._pick_event_fetches(events)
         self.current = {}  # source -> (version id, seq, marker_until, text index)
-        self.version_rows, self.event_rows, self.diff_rows = [], [], []
+        self.version_rows, self.event_rows, self.diff_rows, self.line_rows = [], [], [], []
 
     def _pick_event_fetches(self, events):
         first_crawl = len(self.source_ids)
@@ -116,6 +116,8 @@ class History:
             "marker_precision": "day", "marker_origin": "label", "marker_until": until.isoformat(),
         })
         self.current[source_id] = (version_id, seq, until, text)
+        if not previous or text != previous[3]:
+            self.line_rows.append((version_id, TEXTS[text], TEXTS[previous[3]] if previous else ""))
         if previous and kind != "marker_only":
             self.diff_rows.append({
                 "id": len(self.diff_rows) + 1, "source_id": source_id,
@@ -169,13 +171,13 @@ def build(path, fetches, events):
     history = History([s.id for s in sources], fetches, events)
     with db.atomic():
         db["crawls"].insert_all(history.crawl_rows(), batch_size=BATCH)
-        db["texts"].insert_all(({"sha256": text_sha(i), "chars": len(t), "text": t}
-                                for i, t in enumerate(TEXTS)), batch_size=BATCH)
-        db["bodies"].insert_all(({"sha256": body_sha(i), "size": len(t) + 6, "stored_size": 0,
-                                  "data": zlib.compress(b"<html>" + t.encode())}
-                                 for i, t in enumerate(TEXTS)), batch_size=BATCH)
+        for text in TEXTS:
+            blobs.pack(db.conn, "texts", text.encode())
+            blobs.pack(db.conn, "bodies", b"<html>" + text.encode())
         db["fetches"].insert_all(history.fetch_rows(), batch_size=BATCH)
         db["versions"].insert_all(history.version_rows, batch_size=BATCH)
+        db.conn.executemany("INSERT INTO version_lines (rowid, added, removed) VALUES (?, ?, ?)",
+                            history.line_rows)
         db["diffs"].insert_all(history.diff_rows, batch_size=BATCH)
         db["events"].insert_all(history.event_rows, batch_size=BATCH)
         db["source_state"].insert_all(history.state_rows(), batch_size=BATCH)
