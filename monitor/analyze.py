@@ -40,6 +40,12 @@ class Observation:
 
 def analyze(fetch, source, known=None):
     """``known``: the stored capture (``body_sha256``, ``marker_origin``), if any."""
+    return quick_outcome(fetch, known) or read(fetch, source)
+
+
+def quick_outcome(fetch, known=None):
+    """The observation that the status, a redirect or unchanged bytes already give
+    (cheap: nothing is parsed), else None: then ``read`` the page."""
     if fetch.error:
         return Observation("error", error=fetch.error)
     if fetch.status == 304:
@@ -52,10 +58,24 @@ def analyze(fetch, source, known=None):
         return Observation("gone", note=f"the address now redirects to {fetch.final_url}, an unrelated page")
     if _same_bytes(fetch, known):
         return Observation("not_modified", note="same bytes as the last capture")
+    return None
+
+
+def read(fetch, source):
+    """Text and marker of a fetched page or PDF (the costly part: tens of ms of CPU).
+    Pure, so the crawl runs it in a worker process (``monitor.analysis_pool``)."""
     try:
         return _read(fetch, source)
     except (pdf.PdfProblem, extract.ContentMissing, _Unreadable) as problem:
         return Observation("error", error=_problem_words(problem))
+
+
+def crashed(error):
+    """What is stored when analysis itself failed (a bug, or a worker process that
+    died): the fetch is kept, as an error, and the crawl goes on."""
+    return Observation("error", error=(
+        f"dialogue-watch could not analyse this page ({type(error).__name__}: {error}); "
+        "please report it with the page's address"))
 
 
 def _same_bytes(fetch, known):
@@ -111,13 +131,14 @@ def _read_html(fetch, source):
     html, _ = extract.decode_html(fetch.body, fetch.content_type)
     if _looks_binary(html):
         raise _Unreadable(f"the site sent {_what(fetch)}, which is not a readable web page")
-    text = extract.html_text(html, source.content, source.ignore)
+    parsed = extract.parse_html(html)  # one lxml parse for trafilatura and the marker search
+    text = extract.html_text(html, source.content, source.ignore, tree=parsed.tree)
     if not text:
         raise _Unreadable("the page has no readable text")
     if len(text) <= SOFT_404_MAX_CHARS and SOFT_404.search(text):
         return Observation("gone", note="the page says it was not found (a '404' page sent as 200 OK)")
     marker = markers.find_marker(html, headers=fetch.headers, locale=source.locale,
-                                 rule=_rule(source), fetched_at=_when(fetch))
+                                 rule=_rule(source), fetched_at=_when(fetch), root=parsed.document)
     return Observation("ok", text=text, marker=marker, note=_rule_note(source, marker))
 
 

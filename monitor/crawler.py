@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import tempfile
 
-from monitor import store
+from monitor import analysis_pool, store
 from monitor.errors import StoreError
 from monitor.settings import crawl_settings
 
@@ -60,7 +60,7 @@ def test_source(config, source_id, **overrides):
         path = os.path.join(folder, "report.jsonl")
         settings = crawl_settings(config, DW_CONFIG=config, DW_TOTAL=1, DW_REPORT_PATH=path,
                                   ITEM_PIPELINES={"monitor.pipelines.ReportPipeline": 300},
-                                  **overrides)
+                                  DW_ANALYSIS_WORKERS=0, **overrides)
         _run_in_child([_target(None, source)], settings)
         if not os.path.exists(path):
             return None
@@ -84,14 +84,18 @@ def _run_in_child(targets, settings):
 
 
 def _child_main(targets, settings_values):
-    from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
-
-    from spiders.pages import PagesSpider
 
     settings = Settings()
     settings.setmodule("monitor.settings", priority="project")
     settings.update(settings_values, priority="cmdline")
+    # fork the analysis workers while this process has a single thread (Scrapy starts others)
+    analysis_pool.start_workers(settings.get("DW_ANALYSIS_WORKERS"))
+
+    from scrapy.crawler import CrawlerProcess
+
+    from spiders.pages import PagesSpider
+
     process = CrawlerProcess(settings)
     process.crawl(PagesSpider, targets=targets)
     process.start()

@@ -91,7 +91,6 @@ _BLOCK_TAGS = frozenset((
     "section summary table tbody td tfoot th thead tr ul legend").split())
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _SEP = re.compile(r"(?:[\s:：\-–—|]|\b(?:on|am|le|em|el|den|vom|il|op|per|at|à)\b){0,8}", re.I)
-_WS = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -142,41 +141,63 @@ def parse_date(s: str, locale: str = "en") -> tuple[str, str] | None:
 
 
 # ---------------------------------------------------------------- visible text
+#
+# The visible text has whitespace collapsed to one space and one newline between
+# blocks. The walk only collects raw pieces (a NUL stands for a block edge: lxml
+# text never contains NUL); ``_visible`` then collapses them in a few passes over
+# the whole text instead of one Python call per piece.
 
-class _TextBuilder:
-    """Collects visible text: whitespace collapsed, a newline between blocks."""
-
-    def __init__(self):
-        self.parts, self.size, self.times = [], 0, []
-
-    def add(self, s: str, block_break: bool = False):
-        last = self.parts[-1][-1] if self.parts else "\n"
-        if block_break:
-            s = "" if last == "\n" else "\n"
-        else:
-            s = _WS.sub(" ", s)
-            s = s.lstrip(" ") if last in " \n" else s
-        if s:
-            self.parts.append(s)
-            self.size += len(s)
+_BLOCK_EDGE = "\0"
+_EDGE_RUN = re.compile("\0[\0 ]*")  # once spaces are collapsed: block edges with the spaces between them
 
 
-def _walk(el, out: _TextBuilder):
-    tag = el.tag.lower() if isinstance(el.tag, str) else None
-    if tag and tag not in _SKIP_TAGS and el.get("hidden") is None:
-        if tag in _BLOCK_TAGS:
-            out.add("", block_break=True)
-        start = out.size
-        if el.text:
-            out.add(el.text)
-        for child in el:
-            _walk(child, out)
-        if tag == "time" and el.get("datetime"):
-            out.times.append((start, out.size, el.get("datetime")))
-        if tag in _BLOCK_TAGS:
-            out.add("", block_break=True)
+def _walk(el, pieces: list, times: list):
+    """Collect the raw visible pieces under ``el``; ``times``: (first piece, end piece, datetime)."""
+    tag = el.tag
+    if isinstance(tag, str):  # comments and processing instructions only contribute their tail
+        tag = tag.lower()
+        if tag not in _SKIP_TAGS and el.get("hidden") is None:
+            block = tag in _BLOCK_TAGS
+            if block:
+                pieces.append(_BLOCK_EDGE)
+            start = len(pieces)
+            if el.text:
+                pieces.append(el.text)
+            for child in el:
+                _walk(child, pieces, times)
+            if tag == "time" and el.get("datetime"):
+                times.append((start, len(pieces), el.get("datetime")))
+            if block:
+                pieces.append(_BLOCK_EDGE)
     if el.tail:
-        out.add(el.tail)
+        pieces.append(el.tail)
+
+
+def _collapse_pieces(raw: str, last: str) -> str:
+    """Whitespace runs to one space, block edges to one newline, nothing at the start of
+    a line; ``last`` is the character the text so far ends with ("\n" when empty)."""
+    words = " ".join(raw.split())  # str.split() and re's \s agree on what whitespace is
+    if words and raw[0].isspace():
+        words = " " + words
+    if raw and raw[-1].isspace():
+        words += " "
+    text = _EDGE_RUN.sub("\n", words)
+    return text.lstrip(" \n") if last == "\n" else text.lstrip(" ") if last == " " else text
+
+
+def _visible(root) -> tuple[str, list]:
+    """The visible text under ``root`` and its <time datetime> spans (start, end, datetime)."""
+    pieces, spans = [], []
+    _walk(root, pieces, spans)
+    cuts = sorted({i for start, end, _ in spans for i in (start, end)} | {len(pieces)})
+    parts, offsets, size, last, done = [], {0: 0}, 0, "\n", 0
+    for cut in cuts:
+        part = _collapse_pieces("".join(pieces[done:cut]), last)
+        if part:
+            parts.append(part)
+            size, last = size + len(part), part[-1]
+        offsets[cut], done = size, cut
+    return "".join(parts), [(offsets[start], offsets[end], stamp) for start, end, stamp in spans]
 
 
 def _parse_html(html: str):
@@ -189,13 +210,14 @@ def _parse_html(html: str):
         return None
 
 
-def _read_page(html: str | None, text: str | None) -> _Page:
+def _read_page(html: str | None, text: str | None, root=None) -> _Page:
+    """``root``: the page already parsed (see ``find_marker``), else ``html`` is parsed here."""
     page = _Page()
-    root = _parse_html(html) if html else None
+    if root is None and html:
+        root = _parse_html(html)
     if root is not None:
-        out = _TextBuilder()
-        _walk(root, out)
-        page.text, page.times, page.root = "".join(out.parts), out.times, root
+        page.text, page.times = _visible(root)
+        page.root = root
     if text:
         plain = "\n".join(" ".join(line.split()) for line in str(text).splitlines())
         page.text += "\n" + re.sub(r"\n{2,}", "\n", plain).strip()
@@ -265,10 +287,44 @@ def _at_phrase_start(text: str, pos: int) -> bool:
     return not before or before[-1] in "\n|·•(–—-,;[/"
 
 
+# Characters the label regex's case-insensitive matching equates with a label letter
+# although str.lower() does not turn them into it (tests/test_markers.py checks this).
+_FOLD_TRAPS = re.compile("[\u0130\u0131\u017f]")  # İ ı ſ
+
+
+@lru_cache(maxsize=1)
+def _label_starts() -> tuple[str, ...]:
+    """What every label begins with, lower-cased: its first word, or first character if CJK."""
+    _, index = _label_table()
+    starts = {key[0] if _CJK.search(key) else key.split(" ")[0] for key in index}
+    return tuple(sorted(s for s in starts if not any(s != t and s.startswith(t) for t in starts)))
+
+
+def _label_matches(text: str):
+    """``_label_table()``'s regex ``finditer`` over ``text``, the same matches, faster: the regex
+    is only tried where the lower-cased text has a label's first word (``str.find``)."""
+    regex, _ = _label_table()
+    lowered = text.lower()
+    if len(lowered) != len(text) or _FOLD_TRAPS.search(text):
+        yield from regex.finditer(text)
+        return
+    starts = set()
+    for start in _label_starts():
+        at = lowered.find(start)
+        while at != -1:
+            starts.add(at)
+            at = lowered.find(start, at + 1)
+    end = 0
+    for at in sorted(starts):
+        if at >= end and (m := regex.match(text, at)):
+            end = m.end()
+            yield m
+
+
 def _label_hits(page: _Page) -> list[tuple[int, int, re.Match, _Label]]:
     """Every acceptable label on the page, best first: (class rank, position, match, label)."""
-    hits, (regex, index) = [], _label_table()
-    for m in regex.finditer(page.text):
+    hits, (_, index) = [], _label_table()
+    for m in _label_matches(page.text):
         label = index.get(_key(m.group()))
         if label and _label_allowed(m, label, page.text):
             hits.append((_CLASS_RANK[label.cls], m.start(), m, label))
@@ -460,16 +516,20 @@ def _regex_marker(page: _Page, pattern, locale: str) -> Marker | None:
 def find_marker(html: str | None = None, *, text: str | None = None,
                 headers: Mapping[str, str] | None = None, pdf_moddate: str | None = None,
                 locale: str = "en", rule: tuple[str, object] | None = None,
-                fetched_at: dt.datetime | None = None) -> Marker | None:
-    """The page's "last updated" marker, or None. See the module docstring for the order."""
+                fetched_at: dt.datetime | None = None, root=None) -> Marker | None:
+    """The page's "last updated" marker, or None. See the module docstring for the order.
+
+    ``root``: ``html`` already parsed into an lxml document (read, never changed), to
+    save parsing it again; ``monitor.extract.parse_html`` says when that is the same.
+    """
     if rule is not None:
         kind, spec = rule
         if kind == "selector":
             return _selector_marker(html, spec, locale)
         if kind == "regex":
-            return _regex_marker(_read_page(html, text), spec, locale)
+            return _regex_marker(_read_page(html, text, root), spec, locale)
         raise ValueError(f"unknown marker rule kind {kind!r}")
-    page = _read_page(html, text)
+    page = _read_page(html, text, root)
     hits, meta, ctx = _label_hits(page), _metadata(page.root), dates.context(locale)
     now = [t for t in (dates.http_date(_header(headers, "date")), fetched_at and dates.as_utc(fetched_at)) if t]
     return (_first_labelled(page, hits, (0, 1), locale, "label")

@@ -1,11 +1,12 @@
-"""Text and modification date from PDF bytes, per page. Pure functions (pypdf)."""
+"""Text and modification date from PDF bytes, per page. Pure functions (pypdf).
+
+pypdf is imported on the first PDF, not with this module: most crawls read
+none, and every crawl process and analysis worker imports this module.
+"""
 
 import dataclasses
 import io
 import logging
-
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError, PyPdfError
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -23,6 +24,8 @@ class PdfText:
 
 def pdf_text(body, pages=()):
     """Text of the pages asked for (1-based; all when empty) and the /ModDate."""
+    from pypdf.errors import PdfReadError, PyPdfError
+
     reader = _reader(body)
     count = len(reader.pages)
     wanted = list(pages) or list(range(1, count + 1))
@@ -38,6 +41,8 @@ def pdf_text(body, pages=()):
 
 
 def _reader(body):
+    from pypdf import PdfReader
+
     if not body.lstrip()[:5] == b"%PDF-":
         raise PdfProblem("the address did not return a PDF")
     try:

@@ -6,7 +6,7 @@ import sys
 
 from scrapy.settings import Settings
 
-from monitor import analyze, store
+from monitor import analysis_pool, analyze, store
 from monitor.errors import StoreError
 
 
@@ -31,7 +31,9 @@ class _AnalysingPipeline:
 
 
 class StorePipeline(_AnalysingPipeline):
-    """Analyse each fetch and store it with its version, diff and event."""
+    """Analyse each fetch (in worker processes: ``monitor.analysis_pool``) and store
+    it with its version, diff and event. The database is only used from the reactor
+    thread, one fetch at a time; Scrapy keeps downloading while analyses run."""
 
     def __init__(self, settings):
         super().__init__(settings)
@@ -40,11 +42,12 @@ class StorePipeline(_AnalysingPipeline):
         self.failing_after = settings.getint("DW_FAILING_AFTER", 3)
         self.subscribers = settings.get("DW_SUBSCRIBERS") or ()
         self.fatal_path = settings.get("DW_FATAL_PATH")
+        self.analysis = analysis_pool.analysis()
 
-    def process_item(self, item):
+    async def process_item(self, item):
         source = self.config.source(item.source_id)
         known = store.current_capture(self.db, item.source_id)
-        observation = _analyze(item, source, known)
+        observation = await self.analysis.analyze(item, source, known)
         try:
             kind = store.record_fetch(self.db, item, observation, self.failing_after, self.crawl_id,
                                       self.subscribers)
@@ -52,6 +55,9 @@ class StorePipeline(_AnalysingPipeline):
             stop_crawl(self.fatal_path, str(error))
         self._tell(item.source_id, _summary(observation, kind))
         return item
+
+    def close_spider(self):
+        self.analysis.close()
 
 
 class ReportPipeline(_AnalysingPipeline):
@@ -63,7 +69,7 @@ class ReportPipeline(_AnalysingPipeline):
 
     def process_item(self, item):
         source = self.config.source(item.source_id)
-        observation = _analyze(item, source)
+        observation = analysis_pool.safely(analyze.analyze, item, source)
         with open(self.path, "a", encoding="utf-8") as out:
             out.write(json.dumps(analyze.report(item, observation), ensure_ascii=False) + "\n")
         return item
@@ -80,16 +86,6 @@ def stop_crawl(fatal_path, message):
             out.write(message)
     print(f"Error: {message}", file=sys.stderr, flush=True)
     os._exit(STORE_FAILED)
-
-
-def _analyze(item, source, known=None):
-    """A bug in analysis must not lose the fetch: it is stored as an error."""
-    try:
-        return analyze.analyze(item, source, known)
-    except Exception as error:  # noqa: BLE001 - recorded, and the crawl goes on
-        return analyze.Observation("error", error=(
-            f"dialogue-watch could not analyse this page ({type(error).__name__}: {error}); "
-            "please report it with the page's address"))
 
 
 def _summary(observation, kind):

@@ -39,6 +39,10 @@ DOWNLOADER_MIDDLEWARES = {
     "monitor.middlewares.RobotsTxtMiddleware": 100,
 }
 ITEM_PIPELINES = {"monitor.pipelines.StorePipeline": 300}
+# Processes that read changed pages (text, marker) while the crawl goes on, forked by
+# the crawl process: None = one per CPU; 0 = read inline on the reactor thread
+# (monitor.analysis_pool; `scrapy crawl` without dialogue-watch always reads inline).
+DW_ANALYSIS_WORKERS = None
 
 VERSION = "0.1"
 

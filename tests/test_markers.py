@@ -542,3 +542,71 @@ def test_latest_day(iso, precision, expected):
 def test_latest_day_rejects_unknown_precision():
     with pytest.raises(ValueError):
         latest_day("2024", "week")
+
+
+# ---------------------------------------------------------------- visible text and label search
+
+@pytest.mark.parametrize("html, text, times", [
+    ("<p>a  b\n\tc</p>", "a b c\n", []),
+    ("<div> <p> x </p> </div>y", "x \ny\n", []),
+    ("<p>a</p><p>b</p>", "a\nb\n", []),
+    ("<p>a <b>b</b> c</p>", "a b c\n", []),
+    ("<p>a<!-- gone --> b</p>", "a b\n", []),
+    ("<p>a<br>b</p>", "a\nb\n", []),
+    ("<p>\u00a0a\u2003b </p><p> </p>", "a b \n", []),
+    ("<p>x<script>no</script><span hidden>no</span> y</p>", "x y\n", []),
+    ("<p>On <time datetime='2024-03-12'> 12 <b>March</b> </time> 2024</p>", "On 12 March 2024\n",
+     [(3, 12, "2024-03-12")]),
+    ("<time datetime='2024'>a</time><time datetime='2023'> b </time>", "a b \n",
+     [(0, 1, "2024"), (1, 4, "2023")]),
+])
+def test_visible_text_and_time_spans(html, text, times):
+    page = markers._read_page(html, None)
+    assert (page.text, page.times) == (text, times)
+
+
+@pytest.mark.parametrize("raw, last, expected", [
+    ("a  b", "\n", "a b"),
+    ("  a", "\n", "a"),
+    ("  a", " ", "a"),
+    ("  a", "x", " a"),
+    ("\0 \0a", "x", "\na"),
+    ("a \0 \0 b", "\n", "a \nb"),
+    (" \0x", " ", "\nx"),
+    ("\0\0", "\n", ""),
+    ("", "x", ""),
+    ("a\n\t", "x", "a "),
+])
+def test_collapse_pieces(raw, last, expected):
+    assert markers._collapse_pieces(raw, last) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Last updated: 12 March 2024",
+    "blast updated Last Updated LAST UPDATED last  updated",
+    "Stand: 3. Mai 2024 | Zuletzt geändert am 4. Mai 2024",
+    "Dernière mise à jour le 3 mai 2024, mis à jour, Mise à jour",
+    "ÚLTIMA ACTUALIZACIÓN 3 de mayo de 2024 última atualização",
+    "ページ最終更新日時：2024年5月3日 更新日 发布时间",
+    "Laſt updated 3 May 2024",          # ſ: the regex's case folding reads it as s
+    "Sıst oppdatert 3. mai 2024",       # ı likewise as i
+    "İ Last updated",                   # lower() makes İ two characters
+    "understand standard Published datastand",
+    "",
+])
+def test_label_matches_are_the_regex_matches(text):
+    regex, _ = markers._label_table()
+    expected = [(m.start(), m.end()) for m in regex.finditer(text)]
+    assert [(m.start(), m.end()) for m in markers._label_matches(text)] == expected
+
+
+def test_fold_traps_are_every_character_the_label_regex_folds_unlike_lower():
+    """_label_matches looks for labels in text.lower(); it may only do so when no character
+    of the page is matched by the case-insensitive label regex as a label letter that
+    lower() does not give (every code point is checked)."""
+    _, index = markers._label_table()
+    letters = {ch for key in index for ch in key if not ch.isspace()}
+    letter = re.compile("[" + "".join(re.escape(ch) for ch in sorted(letters)) + "]", re.I)
+    traps = {chr(c) for c in range(0x110000)
+             if letter.fullmatch(chr(c)) and chr(c).lower() not in letters}
+    assert all(markers._FOLD_TRAPS.fullmatch(ch) for ch in traps)
