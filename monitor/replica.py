@@ -91,9 +91,9 @@ def _answer(handler, page):
         headers["ETag"] = '"' + hashlib.sha256(page.body).hexdigest()[:16] + '"'
         headers["Last-Modified"] = email.utils.formatdate(page.modified, usegmt=True)
         if _not_modified(handler.headers, headers, page.modified):
-            return _send(handler, 304, headers, b"")
+            return send(handler, 304, headers, b"")
     headers.setdefault("Content-Type", page.content_type)
-    _send(handler, page.status, headers, page.body)
+    send(handler, page.status, headers, page.body)
 
 
 def _not_modified(request_headers, headers, modified):
@@ -108,7 +108,8 @@ def _not_modified(request_headers, headers, modified):
     return False
 
 
-def _send(handler, status, headers, body):
+def send(handler, status, headers, body):
+    """Answer a request from a custom handler (tests use it too)."""
     handler.send_response(status)
     for name, value in headers.items():
         handler.send_header(name, value)

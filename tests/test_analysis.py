@@ -11,6 +11,7 @@ import pytest
 
 from monitor import analysis_pool, analyze, config, crawler, extract, markers
 from monitor.items import PageFetch
+from monitor.replica import send
 from tests.test_crawl import BODY, page
 
 SOURCE = config.Source(id="s", country="Canada", title="s", url="http://127.0.0.1/s", kind="html", locale="en")
@@ -154,11 +155,7 @@ def kills_the_workers(replica, db_path, body):
         assert workers, "the crawl process has no analysis workers"
         for worker in workers:
             os.kill(worker, signal.SIGKILL)
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html; charset=utf-8")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
+        send(handler, 200, {"Content-Type": "text/html; charset=utf-8"}, body)
     return serve
 
 

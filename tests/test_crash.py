@@ -8,6 +8,7 @@ import sys
 import time
 
 from monitor import store
+from monitor.replica import send
 from tests.test_crawl import BODY, page
 
 PAGES = 30
@@ -17,11 +18,7 @@ TRIALS = 20
 def slow_page(body, delay):
     def serve(handler):
         time.sleep(delay)
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html; charset=utf-8")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
+        send(handler, 200, {"Content-Type": "text/html; charset=utf-8"}, body)
     return serve
 
 

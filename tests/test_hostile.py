@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from monitor import store
-from monitor.replica import make_pdf
+from monitor.replica import make_pdf, send
 from tests.test_crawl import BODY, page
 
 JA = "日中人権対話の第十回会合が東京で開催されました。表現の自由と少数民族の権利について協議しました。"
@@ -228,11 +228,7 @@ def test_retry_after_is_honoured(replica, make_config, crawl):
             handler.end_headers()
             return
         body = page().encode()
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
+        send(handler, 200, {"Content-Type": "text/html"}, body)
 
     replica.set("/busy", b"", handler=busy_once)
     assert crawl(cfg) == {"busy": ("ok", "new")}

@@ -15,6 +15,7 @@ import threading
 import pytest
 
 from monitor import alerts, config, dispatch, scheduler, store
+from monitor.replica import send
 from monitor.scheduler import due_sources, next_check, wake_time
 
 UTC = datetime.timezone.utc
@@ -206,11 +207,7 @@ def test_sigterm_mid_crawl_stops_cleanly(replica, make_config, db_path, open_db)
         arrived.set()
         release.wait(30)
         body = PAGE.encode()
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html; charset=utf-8")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
+        send(handler, 200, {"Content-Type": "text/html; charset=utf-8"}, body)
 
     replica.set("/ca", PAGE, handler=slow)
     daemon = subprocess.Popen([sys.executable, "-m", "monitor", "--sources", cfg.path, "--db",
