@@ -17,7 +17,7 @@ import hashlib
 import zstandard
 
 MAX_DEPTH = 20
-LEVEL = 9
+LEVEL = 3  # Zstandard's default: 0.7 ms for 100 KB; level 9 saves 6% for 4x the time
 TABLES = ("bodies", "texts")
 
 
@@ -36,12 +36,15 @@ def pack(conn, table, data, base=None, base_data=None):
     digest = sha256(data)
     if conn.execute(f"SELECT 1 FROM {table} WHERE sha256 = ?", [digest]).fetchone():
         return digest
-    depth, stored = 0, zstandard.ZstdCompressor(level=LEVEL).compress(data)
+    depth, stored = 0, None
     row = conn.execute(f"SELECT depth FROM {table} WHERE sha256 = ?", [base]).fetchone() if base else None
     if row is not None and row[0] + 1 < MAX_DEPTH:
-        delta = _compressor(base_data if base_data is not None else unpack(conn, table, base)).compress(data)
-        if len(delta) < len(stored):
-            depth, stored = row[0] + 1, delta
+        depth = row[0] + 1
+        stored = _compressor(base_data if base_data is not None else unpack(conn, table, base)).compress(data)
+    if stored is None or len(stored) > len(data) // 8:  # no delta, or not a small one: try whole
+        whole = zstandard.ZstdCompressor(level=LEVEL).compress(data)
+        if stored is None or len(whole) <= len(stored):
+            depth, stored = 0, whole
     size = {"bodies": "size", "texts": "chars"}[table]
     conn.execute(
         f"INSERT INTO {table} (sha256, {size}, stored_size, base_sha256, depth, data) "
