@@ -2,7 +2,8 @@
 
 * SQL functions ``dw_text(sha256)`` and ``dw_body(sha256)``: a capture's text
   and original bytes, unpacked from their Zstandard delta chain
-  (``monitor/store/blobs.py``).
+  (``monitor/store/blobs.py``); ``dw_snippet(sha256, words)``: the search
+  page's excerpt of a text around the words found.
 * ``/monitor/-/original/{version_id}`` returns a captured version's original
   bytes, always as a download: an attachment of
   type ``application/octet-stream`` with ``nosniff`` and a sandboxing
@@ -54,6 +55,19 @@ def prepare_connection(conn, database):
         return
     conn.create_function("dw_text", 1, lambda sha: blobs.text(conn, sha) if sha else None)
     conn.create_function("dw_body", 1, lambda sha: blobs.unpack(conn, "bodies", sha) if sha else None)
+    conn.create_function("dw_snippet", 2, lambda sha, words: snippet(blobs.text(conn, sha), words)
+                         if sha and words else None)
+
+
+def snippet(text, words, context=60):
+    """Where ``words`` first occur in ``text`` (any case), with ``context`` characters
+    either side, each occurrence between \x02 and \x03, cut ends marked "…"."""
+    found = re.search(re.escape(words), text or "", re.IGNORECASE)
+    if not found:
+        return None
+    start, end = max(0, found.start() - context), min(len(text), found.end() + context)
+    shown = re.sub(re.escape(words), lambda m: f"\x02{m.group()}\x03", text[start:end], flags=re.IGNORECASE)
+    return ("…" if start else "") + shown.replace("\n", " ") + ("…" if end < len(text) else "")
 
 
 @hookimpl

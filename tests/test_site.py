@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 from click.testing import CliRunner
 
-from monitor import site, staleness, store
+from monitor import datasette_plugin, site, staleness, store
 from tests import site_fixtures
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -329,6 +329,19 @@ def test_search_covers_texts_captured_after_the_index_was_made(datasette, demo_p
             found = rows(datasette, "/monitor/search.json?q=" + urllib.parse.quote(line[:60]))
             assert [r["first_seq"] for r in found if r["source_id"] == version["source_id"]
                     and r["first_seq"] <= version["seq"]], (version, line)
+
+
+@pytest.mark.parametrize("text, words, shown", [
+    ("The dialogue covered Tibet.", "tibet", "The dialogue covered \x02Tibet\x03."),
+    ("a" * 100 + " Tibet " + "b" * 100, "Tibet", "…" + "a" * 59 + " \x02Tibet\x03 " + "b" * 59 + "…"),
+    ("Tibet and TIBET\nagain", "tibet", "\x02Tibet\x03 and \x02TIBET\x03 again"),
+    ("人権対話を行った", "人権対話", "\x02人権対話\x03を行った"),
+    ("a.b (c)", "(c)", "a.b \x02(c)\x03"),          # the words are text, not a pattern
+    ("nothing here", "Tibet", None),
+    (None, "Tibet", None),
+])
+def test_snippet(text, words, shown):
+    assert datasette_plugin.snippet(text, words) == shown
 
 
 def test_search_says_when_words_were_removed(datasette):

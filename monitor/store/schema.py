@@ -155,8 +155,10 @@ def m011_delta_storage_and_line_search(db):
         db.execute("UPDATE texts SET data = ?, stored_size = ?, depth = 0 WHERE sha256 = ?",
                    [packed, len(packed), sha])
     db.execute("ALTER TABLE texts DROP COLUMN text")
+    # Contentless: the lines are in the (compressed) texts already; the published
+    # site's search makes its snippet from there (dw_snippet).
     db.execute("""CREATE VIRTUAL TABLE version_lines USING FTS5 (
-        added, removed, tokenize='trigram')""")
+        added, removed, tokenize='trigram', content='')""")
     previous = {}
     for version_id, source_id, text_sha in db.execute(
             "SELECT id, source_id, text_sha256 FROM versions ORDER BY source_id, seq").fetchall():
