@@ -84,15 +84,13 @@ def current_capture(db, source_id):
 
 
 def _state(db, source_id):
-    rows = list(db.query("SELECT * FROM source_state WHERE source_id = ?", [source_id]))
-    return rows[0] if rows else None
+    return _one(db, "SELECT * FROM source_state WHERE source_id = ?", [source_id])
 
 
 def _current_version(db, source_id):
     sql = """SELECT v.* FROM versions v JOIN source_state s ON s.current_version_id = v.id
              WHERE s.source_id = ?"""
-    rows = list(db.query(sql, [source_id]))
-    return rows[0] if rows else None
+    return _one(db, sql, [source_id])
 
 
 # -- recording one fetch ------------------------------------------------------
@@ -325,5 +323,11 @@ def _upsert_state(db, row):
 
 
 def _version_by_id(db, version_id):
-    rows = list(db.query("SELECT * FROM versions WHERE id = ?", [version_id]))
-    return rows[0] if rows else None
+    return _one(db, "SELECT * FROM versions WHERE id = ?", [version_id])
+
+
+def _one(db, sql, params):
+    """The first row as a dict, or None (plain sqlite3: this runs for every fetch)."""
+    cursor = db.conn.execute(sql, params)
+    row = cursor.fetchone()
+    return dict(zip([column[0] for column in cursor.description], row)) if row else None
