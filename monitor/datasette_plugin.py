@@ -1,4 +1,4 @@
-"""dialogue-watch's Datasette plugin: the two things configuration cannot do.
+"""dialogue-watch's Datasette plugin: what configuration cannot do.
 
 * SQL functions ``dw_text(sha256)`` and ``dw_body(sha256)``: a capture's text
   and original bytes, unpacked from their Zstandard delta chain

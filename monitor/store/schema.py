@@ -144,13 +144,15 @@ def m011_delta_storage_and_line_search(db):
     full = zstandard.ZstdCompressor(level=blobs.LEVEL)
     db["bodies"].add_column("base_sha256", str)
     db["bodies"].add_column("depth", int)
-    for sha, data in db.execute("SELECT sha256, data FROM bodies").fetchall():
+    for (sha,) in db.execute("SELECT sha256 FROM bodies").fetchall():  # keys only: one body at a time
+        (data,) = db.execute("SELECT data FROM bodies WHERE sha256 = ?", [sha]).fetchone()
         packed = full.compress(zlib.decompress(data))
         db.execute("UPDATE bodies SET data = ?, stored_size = ?, depth = 0 WHERE sha256 = ?",
                    [packed, len(packed), sha])
     for column, kind in (("stored_size", int), ("base_sha256", str), ("depth", int), ("data", bytes)):
         db["texts"].add_column(column, kind)
-    for sha, text in db.execute("SELECT sha256, text FROM texts").fetchall():
+    for (sha,) in db.execute("SELECT sha256 FROM texts").fetchall():
+        (text,) = db.execute("SELECT text FROM texts WHERE sha256 = ?", [sha]).fetchone()
         packed = full.compress(text.encode("utf-8"))
         db.execute("UPDATE texts SET data = ?, stored_size = ?, depth = 0 WHERE sha256 = ?",
                    [packed, len(packed), sha])
@@ -167,7 +169,6 @@ def m011_delta_storage_and_line_search(db):
             after = blobs.text(db.conn, text_sha) or ""
             index_lines(db.conn, version_id, before[1] if before else "", after)
             previous[source_id] = (text_sha, after)
-
 
 
 @migrations()
