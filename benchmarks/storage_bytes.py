@@ -1,16 +1,18 @@
-"""Database bytes per new and per changed page, through the store alone (no crawl).
+"""Database bytes and store CPU per new, changed and unchanged page, through the store alone.
 
 Analyses N synthetic ministry pages (``synthetic_site.Site``: 20-200 KB), stores
 them with ``store.record_fetch``, then edits every page once (one paragraph
-replaced, one added) and stores them again. Reports bytes in use added per 100 KB
-of page for each pass. Seconds, not the half hour the full pipeline benchmark
-takes at N = 20,000; the same figures as its first and change rounds.
+replaced, one added) and stores them again, then stores a 304 for each. Reports
+bytes in use added per 100 KB of page and the CPU ``record_fetch`` took per page
+(analysis not included) for each pass. Seconds, not the half hour the full
+pipeline benchmark takes at N = 20,000; the same bytes as its rounds.
 
     .venv/bin/python benchmarks/storage_bytes.py [N]      (default 200)
 """
 
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,16 +31,20 @@ def used_bytes(db):
     return pages * db.execute("PRAGMA page_size").fetchone()[0]
 
 
-def store_all(db, site, sources):
-    """Analyse and store every page once; return the bytes fetched."""
-    fetched = 0
+def store_all(db, site, sources, status):
+    """Analyse and store every page once; return the bytes fetched and the CPU seconds
+    ``record_fetch`` took."""
+    fetched, cpu = 0, 0.0
     for number, source in enumerate(sources):
         fetch = PageFetch(source_id=source.id, url=source.url, fetched_at="2026-11-27T10:00:00Z",
-                          status=200, content_type="text/html; charset=utf-8",
-                          body=site.body(number), duration_ms=5)
+                          status=status, content_type="text/html; charset=utf-8",
+                          body=site.body(number) if status == 200 else b"", duration_ms=5)
         fetched += len(fetch.body)
-        store.record_fetch(db, fetch, analyze.analyze(fetch, source), failing_after=3)
-    return fetched
+        observation = analyze.analyze(fetch, source)
+        started = time.process_time()
+        store.record_fetch(db, fetch, observation, failing_after=3)
+        cpu += time.process_time() - started
+    return fetched, cpu
 
 
 def main():
@@ -49,14 +55,17 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         db = store.open_db(Path(folder) / "bytes.db")
         store.sync_sources(db, sources)
-        for label, edit in (("new page", False), ("changed page", True)):
+        for label, edit, status in (("new page", False, 200), ("changed page", True, 200),
+                                    ("unchanged page (304)", False, 304)):
             if edit:
                 site.change(1, share=1.0)
             before = used_bytes(db)
-            fetched = store_all(db, site, sources)
+            fetched, cpu = store_all(db, site, sources, status)
             added = used_bytes(db) - before
-            print(f"{count} pages, {label}: {added:,} B added for {fetched:,} B fetched = "
-                  f"{added / fetched * 100:.1f} KB per 100 KB of page")
+            size = (f"{added / fetched * 100:.1f} KB per 100 KB of page" if fetched
+                    else f"{added / count:.0f} B per page")
+            print(f"{count} pages, {label}: {added:,} B added = {size}; "
+                  f"record_fetch {cpu / count * 1000:.2f} ms CPU per page")
 
 
 if __name__ == "__main__":

@@ -2,10 +2,12 @@
 
 No other part of dialogue-watch writes SQL. One crawl result (a fetch) is
 stored by ``record_fetch`` in a single transaction: the fetch row, the body
-(kept once, content-addressed by SHA-256, zlib-compressed), the text, the new
-version, its diff, its event and the event's alerts all land together or not
-at all.
+and the text (each kept once by SHA-256, as a Zstandard delta against the
+page's previous one: ``blobs``), the new version, the lines it added and
+removed (the search index), its diff, its event and the event's alerts all
+land together or not at all.
 
+- ``blobs``: captured bytes and texts, stored as deltas, read back;
 - ``schema``: the migrations, applied in order when the database is opened;
 - ``connection``: opening it, transactions, plain-words storage errors;
 - ``record``: writes for sources, crawls and fetches;

@@ -218,8 +218,7 @@ def _insert_version(db, fetch, fetch_id, observation, text_sha, body_sha, curren
         "fetch_id": fetch_id, "at": fetch.fetched_at, "text_sha256": text_sha,
         "body_sha256": body_sha, **_marker_columns(marker),
     }
-    version_id = _insert(db, "versions", row)
-    return version_id
+    return _insert(db, "versions", row)
 
 
 def _marker_columns(marker):
@@ -307,10 +306,9 @@ def _update_state(db, fetch, observation, decision, state, version_id):
 # this module's own dicts, never from input.
 
 
-def _insert(db, table, row, or_ignore=False):
+def _insert(db, table, row):
     columns = list(row)
-    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
-    sql = f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     return db.conn.execute(sql, [row[c] for c in columns]).lastrowid
 
 

@@ -133,27 +133,24 @@ def m011_delta_storage_and_line_search(db):
     took twice the text's size per version)."""
     import zlib
 
-    import zstandard
-
     from monitor.store import blobs
     from monitor.store.record import index_lines
 
     for trigger in ("texts_ai", "texts_ad", "texts_au"):
         db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     db.execute("DROP TABLE IF EXISTS texts_fts")
-    full = zstandard.ZstdCompressor(level=blobs.LEVEL)
     db["bodies"].add_column("base_sha256", str)
     db["bodies"].add_column("depth", int)
     for (sha,) in db.execute("SELECT sha256 FROM bodies").fetchall():  # keys only: one body at a time
         (data,) = db.execute("SELECT data FROM bodies WHERE sha256 = ?", [sha]).fetchone()
-        packed = full.compress(zlib.decompress(data))
+        packed = blobs.compress_whole(zlib.decompress(data))
         db.execute("UPDATE bodies SET data = ?, stored_size = ?, depth = 0 WHERE sha256 = ?",
                    [packed, len(packed), sha])
     for column, kind in (("stored_size", int), ("base_sha256", str), ("depth", int), ("data", bytes)):
         db["texts"].add_column(column, kind)
     for (sha,) in db.execute("SELECT sha256 FROM texts").fetchall():
         (text,) = db.execute("SELECT text FROM texts WHERE sha256 = ?", [sha]).fetchone()
-        packed = full.compress(text.encode("utf-8"))
+        packed = blobs.compress_whole(text.encode("utf-8"))
         db.execute("UPDATE texts SET data = ?, stored_size = ?, depth = 0 WHERE sha256 = ?",
                    [packed, len(packed), sha])
     db.execute("ALTER TABLE texts DROP COLUMN text")
