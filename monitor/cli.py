@@ -13,7 +13,7 @@ import click
 
 from monitor import config as config_module
 from monitor import diffing, events, staleness, store
-from monitor.errors import DialogueWatchError, NotFoundError
+from monitor.errors import CrawlError, DialogueWatchError, NotFoundError
 
 
 class Context:
@@ -56,7 +56,7 @@ def sources():
 @sources.command("check")
 @click.pass_obj
 def sources_check(obj):
-    """Validate sources.yaml; exit 1 listing every problem (file, line, fix).
+    """Validate sources.yaml; exit 3 listing every problem (file, line, fix).
 
     Example: dialogue-watch sources check
     """
@@ -92,15 +92,20 @@ def crawl(obj, ids, quiet, alerts_path):
     subscribers = dispatch.load_settings(obj, alerts_path, required=False).subscribers
     count = len(config.select(ids))
     click.echo(f"Crawling {count} page(s), politely (one request at a time per site)...", err=True)
-    _, results = crawler.crawl(config, obj.db_path, ids, progress=not quiet, subscribers=subscribers)
+    try:
+        _, results = crawler.crawl(config, obj.db_path, ids, progress=not quiet,
+                                   subscribers=subscribers)
+    except CrawlError as error:
+        click.echo(crawl_summary(error.results))
+        raise
     click.echo(crawl_summary(results))
+    sys.exit(crawler.exit_code(results, count))
 
 
 def crawl_summary(results):
     outcomes = collections.Counter(r["outcome"] for r in results)
     kinds = collections.Counter(r["event"] for r in results if r["event"])
-    lines = [f"Checked {len(results)} page(s): " + _counted(outcomes, {
-        "ok": "fetched", "not_modified": "unchanged", "gone": "gone", "error": "failed"})]
+    lines = [f"Checked {len(results)} page(s): " + _counted(outcomes, events.OUTCOME_WORDS)]
     if kinds:
         lines.append("Events: " + ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())))
     failed = [r for r in results if r["outcome"] == "error"]
@@ -297,7 +302,7 @@ def main(argv=None):
         sys.exit(error.exit_code)
     except DialogueWatchError as error:
         click.echo(f"Error: {error}", err=True)
-        sys.exit(1)
+        sys.exit(error.exit_code)
 
 
 if __name__ == "__main__":

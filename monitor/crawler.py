@@ -1,48 +1,79 @@
-"""Runs the spider: one crawl = one child process.
+"""Runs the spider: one crawl = one fresh child process.
 
 Scrapy's Twisted reactor cannot be restarted inside a process, so every crawl
-runs in a forked child that starts its own reactor and exits. The parent
-(the CLI, the demo, later the scheduler) survives a crawl that crashes, and
-can crawl again as often as it likes.
+runs in a child process that starts its own reactor and exits. The parent
+(the CLI, the demo, the scheduler) survives a crawl that crashes, and can
+crawl again as often as it likes.
+
+The child is never a fork of the caller: the caller holds SQLite connections
+and the database lock, and a connection carried across ``fork()`` can corrupt
+the database (the child inherits lock bookkeeping that no longer matches the
+locks it holds). Children come from a fork server (``multiprocessing``'s
+"forkserver"): a process started fresh by ``exec`` that has imported the crawl
+code but never opened a database, so each crawl starts in milliseconds with
+nothing inherited. The child, and the analysis workers it forks before it
+opens the database, die with their parent (``monitor.processes``).
 """
 
+import contextlib
 import json
 import multiprocessing
 import os
 import tempfile
 
-from monitor import analysis_pool, store
-from monitor.errors import StoreError
+from monitor import analysis_pool, locks, processes, store
+from monitor.errors import CrawlError
 from monitor.settings import crawl_settings
 
+# Imported once by the fork server, so that each crawl child starts with them loaded;
+# monitor.fork_server first: it makes the server die with its owner.
+PRELOAD = ["monitor.fork_server", "monitor.crawler", "monitor.pipelines", "spiders.pages", "scrapy.crawler",
+           "trafilatura", "pypdf"]
 
-def crawl(config, db_path, ids=(), progress=False, subscribers=(), **overrides):
+
+def crawl(config, db_path, ids=(), progress=False, subscribers=(), holding_lock=False, **overrides):
     """Fetch, analyse and store the sources named by ``ids`` (all when empty).
 
     ``subscribers`` (``monitor.alerts.Subscriber``) get an outbox row with each
-    event they want. Returns ``(crawl_id, results)``: one row per fetch with its
-    outcome and event.
+    event they want. Takes the database's lock (``monitor.locks``) unless the
+    caller holds it (``holding_lock``). Returns ``(crawl_id, results)``: one row
+    per fetch with its outcome and event. Raises ``CrawlError`` (with the
+    results stored so far) when the crawl process stops before the end.
     """
-    db, crawl_id, targets, settings = prepare(config, db_path, ids, progress, subscribers, **overrides)
-    with tempfile.TemporaryDirectory() as folder:
-        settings["DW_FATAL_PATH"] = os.path.join(folder, "fatal.txt")
-        exit_code = _run_in_child(targets, settings)
-        _raise_store_failure(settings["DW_FATAL_PATH"])
-    outcome = "completed" if exit_code == 0 else f"crashed (exit code {exit_code})"
-    store.finish_crawl(db, crawl_id, outcome)
-    return crawl_id, store.crawl_results(db, crawl_id)
+    lock = contextlib.nullcontext() if holding_lock else locks.database_lock(db_path, "crawl")
+    with lock:
+        db, crawl_id, targets, settings = prepare(config, db_path, ids, progress, subscribers,
+                                                  **overrides)
+        with tempfile.TemporaryDirectory() as folder:
+            settings["DW_FATAL_PATH"] = os.path.join(folder, "fatal.txt")
+            exit_code = _run_in_child(targets, settings)
+            failure = _read_failure(settings["DW_FATAL_PATH"], exit_code)
+        store.finish_crawl(db, crawl_id, failure or "completed")
+        results = store.crawl_results(db, crawl_id)
+    if failure:
+        raise CrawlError(f"The crawl stopped after {len(results)} of {len(targets)} page(s): "
+                         f"{failure}", crawl_id, results)
+    return crawl_id, results
 
 
-def _raise_store_failure(fatal_path):
+def _read_failure(fatal_path, exit_code):
+    """What stopped the crawl child, in words; None when it finished normally."""
     if os.path.exists(fatal_path):
         with open(fatal_path, encoding="utf-8") as message:
-            raise StoreError(f"The crawl stopped: {message.read()}")
+            return f"failed: {message.read()}"
+    if exit_code != 0:
+        how = f"killed by signal {-exit_code}" if exit_code < 0 else f"exit code {exit_code}"
+        return f"crashed ({how}); every page it had stored is kept"
+    return None
 
 
 def prepare(config, db_path, ids=(), progress=False, subscribers=(), **overrides):
-    """Everything a crawl needs: the database, a crawl row, the targets and the settings."""
+    """Everything a crawl needs, once the database's lock is held: the database
+    (crawls left unfinished by a killed process closed as interrupted), a crawl
+    row, the targets and the settings."""
     sources = config.select(ids)
     db = store.open_db(db_path)
+    store.close_interrupted_crawls(db)
     store.sync_sources(db, config.sources)
     targets = [_target(db, source) for source in sources]
     crawl_id = store.start_crawl(db, len(targets))
@@ -75,21 +106,38 @@ def _target(db, source):
     return target
 
 
+def _context():
+    from monitor import fork_server
+
+    # read by the fork server, which is started with this environment on first use
+    os.environ[fork_server.OWNER_VARIABLE] = str(os.getpid())
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
 def _run_in_child(targets, settings):
-    context = multiprocessing.get_context("fork")
-    child = context.Process(target=_child_main, args=(targets, settings), daemon=False)
+    child = _context().Process(target=_child_main, args=(targets, settings, os.getpid()),
+                               daemon=False)
     child.start()
     child.join()
     return child.exitcode
 
 
-def _child_main(targets, settings_values):
+def _child_main(targets, settings_values, owner_pid):
+    # the fork server is this process's parent: die with it, and let it die with the
+    # crawl's owner (it stays up while any of its children holds its "alive" pipe)
+    processes.die_with_parent(os.getppid())
+    _release_fork_server()
+    if not _alive(owner_pid):
+        os._exit(1)
     from scrapy.settings import Settings
 
     settings = Settings()
     settings.setmodule("monitor.settings", priority="project")
     settings.update(settings_values, priority="cmdline")
-    # fork the analysis workers while this process has a single thread (Scrapy starts others)
+    # fork the analysis workers while this process has a single thread and no
+    # database connection (Scrapy starts threads; the pipeline opens the database)
     analysis_pool.start_workers(settings.get("DW_ANALYSIS_WORKERS"))
 
     from scrapy.crawler import CrawlerProcess
@@ -99,3 +147,36 @@ def _child_main(targets, settings_values):
     process = CrawlerProcess(settings)
     process.crawl(PagesSpider, targets=targets)
     process.start()
+
+
+def _release_fork_server():
+    """multiprocessing hands each fork-server child the write end of the server's
+    "alive" pipe, so the server outlives its owner while a crawl runs, and the crawl
+    (which dies with the server) outlives it too. Close it here."""
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver
+    if getattr(server, "_forkserver_alive_fd", None) is not None:
+        os.close(server._forkserver_alive_fd)
+        server._forkserver_alive_fd = None
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def exit_code(results, expected, stopped=None):
+    """The exit status of ``crawl`` and ``run --once`` (``errors.EXIT_CODES``).
+
+    Example: ``exit_code([{"outcome": "ok"}, {"outcome": "error"}], 2) == 1``.
+    """
+    failed = sum(1 for r in results if r["outcome"] == "error")
+    if stopped is not None or (expected and failed == len(results)):
+        return 2
+    return 1 if failed else 0

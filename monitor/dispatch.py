@@ -12,7 +12,7 @@ Every alert (and every digest) goes through the same three steps:
    down for hours gets everything once it is back.
 
 The rule for the kill window: only one dispatcher runs per database (it holds
-``run_lock``), so a ``sending`` row found when the lock is taken was left by a
+the database's lock, ``monitor.locks``), so a ``sending`` row found when the lock is taken was left by a
 dispatcher that died between claim and mark (SIGKILL, power cut, OOM). It may
 or may not have reached the channel, so it is sent again, titled "(possible
 repeat)", with the same idempotency key (an ``X-Dialogue-Watch-Key`` header
@@ -22,16 +22,13 @@ can arrive twice, and a receiver that honours the key shows it once.
 SIGTERM/SIGINT never cause this: the dispatcher finishes the alert in hand.
 """
 
-import contextlib
 import datetime
-import fcntl
 import logging
-import os
 from pathlib import Path
 
 import click
 
-from monitor import alerts, staleness, store
+from monitor import alerts, locks, staleness, store
 from monitor.errors import DialogueWatchError
 
 log = logging.getLogger(__name__)
@@ -39,48 +36,7 @@ DIGEST_MODES = ("daily", "weekly")
 
 
 # -- one dispatcher per database ----------------------------------------------
-
-
-def lock_path(db_path):
-    return Path(f"{db_path}.lock")
-
-
-@contextlib.contextmanager
-def run_lock(db_path):
-    """Hold the database's run lock (scheduler and dispatcher) or raise.
-
-    The kernel drops the lock when the holder dies, however it dies.
-    """
-    path = lock_path(db_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+", encoding="utf-8")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise DialogueWatchError(
-            f"Another dialogue-watch run (pid {lock_holder(db_path)}) is working on {db_path}: "
-            "it crawls and delivers alerts already. Fix: wait for it, or stop it first.") from None
-    handle.truncate(0)
-    handle.write(str(os.getpid()))
-    handle.flush()
-    try:
-        yield
-    finally:
-        handle.close()
-
-
-def lock_holder(db_path):
-    """The pid of the process holding the run lock, or None."""
-    path = lock_path(db_path)
-    if not path.exists():
-        return None
-    with open(path, encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return handle.read().strip() or "?"
-    return None
+# The database's lock (``monitor.locks``) is held by every dispatcher.
 
 
 def recover(db):
@@ -311,7 +267,7 @@ def alerts_deliver(obj, alerts_path):
 
     settings = alerts.load(alerts_path, obj.config())
     log_to_stderr()
-    with run_lock(obj.db_path):
+    with locks.database_lock(obj.db_path, "alerts deliver"):
         db = obj.db()
         recover(db)
         counts = deliver(db, settings)

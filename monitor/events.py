@@ -33,6 +33,9 @@ PROBLEM_KINDS = {"layout_changed", "robots_blocked"}
 PROBLEM_SIGNS = {"layout_changed": "did the page layout change?",
                  "robots_blocked": "robots.txt forbids"}
 STATES = ("new", "ok", "gone", "failing")
+# A stored fetch's outcome, in the words the crawl's progress and summary use.
+OUTCOME_WORDS = {"ok": "fetched", "not_modified": "unchanged", "gone": "gone", "error": "failed",
+                 "superseded": "superseded by a later fetch"}
 
 
 @dataclasses.dataclass(frozen=True)

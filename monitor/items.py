@@ -7,7 +7,8 @@ import dataclasses
 class PageFetch:
     source_id: str
     url: str
-    fetched_at: str
+    fetched_at: str  # when the answer arrived, to the second
+    started_at: str | None = None  # when its request was sent, to the millisecond
     final_url: str | None = None
     status: int | None = None
     headers: dict = dataclasses.field(default_factory=dict)

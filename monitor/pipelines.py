@@ -6,7 +6,7 @@ import sys
 
 from scrapy.settings import Settings
 
-from monitor import analysis_pool, analyze, store
+from monitor import analysis_pool, analyze, events, store
 from monitor.errors import StoreError
 
 
@@ -53,6 +53,8 @@ class StorePipeline(_AnalysingPipeline):
                                       self.subscribers)
         except StoreError as error:
             stop_crawl(self.fatal_path, str(error))
+        except Exception as error:  # noqa: BLE001 - a bug: stop loudly, never drop a fetch silently
+            stop_crawl(self.fatal_path, _store_bug(item.source_id, error))
         self._tell(item.source_id, _summary(observation, kind))
         return item
 
@@ -75,12 +77,12 @@ class ReportPipeline(_AnalysingPipeline):
         return item
 
 
-STORE_FAILED = 3  # the crawl child's exit status when the database cannot be written
+STORE_FAILED = 3  # the crawl child's exit status when a fetch cannot be stored
 
 
 def stop_crawl(fatal_path, message):
-    """Nothing more can be stored (disk full, read-only): stop the crawl process at
-    once. The fetch in hand was rolled back; everything before it is committed."""
+    """Nothing more can be stored (disk full, read-only, a bug): stop the crawl process
+    at once. The fetch in hand was rolled back; everything before it is committed."""
     if fatal_path:
         with open(fatal_path, "w", encoding="utf-8") as out:
             out.write(message)
@@ -88,9 +90,14 @@ def stop_crawl(fatal_path, message):
     os._exit(STORE_FAILED)
 
 
+def _store_bug(source_id, error):
+    return (f"storing the fetch of {source_id} failed ({type(error).__name__}: {error}). "
+            "This is a bug in dialogue-watch: nothing of that fetch was stored, every page "
+            "stored before it is kept. Please report it with this message.")
+
+
 def _summary(observation, kind):
-    words = {"ok": "fetched", "not_modified": "unchanged", "gone": "gone", "error": "failed"}[
-        observation.outcome]
+    words = events.OUTCOME_WORDS[observation.outcome]
     if kind:
         words = f"{words}, event: {kind}"
     detail = observation.error or observation.note

@@ -14,7 +14,8 @@ overlap) runs two jobs:
   then reschedules itself for the next page due, plus random jitter;
 * ``deliver``: every 30 seconds, sends due alerts and digests (``monitor.dispatch``).
 
-The run lock (``dispatch.run_lock``) keeps a second ``run`` off the same
+The database's lock (``monitor.locks``), held for as long as ``run`` runs,
+keeps a second ``run``, a ``crawl`` and ``alerts deliver`` off the same
 database, so no page is ever crawled twice at once. SIGTERM / SIGINT set a stop
 flag, are passed on to the crawl child (Scrapy then stops gracefully: each page
 it has is stored whole), and the run exits once the work in hand is done.
@@ -29,13 +30,14 @@ import multiprocessing
 import os
 import random
 import signal
+import sys
 import threading
 
 import click
 
-from monitor import alerts, crawler, dispatch, store
+from monitor import alerts, crawler, dispatch, events, locks, store
 from monitor.config import parse_every
-from monitor.errors import DialogueWatchError
+from monitor.errors import CrawlError, DialogueWatchError
 
 log = logging.getLogger(__name__)
 UTC = datetime.timezone.utc
@@ -137,6 +139,8 @@ class Daemon:
     crash_pause: datetime.timedelta = datetime.timedelta(minutes=15)
     stop: threading.Event = dataclasses.field(default_factory=threading.Event)
     held: dict = dataclasses.field(default_factory=dict)
+    last_crawl: list = None  # the results of the latest crawl (None: nothing was due)
+    exit_code: int = 0  # what `run --once` exits with (``crawler.exit_code``)
     config: object = None
     settings: alerts.Settings = alerts.NO_ALERTS
 
@@ -169,12 +173,19 @@ class Daemon:
 
     def _crawl(self, due, now):
         log.info("Checking %d page(s) now: %s", len(due), ", ".join(due))
+        stopped = None
         try:
             crawl_id, results = in_plain_thread(crawler.crawl, self.config, self.db_path, due,
-                                                subscribers=self.settings.subscribers)
+                                                subscribers=self.settings.subscribers,
+                                                holding_lock=True)
+        except CrawlError as error:
+            log.error("%s", error)
+            crawl_id, results, stopped = error.crawl_id, error.results, error
         except DialogueWatchError as error:
             log.error("The crawl could not run: %s", error)
+            self.last_crawl, self.exit_code = [], error.exit_code
             return self._hold(due, now)
+        self.last_crawl, self.exit_code = results, crawler.exit_code(results, len(due), stopped)
         log.info("%s", crawl_report(results))
         missed = sorted(set(due) - {r["source_id"] for r in results})
         if missed:
@@ -222,7 +233,7 @@ def in_plain_thread(function, *args, **kwargs):
 
 def crawl_report(results):
     """One line for the log: what the crawl saw."""
-    words = {"ok": "fetched", "not_modified": "unchanged", "gone": "gone", "error": "failed"}
+    words = events.OUTCOME_WORDS
     counts = {w: sum(1 for r in results if r["outcome"] == k) for k, w in words.items()}
     text = f"Checked {len(results)} page(s): " + ", ".join(
         f"{n} {w}" for w, n in counts.items() if n)
@@ -330,10 +341,11 @@ def run(obj, once, alerts_path):
         log.info("No subscribers in %s: changes are recorded, nobody is alerted (see "
                  "alerts.example.yaml).", alerts_path)
     stop_on_signals(daemon)
-    with dispatch.run_lock(obj.db_path):
+    with locks.database_lock(obj.db_path, "run --once" if once else "run"):
         dispatch.recover(store.open_db(obj.db_path))
         if once:
-            return _once(daemon)
+            _once(daemon)
+            sys.exit(daemon.exit_code)
         log.info("Running: %d page(s), %d subscriber(s). Stop with Ctrl-C.",
                  len(daemon.config.sources), len(daemon.settings.subscribers))
         serve(daemon, daemon.config.defaults["jitter_seconds"])
@@ -359,15 +371,22 @@ def status(obj, as_json):
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    holder = dispatch.lock_holder(obj.db_path)
-    click.echo(f"Scheduler: running (pid {holder})." if holder else
-               "Scheduler: not running. Start it with 'dialogue-watch run'.")
+    click.echo(_lock_line(locks.holder(obj.db_path)))
     waiting, digests = store.undelivered(db)
     click.echo(f"Alerts not delivered yet: {len(waiting) + len(digests)} "
                "(see 'dialogue-watch alerts pending').\n")
     headers = ["page", "every", "state", "last check", "next check", "last error"]
     click.echo(dispatch.text_table(headers, [[r[k] or "" for k in (
         "id", "every", "state", "last_checked_at", "next_check_at", "last_error")] for r in rows]))
+
+
+def _lock_line(holder):
+    if holder is None:
+        return "Scheduler: not running. Start it with 'dialogue-watch run'."
+    if holder.get("doing") == "run":
+        return f"Scheduler: running (pid {holder['pid']})."
+    return (f"Scheduler: not running; 'dialogue-watch {holder.get('doing')}' (pid "
+            f"{holder['pid']}) is working on the database now.")
 
 
 def _status_row(row, source, now):

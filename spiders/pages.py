@@ -36,17 +36,18 @@ class PagesSpider(scrapy.Spider):
                 dont_filter=True,
                 meta={
                     "source_id": target["id"],
-                    "started_at": _now(),
                     "handle_httpstatus_list": HANDLED_STATUSES,
                     "dont_obey_robotstxt": bool(target.get("ignore_robots_txt")),
                 },
             )
 
     def parse_page(self, response):
+        received, sent = _times(response.meta)
         yield PageFetch(
             source_id=response.meta["source_id"],
             url=(response.meta.get("redirect_urls") or [response.url])[0],
-            fetched_at=response.meta["started_at"],
+            fetched_at=received,
+            started_at=sent,
             final_url=response.url,
             status=response.status,
             headers=selected_headers(response.headers),
@@ -57,10 +58,12 @@ class PagesSpider(scrapy.Spider):
 
     def on_error(self, failure):
         request = failure.request
+        received, sent = _times(request.meta)
         yield PageFetch(
             source_id=request.meta["source_id"],
             url=request.url,
-            fetched_at=request.meta["started_at"],
+            fetched_at=received,
+            started_at=sent,
             error=describe_failure(failure),
             duration_ms=_duration(request.meta),
         )
@@ -68,12 +71,20 @@ class PagesSpider(scrapy.Spider):
 
 def _standalone(sources, db_path):
     """Set-up for ``scrapy crawl pages -a sources=PATH -a db=PATH`` (and Scrapyd),
-    where no dialogue-watch command prepared the crawl: the same preparation."""
-    from monitor import config, crawler, store
+    where no dialogue-watch command prepared the crawl: the same lock and preparation."""
+    import contextlib
 
+    from monitor import config, crawler, locks, store
+
+    held = contextlib.ExitStack()
+    held.enter_context(locks.database_lock(db_path, "crawl"))
     db, crawl_id, targets, settings = crawler.prepare(config.load(sources), db_path)
-    return {"targets": targets, "settings": settings,
-            "finish": lambda reason: store.finish_crawl(db, crawl_id, reason)}
+
+    def finish(reason):
+        with held:
+            store.finish_crawl(db, crawl_id, reason)
+
+    return {"targets": targets, "settings": settings, "finish": finish}
 
 
 def _conditional_headers(target):
@@ -90,8 +101,16 @@ def _header(headers, name):
     return value.decode("latin-1") if value else None
 
 
-def _now():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _times(meta):
+    """When the answer arrived (the fetch's time, to the second) and when its request
+    was sent (to the millisecond: it orders overlapping fetches of one page).
+
+    Taken here, not when the request was queued: with the per-site delay a crawl's
+    requests wait minutes in the queue."""
+    received = datetime.datetime.now(datetime.timezone.utc)
+    sent = received - datetime.timedelta(seconds=meta.get("download_latency") or 0)
+    return (received.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            sent.isoformat(timespec="milliseconds").replace("+00:00", "Z"))
 
 
 def _duration(meta):

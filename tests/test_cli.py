@@ -33,7 +33,8 @@ def test_crawl_summary_and_stale_json(replica, make_config, db_path):
                       {"id": "dead", "url": "http://127.0.0.1:9/gone"})
     replica.set("/au", page(marker="Last updated Nov 2002"))
     replica.set("/ca", page(BODY + " More.", marker="Date modified: 2024-03-12"))
-    result = run(cfg, db_path, "crawl")
+    result = run(cfg, db_path, "crawl", check=False)
+    assert result.returncode == 1  # some pages failed
     assert "Checked 3 page(s): 2 fetched, 1 failed" in result.stdout
     assert "Events: new 2" in result.stdout
     assert "dead: the site refused the connection" in result.stdout
@@ -52,7 +53,7 @@ def test_crawl_summary_and_stale_json(replica, make_config, db_path):
 def test_unknown_id_is_a_clear_error(replica, make_config, db_path):
     cfg = make_config({"id": "canada", "path": "/ca"})
     result = run(cfg, db_path, "crawl", "kanada", check=False)
-    assert result.returncode == 1
+    assert result.returncode == 3
     assert "No source with id kanada" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -76,3 +77,40 @@ def test_scrapy_crawl_runs_the_spider_standalone(replica, make_config, db_path):
     assert [row["kind"] for row in store.history(db, "canada")] == ["new"]
     crawl = next(db.query("SELECT finished_at, outcome FROM crawls"))
     assert crawl["finished_at"] and crawl["outcome"] == "finished"
+
+
+# -- exit statuses of crawl and run --once (errors.EXIT_CODES) -------------------
+
+
+def test_exit_codes_of_crawl_and_run_once(replica, make_config, db_path, tmp_path):
+    cfg = make_config({"id": "canada", "path": "/ca"}, {"id": "dead", "url": "http://127.0.0.1:9/x"})
+    replica.set("/ca", page(BODY))
+    assert run(cfg, db_path, "crawl", "canada", check=False).returncode == 0
+    assert run(cfg, db_path, "crawl", check=False).returncode == 1
+    nothing = run(cfg, db_path, "crawl", "dead", check=False)
+    assert nothing.returncode == 2 and "No page could be fetched" in nothing.stdout
+    assert run(cfg, tmp_path / "a.db", "run", "--once", check=False).returncode == 1  # one fails
+    assert run(cfg, db_path, "run", "--once", check=False).returncode == 0  # nothing due
+    dead_only = make_config({"id": "dead", "url": "http://127.0.0.1:9/x"})
+    assert run(dead_only, tmp_path / "b.db", "run", "--once", check=False).returncode == 2
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("sources:\n  - id: Canada!\n", encoding="utf-8")
+    for command in (["crawl"], ["run", "--once"]):
+        result = subprocess.run([sys.executable, "-m", "monitor", "--sources", str(broken), "--db",
+                                 str(db_path), *command], capture_output=True, text=True)
+        assert result.returncode == 3 and "nothing was crawled" in result.stderr
+
+
+def test_a_second_command_on_a_busy_database_is_refused_with_exit_code_4(replica, make_config, db_path):
+    from monitor import locks
+
+    cfg = make_config({"id": "canada", "path": "/ca"})
+    replica.set("/ca", page(BODY))
+    with locks.database_lock(db_path, "crawl"):
+        for command in (["crawl"], ["run", "--once"], ["run"]):
+            result = run(cfg, db_path, *command, check=False)
+            assert result.returncode == 4, (command, result.stderr)
+            assert "is working on" in result.stderr and "Nothing was done" in result.stderr
+    assert replica.requests_for("/ca") == []
+    assert run(cfg, db_path, "crawl", check=False).returncode == 0

@@ -82,3 +82,55 @@ def test_opening_a_ready_database_writes_nothing(db_path):
     finally:
         writer.execute("ROLLBACK")
     assert opened.returncode == 0, opened.stderr
+
+
+def test_two_crawls_started_together_one_refuses_and_no_page_is_fetched_twice(
+        replica, make_config, db_path):
+    cfg = make_config(*[{"id": f"p{n}", "path": f"/p{n}"} for n in range(6)])
+    for n in range(6):
+        replica.set(f"/p{n}", page(BODY + f" Page {n}."))
+    command = [sys.executable, "-m", "monitor", "--sources", cfg.path, "--db", str(db_path), "crawl", "-q"]
+    for trial in range(3):
+        replica.requests.clear()
+        crawls = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                  for _ in range(2)]
+        outputs = [c.communicate(timeout=120) for c in crawls]
+        codes = sorted(c.returncode for c in crawls)
+        assert codes == [0, 4], outputs
+        refused = outputs[[c.returncode for c in crawls].index(4)][1]
+        assert "dialogue-watch crawl (pid" in refused and "no page is fetched twice" in refused
+        fetched = [r["path"] for r in replica.requests if r["path"] != "/robots.txt"]
+        assert sorted(fetched) == [f"/p{n}" for n in range(6)], f"trial {trial}"
+
+
+def test_an_older_fetch_stored_after_a_newer_one_changes_nothing(make_config, db_path):
+    """Belt and braces for the lock: the slower of two overlapping fetches (the old
+    copy) is kept as evidence, but raises no event and does not replace the newer."""
+    from monitor import analyze, store
+    from monitor.items import PageFetch
+
+    cfg = make_config({"id": "canada", "url": "http://127.0.0.1:9/canada"})
+    source = cfg.source("canada")
+    db = store.open_db(db_path)
+    store.sync_sources(db, cfg.sources)
+
+    def record(text, started, received):
+        item = PageFetch(source_id="canada", url=source.url, final_url=source.url, status=200,
+                         fetched_at=received, started_at=started,
+                         headers={"Content-Type": "text/html"}, body=page(BODY + text).encode())
+        return store.record_fetch(db, item, analyze.analyze(item, source, store.current_capture(
+            db, "canada")), 3)
+
+    assert record(" Old text.", "2026-12-01T10:00:00.000Z", "2026-12-01T10:00:01Z") == "new"
+    # two overlapping crawls: the first sent its request at 11:00:00.100 and got the old
+    # copy late; the second sent at 11:00:00.200, got the edited page and was stored first
+    assert record(" New text.", "2026-12-01T11:00:00.200Z", "2026-12-01T11:00:01Z") == "silent_edit"
+    assert record(" Old text.", "2026-12-01T11:00:00.100Z", "2026-12-01T11:00:09Z") is None
+    events = [r["kind"] for r in db.query("SELECT kind FROM events ORDER BY id")]
+    assert events == ["new", "silent_edit"]
+    current = store.versions(db, "canada")[-1]
+    assert current["seq"] == 2 and "New text." in store.text_of(db, current["text_sha256"])
+    state = next(db.query("SELECT * FROM source_state"))
+    assert state["last_checked_at"] == "2026-12-01T11:00:01Z"
+    assert [r["outcome"] for r in db.query("SELECT outcome FROM fetches ORDER BY id")] == [
+        "ok", "ok", "superseded"]

@@ -1,18 +1,22 @@
-"""Crash safety: SIGKILL the crawler at random moments; nothing half-stored, nothing lost."""
+"""Crash safety: SIGKILL any process of a crawl at random moments, while another
+crawl tries to start; the database is never damaged, nothing committed is lost,
+and nothing of a killed crawl lives on."""
 
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 
-from monitor import store
+from monitor import locks, store
 from monitor.replica import send
 from tests.test_crawl import BODY, page
 
-PAGES = 30
-TRIALS = 20
+PAGES = 16
+TRIALS = 50
+VICTIMS = ("command", "command", "crawl process", "worker", "everything")
 
 
 def slow_page(body, delay):
@@ -26,30 +30,111 @@ def serve_round(replica, number, rng):
     for index in range(PAGES):
         text = BODY + f" Page {index}, round {number if rng.random() < 0.5 else 0}."  # half change
         body = page(text, f"Last updated {1 + index % 28} March 2024").encode()
-        replica.set(f"/p{index}", b"", handler=slow_page(body, rng.uniform(0.02, 0.08)))
+        replica.set(f"/p{index}", b"", handler=slow_page(body, rng.uniform(0.02, 0.1)))
 
 
-def test_sigkill_at_random_points_loses_nothing(replica, make_config, db_path):
+def descendants(pid):
+    """{pid: depth} of every living process below ``pid`` (from /proc)."""
+    parents = {}
+    for name in filter(str.isdigit, os.listdir("/proc")):
+        stat = _stat(int(name))
+        if stat and stat[0] != "Z":
+            parents[int(name)] = stat[1]
+    found, frontier, depth = {}, [pid], 0
+    while frontier:
+        depth += 1
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        found.update({child: depth for child in frontier})
+    return found
+
+
+def alive(pid):
+    stat = _stat(pid)
+    return stat is not None and stat[0] != "Z"  # a zombie has stopped: it only waits to be reaped
+
+
+def survivors(pids):
+    """What is still running of ``pids``: each one's command line."""
+    found = []
+    for pid in pids:
+        if alive(pid):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as line:
+                    found.append(line.read().replace(b"\0", b" ").decode()[:160])
+            except OSError:
+                pass
+    return found
+
+
+def _stat(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return fields[0], int(fields[1])
+
+
+def pick_victim(command, kind):
+    """The pid to kill: the command, its crawl process (the fork server's child) or
+    an analysis worker (the crawl process's child); the command while those do not exist yet."""
+    tree = descendants(command.pid)
+    depth = {"crawl process": 2, "worker": 3}.get(kind)
+    chosen = [pid for pid, level in tree.items() if level == depth]
+    return (chosen[0], kind) if chosen else (command.pid, "command")
+
+
+def kill(command, kind):
+    if kind == "everything":
+        os.killpg(command.pid, signal.SIGKILL)
+        return "everything", {}
+    pid, kind = pick_victim(command, kind)
+    below = descendants(command.pid) if kind == "command" else {}
+    os.kill(pid, signal.SIGKILL)
+    return kind, below
+
+
+def finish(*commands, timeout=60):
+    for command in commands:
+        try:
+            command.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(command.pid, signal.SIGKILL)
+            command.wait()
+            raise AssertionError("a crawl did not finish in time") from None
+
+
+def test_random_kills_of_any_crawl_process_never_damage_the_database(replica, make_config, db_path):
     cfg = make_config(*[{"id": f"p{i}", "path": f"/p{i}"} for i in range(PAGES)],
                       settings={"retries": 0})
     command = [sys.executable, "-m", "monitor", "--sources", cfg.path, "--db", str(db_path), "crawl", "-q"]
     rng = random.Random(2026)
-    committed = {}
+    committed, killed = {}, {}
     for trial in range(TRIALS):
         serve_round(replica, trial, rng)
-        crawl = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                  start_new_session=True)
-        # a crawl needs ~1.5 s to start storing, then ~2 s for the 30 pages: kill anywhere
-        # from start-up to the end, most often mid-crawl
-        time.sleep(rng.uniform(0.5, 4.0))
-        os.killpg(crawl.pid, signal.SIGKILL)
-        crawl.wait()
+        time.sleep(rng.uniform(0, 0.6))
+        second = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  start_new_session=True)  # overlaps: refused, or runs if the first is gone
+        # a crawl needs ~1.5 s to start storing, then ~1 s for the pages: kill anywhere
+        time.sleep(rng.uniform(0.3, 3.0))
+        kind, below = kill(first, rng.choice(VICTIMS))
+        killed[kind] = killed.get(kind, 0) + 1
+        if kind == "command":
+            time.sleep(1.0)
+            assert survivors(below) == [], f"trial {trial}: the crawl outlived its command"
+        finish(first, second)
+        assert second.returncode in (0, 2, 4), f"trial {trial}: {second.stderr.read()}"
+        assert locks.holder(db_path) is None, f"trial {trial}: the lock outlived the crawl"
         db = store.open_db(db_path)
-        assert store.integrity_problems(db) == [], f"trial {trial}"
+        assert store.integrity_problems(db) == [], f"trial {trial} ({kind})"
         rows = {r["id"]: (r["source_id"], r["at"], r["body_sha256"]) for r in db.query("SELECT * FROM fetches")}
         assert all(rows[i] == committed[i] for i in committed), f"a committed fetch changed in trial {trial}"
         committed = rows
+        db.conn.close()
     assert committed, "no crawl got far enough to store anything: the kills came too early"
+    assert set(killed) == {"command", "crawl process", "worker", "everything"}, killed
 
     serve_round(replica, TRIALS, rng)
     finished = subprocess.run(command, capture_output=True, text=True)
@@ -58,3 +143,32 @@ def test_sigkill_at_random_points_loses_nothing(replica, make_config, db_path):
     assert store.integrity_problems(db) == []
     assert {r["source_id"] for r in db.query("SELECT source_id FROM source_state")} == {
         f"p{i}" for i in range(PAGES)}
+    outcomes = [r["outcome"] for r in db.query("SELECT outcome FROM crawls")]
+    assert all(outcomes), "a crawl row was left open"
+    assert store.INTERRUPTED_CRAWL in outcomes
+
+
+def test_a_killed_command_leaves_its_crawl_row_closed_as_interrupted(replica, make_config, db_path):
+    cfg = make_config(*[{"id": f"p{i}", "path": f"/p{i}"} for i in range(4)])
+    for i in range(4):
+        replica.set(f"/p{i}", b"", handler=slow_page(page(BODY + f" {i}.").encode(), 2.0))
+    command = [sys.executable, "-m", "monitor", "--sources", cfg.path, "--db", str(db_path), "crawl", "-q"]
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+    deadline = time.monotonic() + 30
+    while not replica.requests and time.monotonic() < deadline:  # the crawl is fetching
+        time.sleep(0.05)
+    below = descendants(first.pid)
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait()
+    time.sleep(1.0)
+    assert survivors(below) == []
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT outcome FROM crawls").fetchall() == [(None,)]
+    for i in range(4):
+        replica.set(f"/p{i}", page(BODY + f" {i}."))
+    again = subprocess.run(command, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT outcome FROM crawls ORDER BY id").fetchall() == [
+            (store.INTERRUPTED_CRAWL,), ("completed",)]

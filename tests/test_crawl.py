@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import sqlite3
 import subprocess
 import sys
 
@@ -149,3 +150,26 @@ def test_pdf_pages_and_marker(replica, make_config, crawl, open_db):
     replica.set("/report_00_en.pdf", make_pdf(["New contents", "China dialogue resumed. Last updated 2004"],
                                               stamp.replace(year=2004)), content_type="application/pdf")
     assert crawl(cfg) == {"eu-report": ("ok", "updated")}
+
+
+def test_each_fetch_is_stamped_when_it_was_fetched(replica, make_config, crawl, db_path):
+    """With the per-site delay, a crawl's requests wait in a queue: each fetch carries the
+    time its answer arrived (and its request was sent), not the time it was queued."""
+    cfg = make_config(*[{"id": f"p{n}", "path": f"/p{n}"} for n in range(6)],
+                      settings={"delay_seconds": 0.5})
+    for n in range(6):
+        replica.set(f"/p{n}", page(BODY + f" Page {n}."))
+    crawl(cfg)
+    with sqlite3.connect(db_path) as db:
+        rows = db.execute("SELECT at, started_at FROM fetches ORDER BY started_at").fetchall()
+        (crawl_started,) = db.execute("SELECT started_at FROM crawls").fetchone()
+
+    def moment(text):
+        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    sent = [moment(started) for _, started in rows]
+    assert len(sent) == 6 and sent == sorted(sent)
+    assert (sent[-1] - sent[0]).total_seconds() >= 5 * 0.5 * 0.5  # the delay, jittered by ±50%
+    assert len({at for at, _ in rows}) > 1
+    assert all(moment(at) >= moment(crawl_started) for at, _ in rows)
+    assert all(moment(at) + datetime.timedelta(seconds=1) >= s for (at, _), s in zip(rows, sent))

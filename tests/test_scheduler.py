@@ -14,7 +14,7 @@ import threading
 
 import pytest
 
-from monitor import alerts, config, dispatch, scheduler, store
+from monitor import alerts, config, dispatch, locks, scheduler, store
 from monitor.replica import send
 from monitor.scheduler import due_sources, next_check, wake_time
 
@@ -228,10 +228,11 @@ def test_one_run_per_database_and_status_shows_it(replica, make_config, db_path,
                       {"id": "dead", "url": "http://127.0.0.1:9/gone", "every": "1d"})
     replica.set("/ca", PAGE)
     crawl(cfg)
-    with dispatch.run_lock(db_path):
+    with locks.database_lock(db_path, "run"):
         second = cli(cfg, db_path, "run", "--once")
         status = cli(cfg, db_path, "status")
-    assert second.returncode == 1 and "Another dialogue-watch run" in second.stderr
+    assert second.returncode == 4 and "dialogue-watch run (pid " in second.stderr
+    assert "Nothing was done" in second.stderr
     assert status.stdout.startswith("Scheduler: running (pid ")
     rows = {r["id"]: r for r in json.loads(cli(cfg, db_path, "status", "--json").stdout)}
     canada, dead = rows["canada"], rows["dead"]

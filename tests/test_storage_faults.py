@@ -55,7 +55,7 @@ def test_full_disk_stops_with_a_clear_error_and_keeps_what_was_stored(replica, m
     for n in range(12):  # incompressible pages, far more than the disk holds
         replica.set(f"/p{n}", page(random_text(rng, 40000)))
     result = crawl_cli(cfg, db_path)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "is full" in result.stderr and "Nothing stored was lost" in result.stderr
     assert "Traceback" not in result.stderr
     after = snapshot(db_path)
@@ -74,6 +74,6 @@ def test_read_only_database_is_a_clear_error(replica, make_config, small_disk):
         result = crawl_cli(cfg, db_path)
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "is read-only" in result.stderr and "Traceback" not in result.stderr
     assert snapshot(db_path) == before

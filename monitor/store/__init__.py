@@ -25,14 +25,14 @@ from monitor.store.reads import (
     version, versions,
 )
 from monitor.store.record import (
-    crawl_results, current_capture, finish_crawl, record_fetch, start_crawl, sync_sources,
+    INTERRUPTED_CRAWL, close_interrupted_crawls, crawl_results, current_capture, finish_crawl, record_fetch, start_crawl, sync_sources,
     validators,
 )
 from monitor.store.schema import migrations
 
 __all__ = [
     "DELIVERY_TABLES", "INTEGRITY_QUERIES", "INTERRUPTED", "alert_details", "body_of",
-    "check_rows", "claim_next", "counts", "crawl_results", "current_capture", "db_path",
+    "INTERRUPTED_CRAWL", "check_rows", "claim_next", "close_interrupted_crawls", "counts", "crawl_results", "current_capture", "db_path",
     "digest_alerts", "enqueue_alerts", "finish_crawl", "history", "immediate_transaction",
     "integrity_problems", "iso", "mark_failed", "mark_sent", "migrations", "now", "open_digest",
     "open_db", "record_fetch", "release_interrupted", "staleness_rows", "start_crawl",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from monitor import locks
 from monitor.errors import StoreError
 from monitor.store.schema import migrations
 
@@ -23,25 +24,86 @@ def iso(moment):
 
 
 def open_db(path):
-    """Open (creating and migrating) the database at ``path``."""
+    """Open the dialogue-watch database at ``path``, creating or migrating it.
+
+    A new database is built under a temporary name and moved into place whole,
+    so no other command ever sees it half made. An empty file, a file that is
+    not a dialogue-watch database, and a database written by a newer
+    dialogue-watch are refused (``StoreError``), never overwritten.
+    """
     path = Path(path)
+    real = locks.resolved(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-        db = sqlite_utils.Database(conn)
-        db.execute("PRAGMA busy_timeout=30000")
-        # With WAL, NORMAL keeps every transaction atomic and the file consistent;
-        # a power cut may lose the last commits, never corrupt the database.
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA foreign_keys=ON")
+        real.parent.mkdir(parents=True, exist_ok=True)
+        if not real.exists():
+            _create(real)
+        db = _connect(real)
+        _check_ours(db, path)
         if _needs_setup(db):
-            with _setup_lock(path):
+            with _setup_lock(real):
                 if _needs_setup(db):
                     db.execute("PRAGMA journal_mode=WAL")
                     migrations.apply(db)
     except (sqlite3.DatabaseError, OSError) as error:
         raise StoreError(_describe_db_error(path, error)) from None
     return db
+
+
+def _connect(real):
+    if real.stat().st_size == 0:
+        raise StoreError(
+            f"{real} is an empty file (0 bytes): it holds no history, and dialogue-watch "
+            "never leaves a database empty. Nothing was changed. Fix: if you want a new "
+            "database there, delete the empty file and run again; otherwise pass --db with "
+            "the path of your database.")
+    # mode=rw: never create a file here (a new database comes from _create only)
+    conn = sqlite3.connect(f"{real.as_uri()}?mode=rw", uri=True, timeout=30,
+                           isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA busy_timeout=30000")
+    # With WAL, NORMAL keeps every transaction atomic and the file consistent;
+    # a power cut may lose the last commits, never corrupt the database.
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    return db
+
+
+def _create(real):
+    """Build a new database under a temporary name, then link it into place."""
+    with _setup_lock(real):
+        if real.exists():  # another command made it while this one waited
+            return
+        for leftover in real.parent.glob(f"{real.name}.new-*"):  # from a killed set-up
+            leftover.unlink()
+        draft = real.with_name(f"{real.name}.new-{os.getpid()}")
+        conn = sqlite3.connect(str(draft), isolation_level=None)
+        try:
+            db = sqlite_utils.Database(conn)
+            db.execute("PRAGMA journal_mode=WAL")
+            migrations.apply(db)
+        finally:
+            conn.close()  # checkpoints: the draft is one complete file
+        try:
+            os.link(draft, real)
+        finally:
+            draft.unlink()
+
+
+def _check_ours(db, path):
+    """Refuse another program's SQLite file, and a database from a newer dialogue-watch."""
+    applied = [m.name for m in migrations.applied(db)]
+    known = [m.name for m in migrations._migrations]
+    if not applied and db.table_names():
+        raise StoreError(
+            f"{path} is a SQLite database, but not one dialogue-watch wrote. Nothing was "
+            "changed. Fix: pass --db with the path of your dialogue-watch database (or a "
+            "new path to start one).")
+    unknown = [name for name in applied if name not in known]
+    if unknown:
+        raise StoreError(
+            f"{path} was written by a newer dialogue-watch (schema {unknown[-1]}; this one "
+            f"knows up to {known[-1]}). Nothing was changed. Fix: upgrade dialogue-watch "
+            "(git pull, then .venv/bin/pip install -e .) and run again.")
 
 
 def _needs_setup(db):
@@ -54,10 +116,10 @@ def _needs_setup(db):
 
 
 @contextlib.contextmanager
-def _setup_lock(path):
+def _setup_lock(real):
     """One process at a time sets a database up: two first opens at once would
-    otherwise race to migrate it, and one would fail with "database is locked"."""
-    with open(f"{path}.setup.lock", "a") as handle:
+    otherwise race to create or migrate it, and one would fail with "database is locked"."""
+    with open(f"{real}.setup.lock", "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
 

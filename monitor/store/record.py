@@ -54,6 +54,18 @@ def finish_crawl(db, crawl_id, outcome):
         db["crawls"].update(crawl_id, {"finished_at": iso(now()), "outcome": outcome})
 
 
+INTERRUPTED_CRAWL = "interrupted: the crawl process was stopped before the end; every page it had stored is kept"
+
+
+@writes
+def close_interrupted_crawls(db):
+    """Close the crawls a killed process left open. Call only with the database's lock
+    held (``monitor.locks``): no crawl can be running then. Returns how many."""
+    with db.atomic():
+        return db.execute("UPDATE crawls SET finished_at = ?, outcome = ? WHERE finished_at IS NULL",
+                          [iso(now()), INTERRUPTED_CRAWL]).rowcount
+
+
 def crawl_results(db, crawl_id):
     """Per source of a crawl: its fetch outcome and event kind (if any; a new
     monitoring problem follows the change event: "updated, layout_changed")."""
@@ -108,8 +120,16 @@ def record_fetch(db, fetch, observation, failing_after, crawl_id=None, subscribe
         return _record(db, fetch, observation, failing_after, crawl_id, subscribers)
 
 
+SUPERSEDED = ("superseded: a fetch of this page sent later was stored first, so this older "
+              "copy changes nothing")
+
+
 def _record(db, fetch, observation, failing_after, crawl_id, subscribers=()):
     state = _state(db, fetch.source_id)
+    if _is_superseded(fetch, state):
+        row = _fetch_row(fetch, observation, None, crawl_id, state)
+        _insert(db, "fetches", {**row, "outcome": "superseded", "error": SUPERSEDED})
+        return None
     current = _current_version(db, fetch.source_id)
     body_sha = None
     if observation.keeps_body:
@@ -137,6 +157,13 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=()):
     _note_problem(db, fetch, fetch_id, (state or {}).get("problem"), current, version_id,
                   observation, subscribers)
     return decision.kind
+
+
+def _is_superseded(fetch, state):
+    """Stored state never goes back in time: was this fetch's request sent before
+    the one the page's state comes from?"""
+    latest = state and state.get("last_started_at")
+    return bool(latest and fetch.started_at and fetch.started_at < latest)
 
 
 class _Texts:
@@ -191,7 +218,7 @@ def _fetch_row(fetch, observation, body_sha, crawl_id, state):
     headers = _headers_worth_storing(fetch, observation, state)
     return {
         "source_id": fetch.source_id, "crawl_id": crawl_id, "at": fetch.fetched_at,
-        "status": fetch.status, "outcome": observation.outcome,
+        "started_at": fetch.started_at, "status": fetch.status, "outcome": observation.outcome,
         "final_url": fetch.final_url if fetch.final_url != fetch.url else None,
         "content_type": fetch.content_type,
         "headers": json.dumps(headers, separators=(",", ":")) if headers else None,
@@ -290,6 +317,7 @@ def _update_state(db, fetch, observation, decision, state, version_id):
         "first_seen_at": (state or {}).get("first_seen_at") or fetch.fetched_at,
         "last_checked_at": fetch.fetched_at, "current_version_id": version_id,
         "last_status": fetch.status, "last_error": observation.error,
+        "last_started_at": fetch.started_at or (state or {}).get("last_started_at"),
     }
     if observation.outcome in ("ok", "not_modified"):
         row["last_ok_at"] = fetch.fetched_at

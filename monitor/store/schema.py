@@ -174,3 +174,12 @@ def m012_error_fetches_index(db):
     (a partial index), not every routine check (55 bytes per fetch saved)."""
     db.execute("DROP INDEX IF EXISTS idx_fetches_source_id_outcome_at")
     db.execute("CREATE INDEX idx_fetches_errors ON fetches (source_id, at) WHERE outcome = 'error'")
+
+
+@migrations()
+def m013_fetch_request_times(db):
+    """When each fetch's request was sent (to the millisecond), and the latest one
+    stored per page: a fetch sent before the one the page's state comes from is
+    kept as evidence but never replaces the newer state (overlapping crawls)."""
+    db["fetches"].add_column("started_at", str)
+    db["source_state"].add_column("last_started_at", str)

@@ -1,0 +1,96 @@
+"""The one lock per database: who may crawl and deliver alerts on it now.
+
+``crawl``, ``run`` (for as long as it runs), ``run --once`` and ``alerts
+deliver`` each hold it while they work, so no page is fetched twice at once
+and only one dispatcher sends alerts. It belongs to the database's real path
+(symlinks resolved): two names for one file share one lock.
+
+A second command does not wait: it stops at once and says who holds the lock.
+A waiting crawl would fetch the very pages the first one is fetching, moments
+later, and cron jobs stuck waiting would pile up behind a long crawl.
+
+The kernel drops the lock when its holder dies, however it dies; the crawl
+process is started fresh (never forked from the holder), so it never inherits it.
+"""
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import time
+from pathlib import Path
+
+from monitor.errors import BusyError, StoreError
+
+
+def resolved(db_path):
+    """The database's real path: the lock and the setup lock are named after it."""
+    return Path(os.path.realpath(db_path))
+
+
+def lock_path(db_path):
+    return Path(f"{resolved(db_path)}.lock")
+
+
+@contextlib.contextmanager
+def database_lock(db_path, doing):
+    """Hold the database's lock while ``doing`` ("crawl", "run", ...), or raise BusyError."""
+    path = lock_path(db_path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+", encoding="utf-8")
+    except OSError as error:
+        raise StoreError(_unwritable(db_path, path, error)) from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise BusyError(busy_message(db_path, holder(db_path))) from None
+    handle.truncate(0)
+    handle.write(json.dumps({"pid": os.getpid(), "doing": doing, "since": int(time.time())}))
+    handle.flush()
+    try:
+        yield
+    finally:
+        handle.close()
+
+
+def holder(db_path):
+    """``{"pid", "doing", "since"}`` of the process holding the lock, or None."""
+    path = lock_path(db_path)
+    if not path.exists():
+        return None
+    with open(path, encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _parse(handle.read())
+    return None
+
+
+def _parse(text):
+    try:
+        found = json.loads(text)
+    except ValueError:
+        found = None
+    return found if isinstance(found, dict) else {"pid": text.strip() or "?", "doing": "run"}
+
+
+def _unwritable(db_path, path, error):
+    if isinstance(error, PermissionError) or error.errno == errno.EROFS:
+        return (f"The database {db_path} is read-only (its lock {path.name} cannot be written). "
+                "Nothing was done. Fix: give yourself write access to it and its folder, or "
+                "pass --db PATH.")
+    return f"The lock {path} cannot be written ({error.strerror}). Nothing was done."
+
+
+def busy_message(db_path, found):
+    found = found or {"pid": "?", "doing": "run"}
+    who = f"dialogue-watch {found.get('doing', 'run')} (pid {found.get('pid', '?')})"
+    if found.get("doing") == "run":
+        return (f"{who} is working on {db_path}: it checks the pages on schedule and delivers "
+                "the alerts. Nothing was done. Fix: let it do the work, or stop it first "
+                "('dialogue-watch status' shows what it does).")
+    return (f"{who} is working on {db_path} now. Nothing was done, so no page is fetched "
+            "twice at once. Fix: run the command again when it has finished.")

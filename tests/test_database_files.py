@@ -1,0 +1,83 @@
+"""What dialogue-watch does with the file behind --db: it makes a new database
+whole or not at all, and refuses (without touching them) an empty file, another
+program's file, and a database written by a newer dialogue-watch."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from monitor import locks, store
+from monitor.errors import BusyError, StoreError
+
+
+def stale(db_path, sources="sources.yaml"):
+    return subprocess.run([sys.executable, "-m", "monitor", "--sources", sources, "--db", str(db_path),
+                           "stale"], capture_output=True, text=True)
+
+
+def dump(db_path):
+    with sqlite3.connect(db_path) as db:
+        return list(db.iterdump())
+
+
+def test_a_zero_byte_file_is_refused_and_left_as_it_is(db_path):
+    db_path.write_bytes(b"")
+    with pytest.raises(StoreError, match="is an empty file .0 bytes.*delete the empty file"):
+        store.open_db(db_path)
+    result = stale(db_path)
+    assert result.returncode == 2 and "empty file" in result.stderr and "Traceback" not in result.stderr
+    assert db_path.read_bytes() == b""
+    db_path.unlink()  # what the message says to do, when a new database is wanted
+    assert store.open_db(db_path).table_names()
+
+
+def test_a_database_from_a_newer_dialogue_watch_is_refused(db_path):
+    store.open_db(db_path).conn.close()
+    with sqlite3.connect(db_path) as db:
+        db.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                   "VALUES ('dialogue-watch', 'm099_from_the_future', '2030-01-01')")
+    before = dump(db_path)
+    with pytest.raises(StoreError, match=r"written by a newer dialogue-watch \(schema "
+                                         r"m099_from_the_future.*upgrade"):
+        store.open_db(db_path)
+    result = stale(db_path)
+    assert result.returncode == 2 and "newer dialogue-watch" in result.stderr
+    assert dump(db_path) == before
+
+
+def test_another_programs_database_and_a_non_database_are_refused(tmp_path):
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE contacts (name TEXT)")
+    with pytest.raises(StoreError, match="not one dialogue-watch wrote"):
+        store.open_db(other)
+    with sqlite3.connect(other) as db:
+        assert [r[0] for r in db.execute("SELECT name FROM sqlite_master")] == ["contacts"]
+    text = tmp_path / "notes.db"
+    text.write_text("my notes, not a database\n" * 100)
+    with pytest.raises(StoreError, match="not a dialogue-watch database"):
+        store.open_db(text)
+    assert text.read_text().startswith("my notes")
+
+
+def test_a_new_database_appears_whole_and_leaves_no_draft(tmp_path):
+    path = tmp_path / "sub" / "new.db"
+    db = store.open_db(path)
+    assert not store.migrations.pending(db)
+    assert sorted(p.name for p in path.parent.iterdir() if ".new-" in p.name) == []
+
+
+def test_a_symlinked_database_shares_its_lock(tmp_path):
+    real = tmp_path / "real.db"
+    store.open_db(real).conn.close()
+    link = tmp_path / "link.db"
+    os.symlink(real, link)
+    with locks.database_lock(real, "run"):
+        with pytest.raises(BusyError, match=r"dialogue-watch run \(pid \d+\)"):
+            with locks.database_lock(link, "crawl"):
+                pass
+        assert locks.holder(link)["pid"] == os.getpid()
+    assert locks.holder(link) is None
