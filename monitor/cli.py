@@ -96,7 +96,8 @@ def crawl(obj, ids, quiet, alerts_path):
         _, results = crawler.crawl(config, obj.db_path, ids, progress=not quiet,
                                    subscribers=subscribers)
     except CrawlError as error:
-        click.echo(crawl_summary(error.results))
+        if error.results:
+            click.echo(crawl_summary(error.results))
         raise
     click.echo(crawl_summary(results))
     sys.exit(crawler.exit_code(results, count))

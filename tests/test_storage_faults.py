@@ -77,3 +77,27 @@ def test_read_only_database_is_a_clear_error(replica, make_config, small_disk):
     assert result.returncode == 2
     assert "is read-only" in result.stderr and "Traceback" not in result.stderr
     assert snapshot(db_path) == before
+
+
+def test_any_failure_to_store_stops_the_crawl_loudly(replica, make_config, db_path):
+    """Not only a full disk: any error while storing (here SQLite refuses a row through a
+    trigger, as a bug would) stops the crawl with exit status 2 and plain words, the crawl
+    row says what failed, and nothing of that fetch is half-stored."""
+    cfg = make_config({"id": "canada", "path": "/ca"}, {"id": "boom", "path": "/boom"},
+                      settings={"concurrent_requests": 1})
+    replica.set("/ca", page("Canada's page."))
+    replica.set("/boom", page("A page that cannot be stored."))
+    db = store.open_db(db_path)
+    db.execute("""CREATE TRIGGER refuse_boom BEFORE INSERT ON versions WHEN NEW.source_id = 'boom'
+                  BEGIN SELECT RAISE(ABORT, 'refused by the test'); END""")
+    db.conn.close()
+    result = crawl_cli(cfg, db_path)
+    assert result.returncode == 2
+    assert "storing the fetch of boom failed (IntegrityError: refused by the test)" in result.stderr
+    assert "Traceback" not in result.stderr and "Checked 0 page(s)" not in result.stdout
+    db = store.open_db(db_path)
+    (outcome,) = db.execute("SELECT outcome FROM crawls").fetchone()
+    assert outcome.startswith("failed: storing the fetch of boom failed")
+    assert [r["source_id"] for r in db.query("SELECT source_id FROM fetches")] in ([], ["canada"])
+    assert db.execute("SELECT count(*) FROM source_state WHERE source_id = 'boom'").fetchone()[0] == 0
+    assert store.integrity_problems(db) == []
