@@ -26,7 +26,7 @@ TOP_KEYS = {"site_url", "digest_time", "digest_weekday", "retry_seconds", "retry
 SUBSCRIBER_KEYS = {"name", "url", "sources", "countries", "kinds", "mode"}
 MODES = ("immediate", "daily", "weekly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-DEFAULT_KINDS = frozenset(set(events.KINDS) - {"recovered"})
+DEFAULT_KINDS = frozenset(set(events.KINDS) - {"recovered"} - events.NOTE_KINDS)
 ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 PASSWORD_PATTERN = re.compile(r"^[A-Za-z0-9+.-]+://[^/@?#]*?:([^/@?#]+)@")
 TIME_PATTERN = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -45,6 +45,11 @@ HEADLINES = {
     "recovered": "{whose} page can be fetched again",
     "layout_changed": "{whose} page no longer matches its selector: did the layout change?",
     "robots_blocked": "{whose} site now forbids robots to fetch the page",
+    "volatile_text": "{whose} page has a part that changes at every check: those changes are no "
+                     "longer alerted",
+    "rules_changed": "{whose} page was read again with new rules (a note)",
+    "moved": "{whose} page moved to a new address (a note)",
+    "volatile_change": "{whose} page changed only where it changes at every check (a note)",
 }
 MARKER_KINDS = {"new", "updated", "silent_edit", "changed", "marker_only", "restored"}
 EXCERPT_LINES = 6

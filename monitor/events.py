@@ -24,10 +24,21 @@ KINDS = {
     "layout_changed": "a content or marker selector set in sources.yaml no longer matches "
                       "the page: did the page layout change?",
     "robots_blocked": "the site's robots.txt now forbids fetching the page",
+    "volatile_text": "a part of the page changes at nearly every check (a counter, a token, a "
+                     "'generated at' line): those changes are kept without alerts; an `ignore:` "
+                     "rule can silence it",
+    "rules_changed": "a note: the rules in sources.yaml that read this page changed, so its "
+                     "text was read again with the new rules (never alerted)",
+    "moved": "a note: the page's address in sources.yaml changed; the new address was "
+             "fetched and compared with the last version (never alerted)",
+    "volatile_change": "a note: only the part of the page that changes at every check "
+                       "changed (kept, never alerted)",
 }
 TEXT_KINDS = {"updated", "silent_edit", "changed", "restored"}
 # Monitoring problems: recorded (as an extra event) when they first appear.
-PROBLEM_KINDS = {"layout_changed", "robots_blocked"}
+PROBLEM_KINDS = {"layout_changed", "robots_blocked", "volatile_text"}
+# Notes: recorded in the history beside (or instead of) a change event, never alerted.
+NOTE_KINDS = {"rules_changed", "moved", "volatile_change"}
 # How they show in the words of an observation's error or note (written by
 # monitor.analyze and monitor.transport; tests/test_alerts.py crawls both).
 PROBLEM_SIGNS = {"layout_changed": "did the page layout change?",

@@ -126,7 +126,7 @@ def test_wants(who, source_id, country, kind, wanted):
 
 
 def test_default_kinds_are_all_but_recovered():
-    assert alerts.DEFAULT_KINDS == set(events.KINDS) - {"recovered"}
+    assert alerts.DEFAULT_KINDS == set(events.KINDS) - {"recovered"} - events.NOTE_KINDS
 
 
 # -- timing ------------------------------------------------------------------

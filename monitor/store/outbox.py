@@ -4,6 +4,7 @@ import contextlib
 import sqlite3
 import uuid
 
+from monitor import events
 from monitor.errors import StoreError
 from monitor.store.connection import (
     _describe_db_error,
@@ -27,8 +28,9 @@ INTERRUPTED = ("dialogue-watch stopped while sending this, so it may have arrive
 
 
 def enqueue_alerts(db, event_id, source_id, kind, subscribers):
-    """In the caller's transaction: an outbox row for each subscriber who wants the event."""
-    if not subscribers:
+    """In the caller's transaction: an outbox row for each subscriber who wants the event
+    (notes, ``events.NOTE_KINDS``, are never alerted)."""
+    if not subscribers or kind in events.NOTE_KINDS:
         return
     country = next(db.query("SELECT country FROM sources WHERE id = ?", [source_id]))["country"]
     stamp = iso(now())
