@@ -102,7 +102,7 @@ def test_source(config, source_id, **overrides):
 def _target(db, source):
     target = {"id": source.id, "url": source.url, "ignore_robots_txt": source.ignore_robots_txt}
     if db is not None:
-        target.update(store.validators(db, source.id))
+        target.update(store.validators(db, source.id, source.url))
     return target
 
 

@@ -35,6 +35,8 @@ KINDS = {
                        "changed (kept, never alerted)",
 }
 TEXT_KINDS = {"updated", "silent_edit", "changed", "restored"}
+# Events stored with the diff between the version before and the version after.
+DIFFED_KINDS = TEXT_KINDS | {"rules_changed", "volatile_change"}
 # Monitoring problems: recorded (as an extra event) when they first appear.
 PROBLEM_KINDS = {"layout_changed", "robots_blocked", "volatile_text"}
 # Notes: recorded in the history beside (or instead of) a change event, never alerted.

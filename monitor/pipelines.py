@@ -6,7 +6,7 @@ import sys
 
 from scrapy.settings import Settings
 
-from monitor import analysis_pool, analyze, events, store
+from monitor import analysis_pool, analyze, events, rules, store
 from monitor.errors import StoreError
 
 
@@ -47,16 +47,25 @@ class StorePipeline(_AnalysingPipeline):
     async def process_item(self, item):
         source = self.config.source(item.source_id)
         known = store.current_capture(self.db, item.source_id)
+        reading_rules = rules.of(source)
+        reread = None
+        if known and known["rules"] != reading_rules:  # compare like with like
+            reread = await self._reread(known["version_id"], source)
         observation = await self.analysis.analyze(item, source, known)
         try:
             kind = store.record_fetch(self.db, item, observation, self.failing_after, self.crawl_id,
-                                      self.subscribers)
+                                      self.subscribers, reading_rules, reread)
         except StoreError as error:
             stop_crawl(self.fatal_path, str(error))
         except Exception as error:  # noqa: BLE001 - a bug: stop loudly, never drop a fetch silently
             stop_crawl(self.fatal_path, _store_bug(item.source_id, error))
         self._tell(item.source_id, _summary(observation, kind))
         return item
+
+    async def _reread(self, version_id, source):
+        """The current version's stored capture, read with today's rules."""
+        captured = store.capture(self.db, version_id)
+        return None if captured is None else await self.analysis.analyze(captured, source)
 
     def close_spider(self):
         self.analysis.close()

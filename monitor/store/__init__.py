@@ -21,7 +21,7 @@ from monitor.store.outbox import (
     enqueue_alerts, mark_failed, mark_sent, open_digest, release_interrupted, undelivered,
 )
 from monitor.store.reads import (
-    INTEGRITY_QUERIES, body_of, counts, history, integrity_problems, staleness_rows, text_of,
+    INTEGRITY_QUERIES, body_of, capture, counts, history, integrity_problems, staleness_rows, text_of,
     version, versions,
 )
 from monitor.store.record import (
@@ -31,7 +31,7 @@ from monitor.store.record import (
 from monitor.store.schema import migrations
 
 __all__ = [
-    "DELIVERY_TABLES", "INTEGRITY_QUERIES", "INTERRUPTED", "alert_details", "body_of",
+    "DELIVERY_TABLES", "INTEGRITY_QUERIES", "INTERRUPTED", "alert_details", "body_of", "capture",
     "INTERRUPTED_CRAWL", "check_rows", "claim_next", "close_interrupted_crawls", "counts", "crawl_results", "current_capture", "db_path",
     "digest_alerts", "enqueue_alerts", "finish_crawl", "history", "immediate_transaction",
     "integrity_problems", "iso", "mark_failed", "mark_sent", "migrations", "now", "open_digest",

@@ -1,6 +1,9 @@
 """Reads for the command line, and the database's own consistency check."""
 
+import json
+
 from monitor.errors import NotFoundError
+from monitor.items import PageFetch
 from monitor.store import blobs
 
 # -- reads for the CLI --------------------------------------------------------
@@ -12,6 +15,23 @@ def text_of(db, sha):
 
 def body_of(db, sha):
     return blobs.unpack(db.conn, "bodies", sha)
+
+
+def capture(db, version_id):
+    """The fetch that a version was read from, with its stored bytes, as a
+    ``PageFetch`` to read again (new rules, ``reanalyse``); None without bytes."""
+    row = next(db.query("""SELECT v.body_sha256, f.source_id, coalesce(f.url, s.url) AS url,
+                                  f.final_url, f.at, f.content_type, f.headers, f.status
+                           FROM versions v JOIN fetches f ON f.id = v.fetch_id
+                           JOIN sources s ON s.id = v.source_id
+                           WHERE v.id = ?""", [version_id]), None)
+    body = blobs.unpack(db.conn, "bodies", row["body_sha256"]) if row and row["body_sha256"] else None
+    if body is None:
+        return None
+    return PageFetch(source_id=row["source_id"], url=row["url"],
+                     fetched_at=row["at"], final_url=row["final_url"] or row["url"],
+                     status=200, headers=json.loads(row["headers"] or "{}"),
+                     content_type=row["content_type"], body=body)
 
 
 def history(db, source_id):

@@ -1,8 +1,9 @@
 """Writes: the watched sources, crawls, and one fetch with everything that follows from it."""
 
+import dataclasses
 import json
 
-from monitor import diffing, events, markers
+from monitor import diffing, events, markers, rules
 from monitor.store import blobs
 from monitor.store.connection import immediate_transaction, iso, now, writes
 from monitor.store.outbox import enqueue_alerts
@@ -81,18 +82,25 @@ def crawl_results(db, crawl_id):
 # -- conditional requests and dedup ------------------------------------------
 
 
-def validators(db, source_id):
-    """ETag / Last-Modified of the current version, for a conditional request."""
+def validators(db, source_id, url=None):
+    """ETag / Last-Modified of the current version, for a conditional request to ``url``
+    (none when they were given by another address: a moved page is fetched whole)."""
     row = _state(db, source_id)
     if not row or not row["current_version_id"] or row["state"] == "gone":
+        return {}
+    if url is not None and row["validators_url"] not in (None, url):
         return {}
     return {k: row[k] for k in ("etag", "last_modified") if row[k]}
 
 
 def current_capture(db, source_id):
-    """The current version's body hash and marker origin (for skipping re-analysis)."""
+    """The current version's body hash and marker origin (for skipping re-analysis),
+    the rules that read it and its id."""
     row = _current_version(db, source_id)
-    return {"body_sha256": row["body_sha256"], "marker_origin": row["marker_origin"]} if row else None
+    if not row:
+        return None
+    return {"body_sha256": row["body_sha256"], "marker_origin": row["marker_origin"],
+            "rules": row["rules"], "version_id": row["id"]}
 
 
 def _state(db, source_id):
@@ -109,22 +117,28 @@ def _current_version(db, source_id):
 
 
 @writes
-def record_fetch(db, fetch, observation, failing_after, crawl_id=None, subscribers=()):
+def record_fetch(db, fetch, observation, failing_after, crawl_id=None, subscribers=(),
+                 rules=None, reread=None):
     """Store one fetch and whatever follows from it; return the event kind or None.
 
     ``fetch`` is a ``monitor.items.PageFetch``; ``observation`` a
     ``monitor.analyze.Observation``; ``subscribers`` the ``monitor.alerts.Subscriber``s
     whose alerts go to the outbox with each event, in the same transaction.
+    ``rules`` (``monitor.rules.of``) read this fetch; when they are not the ones that
+    read the current version, ``reread`` is the current version's capture read
+    again with them: it becomes the version this fetch is compared with.
     """
     with immediate_transaction(db):
-        return _record(db, fetch, observation, failing_after, crawl_id, subscribers)
+        return _record(db, fetch, observation, failing_after, crawl_id, subscribers,
+                       rules, reread)
 
 
 SUPERSEDED = ("superseded: a fetch of this page sent later was stored first, so this older "
               "copy changes nothing")
 
 
-def _record(db, fetch, observation, failing_after, crawl_id, subscribers=()):
+def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rules=None,
+            reread=None):
     state = _state(db, fetch.source_id)
     if _is_superseded(fetch, state):
         row = _fetch_row(fetch, observation, None, crawl_id, state)
@@ -135,6 +149,12 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=()):
     if observation.keeps_body:
         body_sha = blobs.pack(db.conn, "bodies", fetch.body, current and current["body_sha256"])
     fetch_id = _insert(db, "fetches", _fetch_row(fetch, observation, body_sha, crawl_id, state))
+    if state and state.get("url") and fetch.url != state["url"]:
+        _insert_event(db, fetch, fetch_id, "moved", current, current and current["id"],
+                      _Note(f"the address changed from {state['url']} to {fetch.url}"))
+    restart = False
+    if rules is not None and current is not None and current["rules"] != rules:
+        current, restart = _apply_rules(db, fetch, fetch_id, current, rules, reread)
     texts = _texts(db, observation, current)
     text_sha = texts.after_sha if texts else None
     if observation.outcome == "not_modified" and current:
@@ -143,9 +163,15 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=()):
     decision = events.classify(previous, events.Outcome(
         observation.outcome, text_sha, _marker_key(observation.marker)
         if observation.outcome == "ok" else previous.marker), failing_after)
+    if restart and decision.kind in events.TEXT_KINDS | {"marker_only"}:
+        decision = dataclasses.replace(decision, kind=None)  # the note says why
+    if restart and not decision.new_version and observation.outcome in ("ok", "not_modified"):
+        # the new rules read this check as the current version: it stands for them too
+        db.conn.execute("UPDATE versions SET rules = ? WHERE id = ?", [rules, current["id"]])
     version_id = current["id"] if current else None
     if decision.new_version:
-        version_id = _insert_version(db, fetch, fetch_id, observation, text_sha, body_sha, current)
+        version_id = _insert_version(db, fetch, fetch_id, observation, text_sha, body_sha, current,
+                                     rules)
         if texts and texts.changed:
             index_lines(db.conn, version_id, texts.before, texts.after)
     if version_id is not None and observation.outcome in ("ok", "not_modified"):
@@ -218,7 +244,7 @@ def _fetch_row(fetch, observation, body_sha, crawl_id, state):
     headers = _headers_worth_storing(fetch, observation, state)
     return {
         "source_id": fetch.source_id, "crawl_id": crawl_id, "at": fetch.fetched_at,
-        "started_at": fetch.started_at, "status": fetch.status, "outcome": observation.outcome,
+        "started_at": fetch.started_at, "url": fetch.url, "status": fetch.status, "outcome": observation.outcome,
         "final_url": fetch.final_url if fetch.final_url != fetch.url else None,
         "content_type": fetch.content_type,
         "headers": json.dumps(headers, separators=(",", ":")) if headers else None,
@@ -236,7 +262,8 @@ def _headers_worth_storing(fetch, observation, state):
             if k != "Content-Length" and known.get(k) != v}
 
 
-def _insert_version(db, fetch, fetch_id, observation, text_sha, body_sha, current):
+def _insert_version(db, fetch, fetch_id, observation, text_sha, body_sha, current, rules=None,
+                    reread_of=None):
     marker = observation.marker if observation.outcome == "ok" else None
     if observation.outcome == "not_modified" and current:
         marker = _marker_from_row(current)
@@ -244,8 +271,68 @@ def _insert_version(db, fetch, fetch_id, observation, text_sha, body_sha, curren
         "source_id": fetch.source_id, "seq": (current["seq"] + 1) if current else 1,
         "fetch_id": fetch_id, "at": fetch.fetched_at, "text_sha256": text_sha,
         "body_sha256": body_sha, **_marker_columns(marker),
+        "rules": rules if rules is not None else (current or {}).get("rules"),
+        "reread_of": reread_of,
     }
     return _insert(db, "versions", row)
+
+
+# -- rules changed: re-read the current version with the new rules ------------
+
+
+class _Note:
+    """The detail of a note event (what ``_insert_event`` reads of an observation)."""
+
+    def __init__(self, words):
+        self.error, self.note = None, words
+
+
+def _apply_rules(db, fetch, fetch_id, current, rules_json, reread):
+    """The version to compare this fetch with, once the current one is read with the
+    new rules; and whether the comparison restarts (the new rules cannot read it).
+
+    The same reading: the current version only takes the new rules. Another reading:
+    a new version of the same capture (``reread_of``), with a ``rules_changed`` note
+    and the diff the rules made. Never an alerting event, never "text changed"."""
+    changes = rules.differences(current["rules"], rules_json)
+    words = "; ".join(changes) or "the rules were recorded"
+    if reread is None or reread.outcome != "ok":
+        why = (reread.error or reread.note) if reread is not None else "no stored copy"
+        _note_rules(db, fetch, fetch_id, current, current["id"], changes,
+                    f"{words}. The new rules cannot read the last version ({why}), so this "
+                    "check starts the comparison afresh: no change is reported for it")
+        return current, True
+    text_sha = _store_text(db, reread.text, current)
+    same = text_sha == current["text_sha256"] and _marker_key(reread.marker) == \
+        _marker_key_from_row(current)
+    if same:
+        db.conn.execute("UPDATE versions SET rules = ? WHERE id = ?", [rules_json, current["id"]])
+        _note_rules(db, fetch, fetch_id, current, current["id"], changes,
+                    f"{words}; the page reads the same with them")
+        return {**current, "rules": rules_json}, False
+    version_id = _insert_version(db, fetch, current["fetch_id"], reread, text_sha,
+                                 current["body_sha256"], current, rules_json, current["id"])
+    index_lines(db.conn, version_id, blobs.text(db.conn, current["text_sha256"]) or "", reread.text)
+    _note_rules(db, fetch, fetch_id, current, version_id, changes,
+                f"{words}; the last version was read again with them")
+    db.conn.execute("UPDATE source_state SET current_version_id = ? WHERE source_id = ?",
+                    [version_id, fetch.source_id])
+    return _version_by_id(db, version_id), False
+
+
+def _note_rules(db, fetch, fetch_id, current, version_id, changes, words):
+    if changes:  # a version from before rules were recorded takes them silently
+        _insert_event(db, fetch, fetch_id, "rules_changed", current, version_id, _Note(words))
+
+
+def _store_text(db, text, current):
+    """Store ``text`` (a delta against the current version's) and return its hash."""
+    sha = blobs.sha256(text.encode("utf-8"))
+    if sha != current["text_sha256"]:
+        before = blobs.text(db.conn, current["text_sha256"]) or ""
+        blobs.pack(db.conn, "texts", text.encode("utf-8"), current["text_sha256"],
+                   base_data=before.encode("utf-8"))
+    return sha
 
 
 def _marker_columns(marker):
@@ -270,7 +357,7 @@ def _insert_event(db, fetch, fetch_id, kind, current, version_id, observation, s
                   texts=None):
     added = removed = diff_id = None
     new_version = _version_by_id(db, version_id) if version_id else None
-    if kind in events.TEXT_KINDS and current and new_version:
+    if kind in events.DIFFED_KINDS and current and new_version:
         before, after = _diff_texts(db, texts, current, new_version)
         result = diffing.line_diff(before, after)
         added, removed = result["lines_added"], result["lines_removed"]
@@ -318,12 +405,14 @@ def _update_state(db, fetch, observation, decision, state, version_id):
         "last_checked_at": fetch.fetched_at, "current_version_id": version_id,
         "last_status": fetch.status, "last_error": observation.error,
         "last_started_at": fetch.started_at or (state or {}).get("last_started_at"),
+        "url": fetch.url,
     }
     if observation.outcome in ("ok", "not_modified"):
         row["last_ok_at"] = fetch.fetched_at
-    if observation.outcome == "ok":
+    if fetch.status == 200 and observation.outcome in ("ok", "not_modified"):
         row["etag"] = fetch.headers.get("ETag")
         row["last_modified"] = fetch.headers.get("Last-Modified")
+        row["validators_url"] = fetch.url  # validators belong to the address that gave them
     if decision.text_changed:
         row["last_changed_at"] = fetch.fetched_at
     _upsert_state(db, row)

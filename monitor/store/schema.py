@@ -183,3 +183,18 @@ def m013_fetch_request_times(db):
     kept as evidence but never replaces the newer state (overlapping crawls)."""
     db["fetches"].add_column("started_at", str)
     db["source_state"].add_column("last_started_at", str)
+
+
+@migrations()
+def m014_rules_and_addresses(db):
+    """The rules that read each version (``monitor.rules``; a re-reading of a stored
+    capture with new rules points to the version it re-reads), and the address each
+    fetch was made at: validators belong to an address, a new address is a move."""
+    db["versions"].add_column("rules", str)
+    db["versions"].add_column("reread_of", int)
+    db["fetches"].add_column("url", str)
+    db["source_state"].add_column("url", str)
+    db["source_state"].add_column("validators_url", str)
+    db.execute("""UPDATE source_state SET
+        url = (SELECT url FROM sources WHERE sources.id = source_state.source_id),
+        validators_url = (SELECT url FROM sources WHERE sources.id = source_state.source_id)""")
