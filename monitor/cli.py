@@ -135,16 +135,60 @@ def test_source(obj, source_id, as_json):
 
     Example: dialogue-watch test-source uk-govuk-dialogue-2016 --json
     """
-    from monitor import crawler
+    from monitor import crawler, reanalyse
 
-    report = crawler.test_source(obj.config(), source_id)
+    config = obj.config()
+    report = crawler.test_source(config, source_id)
     if report is None:
         raise DialogueWatchError(f"The fetch of {source_id} produced no result (the crawl process failed).")
+    history = _history_with_rules(obj, config.source(source_id))
     if as_json:
+        if history:
+            count, removed, added, _ = history
+            report["stored_history"] = {"captures": count, "events_removed": removed,
+                                        "events_added": added}
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
     for key, value in report.items():
         click.echo(f"{key:>14}: {value}")
+    if history:
+        count, removed, added, _ = history
+        click.echo("\n" + reanalyse.describe(source_id, count, removed, added))
+
+
+def _history_with_rules(obj, source):
+    """The stored history replayed with the rules in sources.yaml (nothing written)."""
+    from pathlib import Path
+
+    from monitor import reanalyse
+
+    if not Path(obj.db_path).exists():
+        return None
+    result = reanalyse.source(obj.db(), source, write=False)
+    return result if result[0] else None
+
+
+@cli.command("reanalyse")
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.pass_obj
+def reanalyse_command(obj, ids):
+    """Read every stored capture again with today's rules (all pages, or the ids given).
+
+    The site's history and diffs then show what the current rules see; what the
+    old rules read is kept (table 'readings'). Events already raised stay in the
+    history; the report says which ones today's rules would not raise, or would.
+
+    Example: dialogue-watch reanalyse canada-relations-2002
+    """
+    from monitor import locks, reanalyse
+
+    config = obj.config()
+    with locks.database_lock(obj.db_path, "reanalyse"):
+        db = obj.db()
+        for source in config.select(ids):
+            count, removed, added, changed = reanalyse.source(db, source)
+            click.echo(reanalyse.describe(source.id, count, removed, added))
+            click.echo(f"  {changed} version(s) now read differently; their diffs were recomputed.")
 
 
 # -- stale --------------------------------------------------------------------

@@ -158,3 +158,43 @@ def test_a_moved_page_with_new_text_is_one_change_and_a_note(replica, make_confi
     assert crawl(make_config({"id": "canada", "path": "/new"})) == {"canada": ("ok", "moved, updated")}
     text, _ = current_text(db_path)
     assert "A new paragraph." in text
+
+
+# -- reanalyse and test-source over the stored captures -------------------------
+
+
+def cli(cfg, db_path, *args):
+    return subprocess.run([sys.executable, "-m", "monitor", "--sources", cfg.path, "--db",
+                           str(db_path), *args], capture_output=True, text=True)
+
+
+def test_reanalyse_and_test_source_replay_the_history_with_todays_rules(replica, make_config,
+                                                                        crawl, db_path):
+    plain = make_config({"id": "canada", "path": "/ca"})
+    for visits in (100, 101, 102):  # a counter in the text: two false silent edits
+        replica.set("/ca", page(BODY + f" <span class='counter'>Visits: {visits}</span>"))
+        crawl(plain)
+    replica.set("/ca", page(BODY + " A real statement. <span class='counter'>Visits: 103</span>"))
+    crawl(plain)
+    assert alerting_events(db_path) == ["new", "silent_edit", "silent_edit", "silent_edit"]
+
+    tuned = make_config({"id": "canada", "path": "/ca", "ignore": [".counter"]})
+    tried = cli(tuned, db_path, "test-source", "canada")
+    assert tried.returncode == 0, tried.stderr
+    assert "canada: 4 stored capture(s) read with the rules in sources.yaml." in tried.stdout
+    assert tried.stdout.count("the silent_edit event would not be raised") == 2
+    report = json.loads(cli(tuned, db_path, "test-source", "canada", "--json").stdout)
+    assert [kind for _, kind in report["stored_history"]["events_removed"]] == ["silent_edit"] * 2
+    assert report["stored_history"]["events_added"] == []
+
+    done = cli(tuned, db_path, "reanalyse", "canada")
+    assert done.returncode == 0, done.stderr
+    assert "4 version(s) now read differently" in done.stdout
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT count(*) FROM readings").fetchone()[0] == 4  # the old readings
+        diffs = [r[0] for r in db.execute("SELECT diff FROM diffs ORDER BY id")]
+    assert all("Visits" not in diff for diff in diffs)
+    assert "A real statement." in diffs[-1]
+    text, _ = current_text(db_path)
+    assert "Visits" not in text
+    assert crawl(tuned) == {"canada": ("not_modified", None)}  # the rules now match the versions

@@ -12,6 +12,7 @@ land together or not at all.
 - ``connection``: opening it, transactions, plain-words storage errors;
 - ``record``: writes for sources, crawls and fetches;
 - ``reads``: what the command line and the checks read;
+- ``readings``: stored captures read again with new rules (``reanalyse``);
 - ``outbox``: the alerts waiting for delivery.
 """
 
@@ -28,10 +29,12 @@ from monitor.store.record import (
     INTERRUPTED_CRAWL, close_interrupted_crawls, crawl_results, current_capture, finish_crawl, record_fetch, start_crawl, sync_sources,
     validators,
 )
+from monitor.store.readings import captures, change_events, refresh_diffs, replace_reading
 from monitor.store.schema import migrations
 
 __all__ = [
-    "DELIVERY_TABLES", "INTEGRITY_QUERIES", "INTERRUPTED", "alert_details", "body_of", "capture",
+    "DELIVERY_TABLES", "INTEGRITY_QUERIES", "INTERRUPTED", "alert_details", "body_of", "capture", "captures", "change_events", "refresh_diffs",
+    "replace_reading",
     "INTERRUPTED_CRAWL", "check_rows", "claim_next", "close_interrupted_crawls", "counts", "crawl_results", "current_capture", "db_path",
     "digest_alerts", "enqueue_alerts", "finish_crawl", "history", "immediate_transaction",
     "integrity_problems", "iso", "mark_failed", "mark_sent", "migrations", "now", "open_digest",

@@ -20,17 +20,24 @@ def body_of(db, sha):
 def capture(db, version_id):
     """The fetch that a version was read from, with its stored bytes, as a
     ``PageFetch`` to read again (new rules, ``reanalyse``); None without bytes."""
-    row = next(db.query("""SELECT v.body_sha256, f.source_id, coalesce(f.url, s.url) AS url,
-                                  f.final_url, f.at, f.content_type, f.headers, f.status
-                           FROM versions v JOIN fetches f ON f.id = v.fetch_id
-                           JOIN sources s ON s.id = v.source_id
-                           WHERE v.id = ?""", [version_id]), None)
-    body = blobs.unpack(db.conn, "bodies", row["body_sha256"]) if row and row["body_sha256"] else None
+    row = db.execute("SELECT fetch_id, body_sha256 FROM versions WHERE id = ?", [version_id]).fetchone()
+    return fetch_capture(db, row[0], row[1]) if row else None
+
+
+def fetch_capture(db, fetch_id, body_sha256=None):
+    """A stored fetch as a ``PageFetch`` with its bytes (``body_sha256``: the bytes
+    to use when the fetch itself kept none, as a 304 does)."""
+    row = next(db.query("""SELECT f.source_id, coalesce(f.url, s.url) AS url, f.final_url, f.at,
+                                  f.content_type, f.headers, f.body_sha256
+                           FROM fetches f JOIN sources s ON s.id = f.source_id
+                           WHERE f.id = ?""", [fetch_id]), None)
+    sha = (row or {}).get("body_sha256") or body_sha256
+    body = blobs.unpack(db.conn, "bodies", sha) if row and sha else None
     if body is None:
         return None
-    return PageFetch(source_id=row["source_id"], url=row["url"],
-                     fetched_at=row["at"], final_url=row["final_url"] or row["url"],
-                     status=200, headers=json.loads(row["headers"] or "{}"),
+    return PageFetch(source_id=row["source_id"], url=row["url"], fetched_at=row["at"],
+                     final_url=row["final_url"] or row["url"], status=200,
+                     headers=json.loads(row["headers"] or "{}"),
                      content_type=row["content_type"], body=body)
 
 

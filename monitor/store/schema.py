@@ -198,3 +198,15 @@ def m014_rules_and_addresses(db):
     db.execute("""UPDATE source_state SET
         url = (SELECT url FROM sources WHERE sources.id = source_state.source_id),
         validators_url = (SELECT url FROM sources WHERE sources.id = source_state.source_id)""")
+
+
+@migrations()
+def m017_readings(db):
+    """What older rules read from a capture, kept when ``reanalyse`` gives the
+    version the reading of today's rules."""
+    db["readings"].create({
+        "id": int, "version_id": int, "rules": str, "text_sha256": str, "marker_text": str,
+        "marker_date": str, "marker_precision": str, "marker_origin": str, "marker_until": str,
+        "replaced_at": str,
+    }, pk="id", foreign_keys=[("version_id", "versions", "id")])
+    db["readings"].create_index(["version_id"])
