@@ -78,6 +78,17 @@ def crashed(error):
         "please report it with the page's address"))
 
 
+def gave_up(seconds):
+    """What is stored when reading the page took longer than the crawl allows
+    (``analysis_timeout_seconds``): the fetch is kept, as an error, and the crawl
+    goes on."""
+    return Observation("error", error=(
+        f"dialogue-watch gave up reading this page after {seconds:g} s (the page may be "
+        "malformed or very large, or a content, ignore or marker rule in sources.yaml may be too slow "
+        "for it); the crawl went on. To allow more time, raise "
+        "settings.analysis_timeout_seconds"))
+
+
 def _same_bytes(fetch, known):
     """Identical bytes mean identical text and marker, unless the marker came
     from the HTTP Last-Modified header, which can change on its own."""

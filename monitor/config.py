@@ -28,6 +28,7 @@ SETTINGS_DEFAULTS = {
     "max_body_mb": 20.0,
     "failing_after": 3,
     "concurrent_requests": 8,
+    "analysis_timeout_seconds": 60.0,
 }
 DEFAULTS_DEFAULTS = {"every": "24h", "jitter_seconds": 300.0}
 REQUIRED_SOURCE_KEYS = ("id", "country", "title", "url", "kind")

@@ -43,6 +43,10 @@ ITEM_PIPELINES = {"monitor.pipelines.StorePipeline": 300}
 # the crawl process: None = one per CPU; 0 = read inline on the reactor thread
 # (monitor.analysis_pool; `scrapy crawl` without dialogue-watch always reads inline).
 DW_ANALYSIS_WORKERS = None
+# Seconds a worker may spend reading one page before that page is stored as an error
+# and the workers are replaced (sources.yaml's analysis_timeout_seconds; 0 = no limit).
+# Pages read inline have no limit.
+DW_ANALYSIS_TIMEOUT = 60.0
 
 VERSION = "0.1"
 
@@ -65,6 +69,9 @@ def crawl_settings(config, **extra):
         "DOWNLOAD_MAXSIZE": int(s["max_body_mb"] * 1024 * 1024),
         "CONCURRENT_REQUESTS": s["concurrent_requests"],
         "DW_FAILING_AFTER": s["failing_after"],
+        "DW_ANALYSIS_TIMEOUT": s["analysis_timeout_seconds"],
+        # hands DW_ANALYSIS_TIMEOUT to the analysis workers (built before the pipeline)
+        "EXTENSIONS": {"monitor.analysis_pool.TimeLimit": 0},
     }
     values.update(extra)
     return values

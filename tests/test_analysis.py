@@ -1,6 +1,9 @@
 """Analysis of a fetch: the cheap outcomes, the one shared parse, and the worker processes."""
 
+import asyncio
+import concurrent.futures
 import hashlib
+import multiprocessing
 import os
 import signal
 import sqlite3
@@ -9,7 +12,7 @@ import time
 import lxml.etree
 import pytest
 
-from monitor import analysis_pool, analyze, config, crawler, extract, markers
+from monitor import analysis_pool, analyze, config, crawler, extract, markers, settings
 from monitor.items import PageFetch
 from monitor.replica import send
 from tests.test_crawl import BODY, page
@@ -107,6 +110,19 @@ def test_worker_count_rejects_negative():
         analysis_pool.worker_count(-1, cpus=2)
 
 
+@pytest.mark.parametrize("setting, seconds", [
+    (None, None), ("", None), (0, None), (0.0, None), ("2", 2.0), (2, 2.0), (60.0, 60.0), (0.5, 0.5),
+])
+def test_time_limit(setting, seconds):
+    assert analysis_pool.time_limit(setting) == seconds
+
+
+def test_time_limit_comes_from_sources_yaml(make_config):
+    assert settings.crawl_settings(make_config())["DW_ANALYSIS_TIMEOUT"] == 60.0
+    cfg = make_config(settings={"analysis_timeout_seconds": 2})
+    assert settings.crawl_settings(cfg)["DW_ANALYSIS_TIMEOUT"] == 2.0
+
+
 def test_inline_and_workers_store_the_same(replica, make_config, tmp_path):
     paths = [f"/p{i}" for i in range(6)]
     cfg = make_config(*[{"id": f"p{i}", "path": path} for i, path in enumerate(paths)])
@@ -135,6 +151,35 @@ def _children(pid):
     return found
 
 
+def _cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as line:
+            return line.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _running(pid):
+    """The process exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+def _workers():
+    """The analysis workers of this test's crawl processes (a crawl process is a child
+    of this process, or of the fork server it started)."""
+    crawls = []
+    for child in _children(os.getpid()):
+        if "forkserver" in _cmdline(child):
+            crawls += _children(child)
+        elif "resource_tracker" not in _cmdline(child):
+            crawls.append(child)
+    return {w for crawl in crawls for w in _children(crawl) if "resource_tracker" not in _cmdline(w)}
+
+
 def _stored_fetches(db_path):
     try:
         with sqlite3.connect(db_path) as db:
@@ -143,37 +188,147 @@ def _stored_fetches(db_path):
         return 0
 
 
-def kills_the_workers(replica, db_path, body):
+def _wait_for_the_others(replica, db_path):
+    """Wait until every fetch requested before this one is stored."""
+    asked = len([r for r in replica.requests if r["path"] != "/robots.txt"]) - 1
+    deadline = time.monotonic() + 60
+    while _stored_fetches(db_path) < asked and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def kills_the_workers(replica, db_path, body, killed):
     """Serve ``body``, after every fetch already requested is stored, and after killing
-    the crawl's analysis workers (the processes its crawl process forked)."""
+    the crawl's analysis workers (their ids are added to ``killed``)."""
     def serve(handler):
-        asked = len([r for r in replica.requests if r["path"] != "/robots.txt"]) - 1
-        deadline = time.monotonic() + 60
-        while _stored_fetches(db_path) < asked and time.monotonic() < deadline:
-            time.sleep(0.05)
-        workers = [w for crawl in _children(os.getpid()) for w in _children(crawl)]
-        assert workers, "the crawl process has no analysis workers"
+        _wait_for_the_others(replica, db_path)
+        workers = _workers()
+        killed.update(workers)
         for worker in workers:
             os.kill(worker, signal.SIGKILL)
         send(handler, 200, {"Content-Type": "text/html; charset=utf-8"}, body)
     return serve
 
 
-def test_a_worker_that_dies_costs_one_error_and_the_crawl_goes_on(replica, make_config, crawl, db_path):
+def notes_the_workers(replica, db_path, body, seen):
+    """Serve ``body`` after every fetch already requested is stored, noting in ``seen``
+    (a list) the crawl's analysis workers at that moment and whether the workers noted
+    before are still running."""
+    def serve(handler):
+        _wait_for_the_others(replica, db_path)
+        before = set().union(*(workers for workers, _ in seen))
+        seen.append((_workers(), {pid for pid in before if _running(pid)}))
+        send(handler, 200, {"Content-Type": "text/html; charset=utf-8"}, body)
+    return serve
+
+
+def test_a_worker_that_dies_is_replaced_and_its_page_read_again(replica, make_config, crawl, db_path):
     ids = ["before1", "before2", "boom", "after1", "after2"]
     cfg = make_config(*[{"id": i, "path": f"/{i}"} for i in ids], settings={"concurrent_requests": 1})
     for i in ids:
         replica.set(f"/{i}", page(BODY + f" The page {i}.", "Last updated 3 May 2024"))
+    killed, seen = set(), []
     replica.set("/boom", b"", handler=kills_the_workers(
-        replica, db_path, page(BODY + " The page boom.", "Last updated 3 May 2024").encode()))
+        replica, db_path, page(BODY + " The page boom.", "Last updated 3 May 2024").encode(), killed))
+    replica.set("/after2", b"", handler=notes_the_workers(
+        replica, db_path, page(BODY + " The page after2.", "Last updated 3 May 2024").encode(), seen))
     results = crawl(cfg)
-    assert results.pop("boom") == ("error", None)
-    assert results == {i: ("ok", "new") for i in ids if i != "boom"}
+    assert results == {i: ("ok", "new") for i in ids}  # boom too: read again on a new pool
     with sqlite3.connect(db_path) as db:
-        (error,) = db.execute("SELECT error FROM fetches WHERE source_id = 'boom'").fetchone()
-        (outcome,) = db.execute("SELECT outcome FROM crawls").fetchone()
-    assert error.startswith("dialogue-watch could not analyse this page (BrokenProcessPool")
-    assert outcome == "completed"
+        assert db.execute("SELECT count(*) FROM fetches WHERE error IS NOT NULL").fetchone() == (0,)
+        assert db.execute("SELECT outcome FROM crawls").fetchall() == [("completed",)]
+    # one request at a time, in order: after2 was read by the pool that replaced the killed one
+    assert [r["path"] for r in replica.requests if r["path"] != "/robots.txt"] == [f"/{i}" for i in ids]
+    ((workers, still_running),) = seen
+    count = analysis_pool.worker_count(None)  # one per CPU
+    assert len(killed) == count and len(workers) == count and not workers & killed and not still_running
+    assert not any(_running(pid) for pid in workers | killed)
 
-    replica.set("/boom", page(BODY + " The page boom.", "Last updated 3 May 2024"))
-    assert crawl(cfg, "boom") == {"boom": ("ok", "new")}  # the next crawl reads it
+
+SLOW = "/(a+)+$/"  # backtracks 2^n steps on a run of n "a" not followed by the end
+RUN = "a" * 40 + "b"  # about a day of CPU time for re at 2^40 (24 a: 1.4 s, measured)
+
+
+def test_a_page_that_reads_too_long_is_cut_off_and_the_crawl_goes_on(
+        replica, make_config, crawl, db_path):
+    ids = ["first", "slow1", "second", "third", "slow2", "fourth"]
+    entries = [{"id": i, "path": f"/{i}", **({"content": SLOW} if i.startswith("slow") else {})}
+               for i in ids]
+    cfg = make_config(*entries, settings={"analysis_timeout_seconds": 2, "concurrent_requests": 1})
+    assert cfg.settings["analysis_timeout_seconds"] == 2.0
+    seen = []
+    for i in ids:
+        body = page(BODY + f" The page {i}. Reference {RUN}.", "Last updated 3 May 2024")
+        if i.startswith("slow"):
+            replica.set(f"/{i}", b"", handler=notes_the_workers(replica, db_path, body.encode(), seen))
+        else:
+            replica.set(f"/{i}", body)
+
+    started = time.monotonic()
+    results = crawl(cfg)
+    took = time.monotonic() - started
+
+    assert results == {i: ("error", None) if i.startswith("slow") else ("ok", "new") for i in ids}
+    with sqlite3.connect(db_path) as db:
+        errors = dict(db.execute("SELECT source_id, error FROM fetches WHERE error IS NOT NULL"))
+        assert db.execute("SELECT outcome FROM crawls").fetchall() == [("completed",)]
+    words = ("dialogue-watch gave up reading this page after 2 s (the page may be malformed or "
+             "very large, or a content, ignore or marker rule in sources.yaml may be too slow "
+             "for it); the crawl went on. To allow more time, raise "
+             "settings.analysis_timeout_seconds")
+    assert errors == {"slow1": words, "slow2": words}
+    assert took < 60
+    # the second slow page was read by a new pool (the first one's workers killed),
+    # which cut it off in turn; and no worker outlived the crawl
+    (first_workers, _), (second_workers, still_running) = seen
+    count = analysis_pool.worker_count(None)  # one per CPU
+    assert len(first_workers) == count and len(second_workers) == count
+    assert not first_workers & second_workers and not still_running
+    assert not any(_running(pid) for pid in first_workers | second_workers)
+    assert not _workers()
+
+
+# ---------------------------------------------------------------- the pool, without a crawl
+
+STALLING = False  # True in the workers of the first pool below: read() then hangs
+
+
+def _stalling_worker(owner_pid):
+    global STALLING
+    STALLING = True
+    analysis_pool._worker_setup(owner_pid)
+
+
+def _read_or_stall(fetch, source):
+    if STALLING:
+        time.sleep(600)
+    return REAL_READ(fetch, source)
+
+
+REAL_READ = analyze.read
+
+
+def test_pages_in_flight_in_a_killed_pool_are_read_again(monkeypatch):
+    """A page overruns; the page in flight beside it is read again by the new pool."""
+    executor = concurrent.futures.ProcessPoolExecutor(
+        2, mp_context=multiprocessing.get_context("spawn"), initializer=_stalling_worker,
+        initargs=(os.getpid(),))
+    list(executor.map(time.sleep, [0.5, 0.5]))  # both workers started: one per job while none is idle
+    first = set(executor._processes)
+    pool = analysis_pool.PoolAnalysis(executor, limit=3)
+    monkeypatch.setattr(analyze, "read", _read_or_stall)
+    innocent = fetch(source_id="innocent")
+
+    async def run():
+        slow = asyncio.ensure_future(pool.analyze(fetch(source_id="slow"), SOURCE))
+        await asyncio.sleep(1.5)  # half-way through its 3 s: the innocent page goes to the other worker
+        return await asyncio.gather(slow, pool.analyze(innocent, SOURCE))
+
+    try:
+        slow, read_again = asyncio.run(run())
+        second = set(pool.executor._processes)
+    finally:
+        pool.close()
+    assert slow == analyze.gave_up(3)
+    assert read_again == REAL_READ(innocent, SOURCE) and read_again.outcome == "ok"
+    assert len(first) == 2 and len(second) == 2 and not first & second
+    assert not any(_running(pid) for pid in first | second)
