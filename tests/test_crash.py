@@ -53,17 +53,30 @@ def alive(pid):
     return stat is not None and stat[0] != "Z"  # a zombie has stopped: it only waits to be reaped
 
 
-def survivors(pids):
-    """What is still running of ``pids``: each one's command line."""
-    found = []
-    for pid in pids:
-        if alive(pid):
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as line:
-                    found.append(line.read().replace(b"\0", b" ").decode()[:160])
-            except OSError:
-                pass
-    return found
+# multiprocessing's resource tracker only unlinks leaked semaphores once every process
+# holding its pipe is gone; it never fetches or stores. It is given longer to go.
+TRACKER = b"multiprocessing.resource_tracker"
+
+
+def survivors(pids, tracker_grace=4.0):
+    """What of ``pids`` still runs (each one's command line): now for the crawl's own
+    processes, after ``tracker_grace`` more seconds for the resource tracker."""
+    running = {pid: _cmdline(pid) for pid in pids if alive(pid)}
+    found = [line for line in running.values() if TRACKER not in line]
+    deadline = time.monotonic() + tracker_grace
+    trackers = [pid for pid, line in running.items() if TRACKER in line]
+    while time.monotonic() < deadline and any(alive(p) for p in trackers):
+        time.sleep(0.1)
+    found += [running[p] for p in trackers if alive(p)]
+    return [line.replace(b"\0", b" ").decode()[:160] for line in found]
+
+
+def _cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as line:
+            return line.read()
+    except OSError:
+        return b""
 
 
 def _stat(pid):
