@@ -3,7 +3,11 @@ words of each message. No I/O here except reading alerts.yaml.
 
 ``load(path, sources)`` validates alerts.yaml like ``monitor.config`` does
 (every problem with its line and fix, via ``ConfigError``) and expands
-``${VARIABLE}`` from the environment, so secrets never sit in the file.
+``${VARIABLE}`` from the environment, so secrets never sit in the file. A source
+id or country that sources.yaml no longer has (renamed, removed, misspelled) is
+a warning, not an error, so configuration drift never stops monitoring: the
+value is left out, the subscriber keeps what still exists, and
+``Settings.warnings`` says what to fix.
 ``Subscriber.wants`` decides who gets an event (``store.enqueue_alerts`` calls
 it inside the event's transaction); ``render_event`` / ``render_digest`` /
 ``render_test`` write the messages that ``monitor.dispatch`` sends.
@@ -73,9 +77,14 @@ class Subscriber:
     def wants(self, source_id, country, kind):
         return kind in self.kinds and self.wants_source(source_id, country)
 
+    def follows_nothing(self):
+        """True when it listed sources or countries and none of them is watched."""
+        return (self.sources is not None or self.countries is not None) and not (
+            self.sources or self.countries)
+
     def describe(self):
         where = "every page" if self.sources is None and self.countries is None else ", ".join(
-            sorted(self.countries or ()) + sorted(self.sources or ()))
+            sorted(self.countries or ()) + sorted(self.sources or ())) or "no page"
         kinds = {frozenset(events.KINDS): "every kind", DEFAULT_KINDS: "every kind but recovered"}.get(
             self.kinds) or ", ".join(sorted(self.kinds))
         return f"{self.mode} alerts for {where}; events: {kinds}"
@@ -90,12 +99,17 @@ class Settings:
     digest_weekday: int = 0
     retry_seconds: float = 60.0
     retry_max_seconds: float = 3600.0
+    warnings: tuple = ()  # (line, message): unknown sources/countries, left out
 
     def subscriber(self, name):
         return next((s for s in self.subscribers if s.name == name), None)
 
     def names(self, *modes):
         return [s.name for s in self.subscribers if s.mode in modes]
+
+    def warning_lines(self):
+        """Each warning as ``alerts.yaml:7: warning: ...``, for the log or the terminal."""
+        return [f"{self.path}:{line}: warning: {message}" for line, message in self.warnings]
 
 
 NO_ALERTS = Settings(path="(no alerts file)")
@@ -126,14 +140,16 @@ def parse(document, path="alerts.yaml", sources=None, environ=None):
     if not isinstance(document, dict) or not isinstance(document.get("subscribers"), list):
         raise ConfigError(path, [(1, "expected a mapping with a 'subscribers:' list. Fix: start "
                                     "from alerts.example.yaml.")])
-    problems = []
+    problems, warnings = [], []
     _check_keys(document, TOP_KEYS, "top level", problems)
     settings = {"path": str(path), **_top_settings(document, environ, problems)}
-    subscribers = [_subscriber(entry, sources, environ, problems) for entry in document["subscribers"]]
+    subscribers = [_subscriber(entry, sources, environ, problems, warnings)
+                   for entry in document["subscribers"]]
     _check_unique_names(subscribers, problems)
     if problems:
         raise ConfigError(path, sorted(problems, key=lambda p: p[0]))
-    return Settings(subscribers=tuple(subscribers), **settings)
+    warnings = tuple(sorted(warnings, key=lambda w: w[0]))
+    return Settings(subscribers=tuple(subscribers), warnings=warnings, **settings)
 
 
 def _top_settings(document, environ, problems):
@@ -197,7 +213,7 @@ def expand(text, environ, line, problems):
     return ENV_PATTERN.sub(lambda m: environ[m.group(1)], text)
 
 
-def _subscriber(entry, sources, environ, problems):
+def _subscriber(entry, sources, environ, problems, warnings):
     if not isinstance(entry, dict) or "name" not in entry:
         problems.append((getattr(entry, "line", 0), "each subscriber must be a mapping starting "
                          "with '- name: ...'."))
@@ -207,11 +223,19 @@ def _subscriber(entry, sources, environ, problems):
     if not ID_PATTERN.match(str(entry["name"])):
         problems.append((entry.line_of("name"), f"{where}: a name may use only lowercase letters, "
                          "digits and '-', e.g. 'ngo-team-email'."))
-    return Subscriber(
+    unknown = []
+    subscriber = Subscriber(
         name=str(entry["name"]), url=_check_url(entry, where, environ, problems),
         mode=_check_mode(entry, where, problems), kinds=_check_kinds(entry, where, problems),
-        sources=_check_sources(entry, where, sources, problems),
-        countries=_check_countries(entry, where, sources, problems), line=entry.line)
+        sources=_check_sources(entry, where, sources, problems, unknown),
+        countries=_check_countries(entry, where, sources, unknown), line=entry.line)
+    warnings += unknown
+    if unknown and subscriber.follows_nothing():
+        warnings.append((entry.line, f"{where} follows none of the pages in {sources.path} "
+                         "any more, so it gets no alerts at all. Fix: correct its sources: and "
+                         "countries: (the warnings on their lines say how), or remove the "
+                         "subscriber."))
+    return subscriber
 
 
 def _check_url(entry, where, environ, problems):
@@ -261,32 +285,36 @@ def _check_kinds(entry, where, problems):
     return frozenset(values)
 
 
-def _check_sources(entry, where, sources, problems):
+def _check_sources(entry, where, sources, problems, unknown):
     if "sources" not in entry or _listed(entry["sources"]) == ["all"]:
         if "countries" in entry and "sources" in entry:
             problems.append((entry.line_of("countries"), f"{where}: sources: all already "
                              "includes every country. Fix: remove countries, or list source ids."))
         return None
     known = {s.id for s in sources.sources} if sources else None
-    return _known_values(entry, "sources", known, f"{where}: no source with id", sources, problems)
+    return _known_values(entry, "sources", known, f"{where}: no source with id", sources, unknown)
 
 
-def _check_countries(entry, where, sources, problems):
+def _check_countries(entry, where, sources, unknown):
     if "countries" not in entry:
         return None
     known = {s.country for s in sources.sources} if sources else None
     return _known_values(entry, "countries", known, f"{where}: no source for the country",
-                         sources, problems)
+                         sources, unknown)
 
 
-def _known_values(entry, key, known, words, sources, problems):
-    """The listed values of ``key``; each one sources.yaml does not know is a problem."""
+def _known_values(entry, key, known, words, sources, unknown):
+    """The listed values of ``key`` that sources.yaml has (all of them when ``known``
+    is None); each one it does not have is left out with a warning in ``unknown``."""
     values = _listed(entry[key])
+    if known is None:
+        return frozenset(values)
     for value in values:
-        if known is not None and value not in known:
-            problems.append((entry.line_of(key), f"{words} '{value}' in {sources.path}. "
-                             f"Fix: {_suggest(value, known)}"))
-    return frozenset(values)
+        if value not in known:
+            unknown.append((entry.line_of(key), f"{words} '{value}' in {sources.path} (renamed "
+                            "or removed?), so it is left out; alerts for the rest go on. Fix: "
+                            f"{_suggest(value, known)} Correct it on this line, or remove it."))
+    return frozenset(v for v in values if v in known)
 
 
 def _listed(value):

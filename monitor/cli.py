@@ -89,12 +89,14 @@ def crawl(obj, ids, quiet, alerts_path):
     from monitor import crawler, dispatch
 
     config = obj.config()
-    subscribers = dispatch.load_settings(obj, alerts_path, required=False).subscribers
+    settings = dispatch.load_settings(obj, alerts_path, required=False)
+    for warning in settings.warning_lines():
+        click.echo(warning, err=True)
     count = len(config.select(ids))
     click.echo(f"Crawling {count} page(s), politely (one request at a time per site)...", err=True)
     try:
         _, results = crawler.crawl(config, obj.db_path, ids, progress=not quiet,
-                                   subscribers=subscribers)
+                                   subscribers=settings.subscribers)
     except CrawlError as error:
         if error.results:
             click.echo(crawl_summary(error.results))

@@ -192,10 +192,20 @@ def alerts_group():
 def alerts_check(obj, alerts_path):
     """Validate alerts.yaml and its variables; list the subscribers.
 
+    A source id or country that sources.yaml does not have is a warning (it
+    is left out; crawls and alerts go on): they are listed, and the exit
+    status stays 0. Any other problem exits 3.
+
     Example: dialogue-watch alerts check --alerts alerts.yaml
     """
     settings = alerts.load(alerts_path, obj.config())
-    click.echo(f"{settings.path}: {len(settings.subscribers)} subscriber(s), all valid.")
+    count = len(settings.subscribers)
+    if settings.warnings:
+        click.echo(f"{settings.path}: {count} subscriber(s), valid, with {len(settings.warnings)} "
+                   "warning(s); dialogue-watch carries on without what they name:")
+        click.echo("\n".join(settings.warning_lines()))
+    else:
+        click.echo(f"{settings.path}: {count} subscriber(s), all valid.")
     for subscriber in settings.subscribers:
         click.echo(f"  {subscriber.name}: {subscriber.describe()}")
 

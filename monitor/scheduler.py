@@ -145,14 +145,22 @@ class Daemon:
     settings: alerts.Settings = alerts.NO_ALERTS
 
     def refresh(self):
-        """Re-read sources.yaml and alerts.yaml; after a mistake, keep the last good ones."""
+        """Re-read sources.yaml and alerts.yaml; after a mistake, keep the last good ones.
+
+        alerts.yaml's warnings (a source or country sources.yaml lacks) are logged
+        when they first appear or change, not at every wake-up.
+        """
         try:
             self.config = self.load_config()
-            self.settings = self.load_alerts(self.config)
+            settings, self.settings = self.settings, self.load_alerts(self.config)
         except DialogueWatchError as error:
             if self.config is None:
                 raise
             log.error("Keeping the previous settings: %s", error)
+            return
+        if self.settings.warnings != settings.warnings:
+            for warning in self.settings.warning_lines():
+                log.warning("%s", warning)
 
     def crawl_due(self):
         """Crawl every page due now in one crawl; return (next wake-up, ids due then)."""

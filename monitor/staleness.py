@@ -1,8 +1,17 @@
-"""How stale each government's disclosure is. Pure functions over stored rows."""
+"""How stale each government's disclosure is. Pure functions over stored rows.
+
+The state shown is the stored one (``events.STATES``) except for a page no fetch
+of which ever succeeded, shown as ``never fetched`` whether it was never tried
+or every try failed (the stored state stays ``new`` or ``failing``; the last
+error is in ``last_error`` and in ``dialogue-watch status``). A page that
+answered 404/410 from the start shows ``gone``: the site did answer.
+"""
 
 import datetime
 
 from monitor import markers
+
+NEVER_FETCHED = "never fetched"
 
 
 def staleness(rows, today=None):
@@ -23,9 +32,16 @@ def _entry(row, today):
         "id": row["id"], "country": row["country"], "title": row["title"], "url": row["url"],
         "last_updated": marker, "days_stale": days,
         "last_changed_at": row["last_changed_at"], "last_checked_at": row["last_checked_at"],
-        "state": row["state"] or "never checked", "last_error": row["last_error"],
+        "state": shown_state(row), "last_error": row["last_error"],
         "baseline": _baseline(row),
     }
+
+
+def shown_state(row):
+    """The state to show: ``never fetched`` until a fetch succeeds (unless gone)."""
+    if row["state"] != "gone" and not row["last_ok_at"]:
+        return NEVER_FETCHED
+    return row["state"]
 
 
 def _baseline(row):

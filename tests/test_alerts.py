@@ -84,13 +84,43 @@ def test_a_missing_variable_is_named_and_the_secret_never_printed():
     assert "s3cret" in subscriber.url and "s3cret" not in repr(subscriber)
 
 
-def test_ids_and_countries_are_checked_against_sources_yaml():
+def test_unknown_ids_and_countries_are_warnings_that_leave_the_rest():
+    """Drift between the two files (a source renamed or removed, a country misspelled)
+    never stops monitoring: the value is left out with a warning naming line and fix."""
     sources = config.load("sources.yaml")
     text = ("subscribers:\n  - name: a\n    url: json://localhost/x\n"
-            "    sources: [canada-relations-2020]\n    countries: [Canda]\n")
-    messages = [m for _, m in problems_of(text, sources)]
-    assert "did you mean 'canada-relations-2002'?" in messages[0]
-    assert "did you mean 'Canada'?" in messages[1]
+            "    sources: [canada-relations-2020, canada-relations-2002]\n    countries: [Canda]\n")
+    settings = parse(text, sources)
+    (first, second) = settings.warnings
+    assert first[0] == 4 and "no source with id 'canada-relations-2020' in sources.yaml" in first[1]
+    assert "Fix: did you mean 'canada-relations-2002'?" in first[1]
+    assert second[0] == 5 and "no source for the country 'Canda'" in second[1]
+    assert "did you mean 'Canada'?" in second[1] and "alerts for the rest go on" in second[1]
+    assert settings.warning_lines()[0].startswith("alerts.yaml:4: warning: subscriber 'a': ")
+    (subscriber,) = settings.subscribers
+    assert subscriber.sources == {"canada-relations-2002"} and subscriber.countries == frozenset()
+    assert subscriber.wants_source("canada-relations-2002", "Canada")
+    assert not subscriber.wants_source("canada-2020", "Canada")
+
+
+def test_a_subscriber_left_with_no_known_page_gets_nothing_and_is_told():
+    sources = config.load("sources.yaml")
+    text = ("subscribers:\n  - name: a\n    url: json://localhost/x\n    sources: [gone-page]\n"
+            "  - name: b\n    url: json://localhost/y\n    countries: [Atlantis]\n")
+    settings = parse(text, sources)
+    assert [line for line, _ in settings.warnings] == [2, 4, 5, 7]
+    assert "subscriber 'a' follows none of the pages" in settings.warnings[0][1]
+    assert "gets no alerts at all" in settings.warnings[0][1]
+    a, b = settings.subscribers
+    assert a.follows_nothing() and b.follows_nothing() and "no page" in a.describe()
+    assert not a.wants("canada-relations-2002", "Canada", "silent_edit")
+    assert not b.wants("canada-relations-2002", "Canada", "silent_edit")
+
+
+def test_other_mistakes_beside_an_unknown_id_are_still_errors():
+    sources = config.load("sources.yaml")
+    text = "subscribers:\n  - name: a\n    url: json://localhost/x\n    sources: [gone]\n    mdoe: daily\n"
+    assert [line for line, _ in problems_of(text, sources)] == [5]
 
 
 def test_a_missing_file_says_how_to_start():

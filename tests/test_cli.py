@@ -114,3 +114,97 @@ def test_a_second_command_on_a_busy_database_is_refused_with_exit_code_4(replica
             assert "is working on" in result.stderr and "Nothing was done" in result.stderr
     assert replica.requests_for("/ca") == []
     assert run(cfg, db_path, "crawl", check=False).returncode == 0
+
+
+# -- configuration drift: alerts.yaml naming what sources.yaml no longer has ---------
+
+DRIFTED_ALERTS = """\
+subscribers:
+  - name: desk
+    url: json://127.0.0.1:9/hook
+    sources: [canada, canada-relations-2020]
+    countries: [Japn]
+  - name: ghost
+    url: json://127.0.0.1:9/hook
+    sources: [removed-page]
+"""
+
+
+def outbox_rows(db_path):
+    sql = """SELECT e.source_id, e.kind, o.subscriber FROM alert_outbox o
+             JOIN events e ON e.id = o.event_id ORDER BY o.id"""
+    return [tuple(row.values()) for row in store.open_db(db_path).query(sql)]
+
+
+def drift_setup(replica, make_config, tmp_path):
+    cfg = make_config({"id": "canada", "path": "/ca"},
+                      {"id": "japan", "path": "/jp", "country": "Japan"})
+    replica.set("/ca", page(BODY))
+    replica.set("/jp", page(BODY, marker="Last updated Nov 2002"))
+    alerts_path = tmp_path / "alerts.yaml"
+    alerts_path.write_text(DRIFTED_ALERTS, encoding="utf-8")
+    return cfg, str(alerts_path)
+
+
+def assert_drift_warned(output, alerts_path):
+    assert (f"{alerts_path}:4: warning: subscriber 'desk': no source with id "
+            "'canada-relations-2020'") in output
+    assert f"{alerts_path}:5: warning: subscriber 'desk': no source for the country 'Japn'" in output
+    assert "Fix: did you mean 'Japan'?" in output
+    assert f"{alerts_path}:6: warning: subscriber 'ghost' follows none of the pages" in output
+    assert "gets no alerts at all" in output and "Traceback" not in output
+
+
+def test_a_removed_source_and_a_misspelled_country_in_alerts_yaml_warn_and_the_crawl_goes_on(
+        replica, make_config, db_path, tmp_path):
+    cfg, alerts_path = drift_setup(replica, make_config, tmp_path)
+    result = run(cfg, db_path, "crawl", "--alerts", alerts_path, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "Checked 2 page(s): 2 fetched" in result.stdout
+    assert_drift_warned(result.stderr, alerts_path)
+    assert outbox_rows(db_path) == [("canada", "new", "desk")]  # the valid part; ghost: nothing
+
+    check = run(cfg, db_path, "alerts", "check", "--alerts", alerts_path, check=False)
+    assert check.returncode == 0, check.stderr
+    assert "2 subscriber(s), valid, with 4 warning(s)" in check.stdout
+    assert_drift_warned(check.stdout, alerts_path)
+    assert "desk: immediate alerts for canada;" in check.stdout
+    assert "ghost: immediate alerts for no page;" in check.stdout
+
+
+def test_run_once_warns_once_about_alerts_yaml_drift_and_queues_the_valid_part(
+        replica, make_config, db_path, tmp_path):
+    cfg, alerts_path = drift_setup(replica, make_config, tmp_path)
+    result = run(cfg, db_path, "run", "--once", "--alerts", alerts_path, check=False)
+    assert result.returncode == 0, result.stderr
+    assert_drift_warned(result.stderr, alerts_path)
+    assert result.stderr.count("'canada-relations-2020'") == 1  # not again at each reload
+    assert outbox_rows(db_path) == [("canada", "new", "desk")]
+
+
+def test_other_alerts_yaml_mistakes_still_stop_the_crawl(replica, make_config, db_path, tmp_path):
+    cfg, alerts_path = drift_setup(replica, make_config, tmp_path)
+    with open(alerts_path, "a", encoding="utf-8") as file:
+        file.write("    mdoe: daily\n")
+    result = run(cfg, db_path, "crawl", "--alerts", alerts_path, check=False)
+    assert result.returncode == 3 and "unknown key 'mdoe'" in result.stderr
+    assert replica.requests_for("/ca") == []
+
+
+# -- a page no fetch has reached ---------------------------------------------------
+
+
+def test_a_page_never_fetched_says_so_in_stale(replica, make_config, db_path):
+    cfg = make_config({"id": "canada", "path": "/ca"},
+                      {"id": "dead", "url": "http://127.0.0.1:9/x"},
+                      {"id": "untried", "path": "/untried"})
+    replica.set("/ca", page(BODY))
+    for _ in range(3):  # the stored state becomes 'failing' (failing_after: 3)
+        run(cfg, db_path, "crawl", "canada", "dead", check=False)
+    states = {r["id"]: r["state"] for r in json.loads(run(cfg, db_path, "stale", "--json").stdout)}
+    assert states == {"canada": "ok", "dead": "never fetched", "untried": "never fetched"}
+    stored = {r["source_id"]: r["state"] for r in store.open_db(db_path).query(
+        "SELECT source_id, state FROM source_state")}
+    assert stored == {"canada": "ok", "dead": "failing"}  # what other code relies on
+    table = run(cfg, db_path, "stale").stdout
+    assert [line for line in table.splitlines() if " dead " in line][0].count("never fetched") == 1

@@ -467,3 +467,22 @@ def test_behind_a_reverse_proxy_every_link_keeps_the_prefix(demo_path):
                  "/monitor/history?source=demo-canada", "/monitor/search?q=Tibet"):
         links = re.findall(r'(?:href|action|src)="(/[^"]*)"', page(prefixed, path))
         assert links and all(link.startswith("/watch/") for link in links), path
+
+
+def test_a_page_no_fetch_has_reached_shows_never_fetched_with_its_last_error(
+        replica, make_config, crawl, db_path):
+    cfg = make_config({"id": "canada", "path": "/ca"},
+                      {"id": "dead", "url": "http://127.0.0.1:9/x", "country": "Japan"})
+    replica.set("/ca", "<html><body><main><h1>Canada-China relations</h1><p>The dialogue met "
+                "in Ottawa and covered prisoners and minorities.</p><p>Last updated Oct 2002"
+                "</p></main></body></html>")
+    crawl(cfg)
+    datasette = site.make_datasette(db_path)
+    states = {r["source_id"]: r["state"] for r in rows(datasette, "/monitor/staleness.json")}
+    assert states == {"canada": "ok", "dead": "never fetched"}
+    html = page(datasette, "/monitor/staleness")
+    dead = html[html.index('<tr data-source="dead">'):]
+    dead = dead[:dead.index("</tr>")]
+    assert '<span class="dw-state-never">never fetched</span>' in dead
+    assert "last try: the site refused the connection" in dead
+    assert "never fetched" not in html[html.index('<tr data-source="canada">'):].split("</tr>")[0]
