@@ -29,6 +29,8 @@ SETTINGS_DEFAULTS = {
     "failing_after": 3,
     "concurrent_requests": 8,
     "analysis_timeout_seconds": 60.0,
+    # every Nth check of a page goes without ETag / If-Modified-Since (0: only the weekly one)
+    "verify_unchanged_every": 7,
 }
 DEFAULTS_DEFAULTS = {"every": "24h", "jitter_seconds": 300.0}
 REQUIRED_SOURCE_KEYS = ("id", "country", "title", "url", "kind")

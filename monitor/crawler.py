@@ -75,7 +75,8 @@ def prepare(config, db_path, ids=(), progress=False, subscribers=(), **overrides
     db = store.open_db(db_path)
     store.close_interrupted_crawls(db)
     store.sync_sources(db, config.sources)
-    targets = [_target(db, source) for source in sources]
+    every = config.settings["verify_unchanged_every"]
+    targets = [_target(db, source, every) for source in sources]
     crawl_id = store.start_crawl(db, len(targets))
     settings = crawl_settings(config, DW_DB_PATH=str(db_path), DW_CONFIG=config,
                               DW_CRAWL_ID=crawl_id, DW_TOTAL=len(targets),
@@ -99,10 +100,12 @@ def test_source(config, source_id, **overrides):
             return json.loads(lines.readline())
 
 
-def _target(db, source):
+def _target(db, source, verify_every=None):
+    """What the spider needs to fetch ``source``: the ETag / Last-Modified it sends,
+    unless this check verifies a "not modified" (``store.validators``)."""
     target = {"id": source.id, "url": source.url, "ignore_robots_txt": source.ignore_robots_txt}
     if db is not None:
-        target.update(store.validators(db, source.id, source.url))
+        target.update(store.validators(db, source.id, source.url, verify_every))
     return target
 
 

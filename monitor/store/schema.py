@@ -210,3 +210,24 @@ def m017_readings(db):
         "replaced_at": str,
     }, pk="id", foreign_keys=[("version_id", "versions", "id")])
     db["readings"].create_index(["version_id"])
+
+
+@migrations()
+def m016_validator_trust(db):
+    """'Not modified' is trusted, but verified. Per page: the 304 answers since its last
+    full (200) answer and when that was; a check is sent without ETag / Last-Modified
+    when they reach ``verify_unchanged_every`` or the full answer is a week old.
+    ``distrusted_sites``: the hosts whose 304s hid a change, sent no validators again."""
+    db["source_state"].add_column("not_modified_answers", int)
+    db["source_state"].add_column("last_full_at", str)
+    db.execute("""UPDATE source_state SET last_full_at = (
+        SELECT max(at) FROM fetches f WHERE f.source_id = source_state.source_id
+        AND f.status = 200 AND f.outcome IN ('ok', 'not_modified'))""")
+    db.execute("""UPDATE source_state SET not_modified_answers = (
+        SELECT count(*) FROM fetches f WHERE f.source_id = source_state.source_id
+        AND f.status = 304 AND f.outcome = 'not_modified' AND f.id > coalesce((
+            SELECT max(id) FROM fetches g WHERE g.source_id = f.source_id
+            AND g.status = 200 AND g.outcome IN ('ok', 'not_modified')), 0))""")
+    db["distrusted_sites"].create({
+        "host": str, "since": str, "source_id": str, "fetch_id": int,
+    }, pk="host", foreign_keys=[("source_id", "sources", "id"), ("fetch_id", "fetches", "id")])
