@@ -9,7 +9,7 @@ APScheduler (a ``BackgroundScheduler`` with ONE worker thread, so jobs never
 overlap) runs two jobs:
 
 * ``crawl``: re-reads sources.yaml and alerts.yaml, crawls every page due now
-  in ONE crawl (``monitor.crawler`` forks one child process per crawl, because
+  in ONE crawl (``monitor.crawler`` starts one child process per crawl, because
   Scrapy's reactor cannot restart in a process), delivers the alerts it made,
   then reschedules itself for the next page due, plus random jitter;
 * ``deliver``: every 30 seconds, sends due alerts and digests (``monitor.dispatch``).
@@ -183,9 +183,9 @@ class Daemon:
         log.info("Checking %d page(s) now: %s", len(due), ", ".join(due))
         stopped = None
         try:
-            crawl_id, results = in_plain_thread(crawler.crawl, self.config, self.db_path, due,
-                                                subscribers=self.settings.subscribers,
-                                                holding_lock=True)
+            crawl_id, results = crawler.crawl(self.config, self.db_path, due,
+                                              subscribers=self.settings.subscribers,
+                                              holding_lock=True)
         except CrawlError as error:
             log.error("%s", error)
             crawl_id, results, stopped = error.crawl_id, error.results, error
@@ -214,29 +214,6 @@ class Daemon:
         if counts["sent"] or counts["failed"]:
             log.info("Alerts: %d sent, %d failed (tried again later).", counts["sent"], counts["failed"])
         return counts
-
-
-def in_plain_thread(function, *args, **kwargs):
-    """Call ``function`` in a new ``threading.Thread`` and wait for it.
-
-    A crawl forks its child process, and a child forked from a thread of a
-    concurrent.futures pool (APScheduler's workers) exits with status 1: it
-    inherits the pool's exit hook, which joins the very thread that forked it.
-    """
-    outcome = {}
-
-    def target():
-        try:
-            outcome["value"] = function(*args, **kwargs)
-        except BaseException as error:  # handed back to the caller below
-            outcome["error"] = error
-
-    thread = threading.Thread(target=target, name="crawl")
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
 
 
 def crawl_report(results):
