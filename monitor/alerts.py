@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from monitor import events
-from monitor.config import ID_PATTERN, _check_keys, _parse_yaml
+from monitor.config import ID_PATTERN, _check_keys, _parse_yaml, read_config_text
 from monitor.errors import ConfigError
 
 TOP_KEYS = {"site_url", "digest_time", "digest_weekday", "retry_seconds", "retry_max_seconds",
@@ -128,7 +128,7 @@ def load(path, sources=None, environ=None):
     """Read and validate alerts.yaml; ``sources`` (a Config) lets ids and countries be checked."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_config_text(path)
     except FileNotFoundError:
         raise ConfigError(path, [(0, "file not found. Fix: copy alerts.example.yaml to "
                                     f"{path.name} and edit it, or pass --alerts PATH.")]) from None

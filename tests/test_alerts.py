@@ -3,6 +3,7 @@ rows written with every event (real crawls of a real server on 127.0.0.1)."""
 
 import datetime
 import textwrap
+import time
 
 import pytest
 import yaml
@@ -126,6 +127,46 @@ def test_other_mistakes_beside_an_unknown_id_are_still_errors():
 def test_a_missing_file_says_how_to_start():
     with pytest.raises(ConfigError, match="copy alerts.example.yaml"):
         alerts.load("/nonexistent/alerts.yaml")
+
+
+def test_an_alias_bomb_in_alerts_yaml_is_refused_at_once(tmp_path):
+    """Nested aliases of mappings: 10 lines standing for 10**10 values, used as a name."""
+    lines = ["l0: &l0 {" + ", ".join(f"k{i}: lol" for i in range(10)) + "}"]
+    lines += [f"l{n}: &l{n} {{" + ", ".join(f"k{i}: *l{n - 1}" for i in range(10)) + "}"
+              for n in range(1, 10)]
+    lines += ["subscribers:", "  - {name: *l9, url: 'json://localhost/x'}"]
+    path = tmp_path / "alerts.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(ConfigError) as caught:
+        alerts.load(path, config.load("sources.yaml"), ENV)
+    assert time.monotonic() - started < 2
+    ((line, message),) = caught.value.problems
+    assert line == 4 and "*l2 repeats the value marked &l2" in message
+    assert "Fix: write the values out in full instead of using & anchors and * aliases" in message
+
+
+def test_an_alerts_file_over_the_size_limit_is_refused_unread(tmp_path):
+    path = tmp_path / "alerts.yaml"
+    with path.open("wb") as file:  # sparse: no disk space and no time
+        file.truncate(config.MAX_CONFIG_BYTES + 1)
+    with pytest.raises(ConfigError, match="over the 50 MB limit for a settings file"):
+        alerts.load(path, None, ENV)
+
+
+def test_an_alerts_file_that_is_not_utf8_says_so(tmp_path):
+    path = tmp_path / "alerts.yaml"
+    path.write_bytes("subscribers: [] # caf\u00e9\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match="not UTF-8 text. Fix: save it as UTF-8"):
+        alerts.load(path, None, ENV)
+
+
+def test_an_alerts_file_with_a_merge_key_still_loads(tmp_path):
+    path = tmp_path / "alerts.yaml"
+    path.write_text("subscribers:\n  - &team {name: team, url: 'json://localhost/x', mode: daily}\n"
+                    "  - <<: *team\n    name: weekly\n    mode: weekly\n", encoding="utf-8")
+    team, weekly = alerts.load(path, None, ENV).subscribers
+    assert (team.mode, weekly.mode, weekly.url) == ("daily", "weekly", team.url)
 
 
 # -- who gets what -------------------------------------------------------------

@@ -3,8 +3,10 @@
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
+import yaml
 
 from monitor import config
 from monitor.errors import ConfigError
@@ -158,3 +160,106 @@ def test_cli_sources_check_exits_1_with_every_message(tmp_path):
     assert result.returncode == 1
     assert f"{path}:9: source 'canada-relations': unknown key 'colour'" in result.stderr
     assert "nothing was crawled or changed" in result.stderr
+
+
+# -- files built to exhaust the memory, and files too large to read --------------
+
+
+def billion_laughs(levels=9, width=9):
+    """The 'billion laughs' sources.yaml: each line is a list of ``width`` aliases to
+    the line above, and a source's title is the last one, so a few hundred bytes
+    stand for width**levels values (reading that title ran for a minute or more)."""
+    names = [chr(ord("a") + i) for i in range(levels)]
+    lines = [f"{names[0]}: &{names[0]} [{', '.join(['lol'] * width)}]"]
+    for above, name in zip(names, names[1:]):
+        lines.append(f"{name}: &{name} [{', '.join([f'*{above}'] * width)}]")
+    lines.append(f"sources:\n  - {{id: lol, country: Canada, title: *{names[-1]}, "
+                 "url: 'https://example.org/lol', kind: html}")
+    return "\n".join(lines) + "\n"
+
+
+def test_an_alias_bomb_is_refused_at_once_with_its_line(tmp_path):
+    started = time.monotonic()
+    (found,) = problems_of(tmp_path, billion_laughs())
+    assert time.monotonic() - started < 2
+    line, message = found
+    assert line == 5  # *d: the first alias that takes the repeated values over the budget
+    assert "repeats the value marked &d" in message and "at most 10,000" in message
+    assert "Fix: write the values out in full instead of using & anchors and * aliases" in message
+
+
+def test_more_aliases_than_the_budget_are_refused(tmp_path):
+    uses = "\n".join(["      - *tag"] * (config.MAX_YAML_ALIASES + 1))
+    text = GOOD + "    notes: &tag just one word\n  - id: many\n    country: Canada\n    title: t\n" \
+                  "    url: https://example.org/many\n    kind: html\n    ignore:\n" + uses + "\n"
+    (found,) = problems_of(tmp_path, text)
+    assert found[0] == 16 + config.MAX_YAML_ALIASES  # the 101st alias; the first is on line 16
+    assert f"alias number {config.MAX_YAML_ALIASES + 1}" in found[1] and "Fix: write the values" in found[1]
+
+
+def test_a_few_anchors_and_merge_keys_still_load(tmp_path):
+    cfg = load_text(tmp_path, """\
+        settings:
+          contact: "me <me@example.org>"
+        sources:
+          - &canada
+            id: canada-relations
+            country: Canada
+            title: Canada-China relations
+            url: https://example.org/china/relation-en.asp
+            kind: html
+            ignore: &noise [".counter", "/Visits: [0-9]*/"]
+          - <<: *canada
+            id: canada-relations-2
+            url: https://example.org/china/relation-2.asp
+            ignore: *noise
+        """)
+    first, second = cfg.sources
+    assert (second.id, second.title, second.kind) == ("canada-relations-2", first.title, "html")
+    assert second.url.endswith("relation-2.asp") and second.ignore == first.ignore
+    assert second.line == 11
+
+
+def test_a_key_written_twice_next_to_a_merge_is_still_reported(tmp_path):
+    text = GOOD + "  - <<: &d {country: Canada, kind: html}\n    id: b\n    title: t\n" \
+                  "    url: https://example.org/b\n    title: again\n"
+    (found,) = problems_of(tmp_path, text)
+    assert found[0] == 13 and "key 'title' appears twice" in found[1]
+
+
+@pytest.mark.parametrize("text, may", [
+    ("a: *x", True), ("*x", True), ("[1,*x]", True), ("{a: [?*x]}", True), ("a:\n\t*_x", True),
+    ("every: '0 6 * * 1'", False), ("every: '*/5 * * * *'", False), ("a: '* b'", False),
+    ("marker: /Stand: (.*)/", False), ("ignore: ['[0-9]*']", False), ("a: b", False),
+])
+def test_only_a_star_that_can_start_an_alias_costs_a_scan(text, may):
+    assert config._may_have_alias(text) is may
+
+
+def test_the_shipped_files_use_no_aliases():
+    for name in ("sources.yaml", "alerts.example.yaml", "db/demo-sources.yaml"):
+        events = yaml.parse(open(name, encoding="utf-8"), Loader=config._LineLoader)
+        assert not any(isinstance(event, yaml.AliasEvent) for event in events), name
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path):
+    path = tmp_path / "sources.yaml"
+    with path.open("wb") as file:  # sparse: no disk space and no time
+        file.truncate(config.MAX_CONFIG_BYTES + 10 * 2**20)
+    with pytest.raises(ConfigError) as caught:
+        config.load(path)
+    (found,) = caught.value.problems
+    assert "this file is 60.0 MB, over the 50 MB limit" in found[1]
+    assert "Fix: check that this is the right file" in found[1]
+
+
+def test_cli_refuses_an_alias_bomb_in_seconds_without_a_traceback(tmp_path):
+    path = tmp_path / "sources.yaml"
+    path.write_text(billion_laughs(), encoding="utf-8")
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "monitor", "--sources", str(path), "sources", "check"],
+                            capture_output=True, text=True, timeout=60)
+    assert time.monotonic() - started < 5  # it ran for 48 s and died with MemoryError
+    assert result.returncode != 0
+    assert f"{path}:5: *d repeats the value marked &d" in result.stderr
+    assert "write the values out in full" in result.stderr and "Traceback" not in result.stderr
