@@ -152,12 +152,12 @@ def test_settings_and_top_level_keys_are_checked(tmp_path):
     assert any("settings.retries must be a number" in m for m in messages)
 
 
-def test_cli_sources_check_exits_1_with_every_message(tmp_path):
+def test_cli_sources_check_exits_3_with_every_message(tmp_path):
     path = tmp_path / "sources.yaml"
     path.write_text(GOOD + "    colour: red\n", encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "monitor", "--sources", str(path), "sources", "check"],
                             capture_output=True, text=True)
-    assert result.returncode == 1
+    assert result.returncode == 3  # a configuration error (errors.EXIT_CODES)
     assert f"{path}:9: source 'canada-relations': unknown key 'colour'" in result.stderr
     assert "nothing was crawled or changed" in result.stderr
 
