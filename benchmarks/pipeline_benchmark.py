@@ -95,9 +95,9 @@ def _measured(function, *args):
         result = function(*args)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         own = resource.getrusage(resource.RUSAGE_SELF)
-        sender.send({**result, "child_peak_mb": children.ru_maxrss / KB, "parent_peak_mb": own.ru_maxrss / KB,
+        sender.send({"child_peak_mb": children.ru_maxrss / KB, "parent_peak_mb": own.ru_maxrss / KB,
                      "child_cpu_seconds": children.ru_utime + children.ru_stime,
-                     "load_before": load, "load_after": os.getloadavg()[0]})
+                     "load_before": load, "load_after": os.getloadavg()[0], **result})
 
     process = multiprocessing.get_context("fork").Process(target=main)
     process.start()
@@ -111,11 +111,15 @@ def _full_crawl(sources_path, db_path, concurrency, profile_path):
     cfg = config.load(sources_path)
     loaded = time.perf_counter()
     child_seconds = _time_child(profile_path)
-    _, results = crawler.crawl(cfg, db_path, CONCURRENT_REQUESTS_PER_DOMAIN=concurrency)
+    usage_path = f"{db_path}.usage.json"  # the crawl child is the fork server's, not ours
+    _, results = crawler.crawl(cfg, db_path, CONCURRENT_REQUESTS_PER_DOMAIN=concurrency,
+                               DW_USAGE_PATH=usage_path)
     seconds = time.perf_counter() - loaded
     outcomes = collections.Counter(f"{r['outcome']}/{r['event'] or '-'}" for r in results)
+    usage = json.loads(Path(usage_path).read_text())
     return {"seconds": seconds, "child_seconds": child_seconds[0], "config_seconds": loaded - started,
-            "fetches": len(results), "outcomes": dict(outcomes)}
+            "fetches": len(results), "outcomes": dict(outcomes),
+            "child_cpu_seconds": usage["cpu_seconds"], "child_peak_mb": usage["peak_mb"]}
 
 
 def _time_child(profile_path):

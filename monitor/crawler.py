@@ -150,6 +150,18 @@ def _child_main(targets, settings_values, owner_pid):
     process = CrawlerProcess(settings)
     process.crawl(PagesSpider, targets=targets)
     process.start()
+    if settings.get("DW_USAGE_PATH"):  # for benchmarks: this process is not the caller's child
+        _write_usage(settings["DW_USAGE_PATH"])
+
+
+def _write_usage(path):
+    """CPU seconds and peak memory (MB) of this crawl process and its analysis workers."""
+    import resource
+
+    own, workers = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump({"cpu_seconds": sum(u.ru_utime + u.ru_stime for u in (own, workers)),
+                   "peak_mb": max(own.ru_maxrss, workers.ru_maxrss) / 1024}, out)
 
 
 def _release_fork_server():
