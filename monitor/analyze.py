@@ -11,7 +11,7 @@ import datetime
 import re
 from urllib.parse import urlsplit
 
-from monitor import extract, markers, pdf
+from monitor import extract, markers, pdf, walls
 
 GONE_STATUSES = {404, 410}
 SOFT_404 = re.compile(
@@ -38,9 +38,13 @@ class Observation:
         return self.outcome == "ok"
 
 
+SOFT_404_GONE = Observation("gone", note="the page says it was not found (a '404' page sent as 200 OK)")
+
+
 def analyze(fetch, source, known=None):
-    """``known``: the stored capture (``body_sha256``, ``marker_origin``), if any."""
-    return quick_outcome(fetch, known) or read(fetch, source)
+    """``known``: the stored capture (``body_sha256``, ``marker_origin``, and ``text`` if
+    the caller has it), if any."""
+    return quick_outcome(fetch, known) or read(fetch, source, (known or {}).get("text"))
 
 
 def quick_outcome(fetch, known=None):
@@ -53,19 +57,24 @@ def quick_outcome(fetch, known=None):
     if fetch.status in GONE_STATUSES:
         return Observation("gone", note=f"the site answered {fetch.status}: the page no longer exists")
     if fetch.status is None or fetch.status >= 400:
+        if fetch.status in (403, 429, 503) and walls.challenge_in(fetch.body):
+            reason = f"it answered {fetch.status}, {_reason(fetch.status)}"
+            return Observation("error", error=walls.Wall("robot_check", reason).words)
         return Observation("error", error=f"the site answered {fetch.status} ({_reason(fetch.status)})")
-    if _redirected_home(fetch):
+    if _redirected_home(fetch) and not walls.wall_address(fetch.url, fetch.final_url):
         return Observation("gone", note=f"the address now redirects to {fetch.final_url}, an unrelated page")
     if _same_bytes(fetch, known):
         return Observation("not_modified", note="same bytes as the last capture")
     return None
 
 
-def read(fetch, source):
+def read(fetch, source, previous_text=None):
     """Text and marker of a fetched page or PDF (the costly part: tens of ms of CPU).
-    Pure, so the crawl runs it in a worker process (``monitor.analysis_pool``)."""
+    Pure, so the crawl runs it in a worker process (``monitor.analysis_pool``).
+    ``previous_text``: the current version's text, if the caller has it: a wall that
+    shares almost nothing with it is recognised more surely (``monitor.walls``)."""
     try:
-        return _read(fetch, source)
+        return _read(fetch, source, previous_text)
     except (pdf.PdfProblem, extract.ContentMissing, _Unreadable) as problem:
         return Observation("error", error=_problem_words(problem))
 
@@ -114,7 +123,7 @@ class _Unreadable(Exception):
     pass
 
 
-def _read(fetch, source):
+def _read(fetch, source, previous_text=None):
     if not fetch.body.strip():
         raise _Unreadable("the site sent an empty page")
     is_pdf = fetch.body.lstrip()[:5] == b"%PDF-"
@@ -124,7 +133,7 @@ def _read(fetch, source):
         return _read_pdf(fetch, source)
     if is_pdf:
         raise _Unreadable("expected a web page but the site sent a PDF: set kind: pdf for this source")
-    return _read_html(fetch, source)
+    return _read_html(fetch, source, previous_text)
 
 
 def _read_pdf(fetch, source):
@@ -138,16 +147,19 @@ def _read_pdf(fetch, source):
     return Observation("ok", text=text, marker=marker, note=_rule_note(source, marker))
 
 
-def _read_html(fetch, source):
+def _read_html(fetch, source, previous_text=None):
     html, _ = extract.decode_html(fetch.body, fetch.content_type)
     if _looks_binary(html):
         raise _Unreadable(f"the site sent {_what(fetch)}, which is not a readable web page")
     parsed = extract.parse_html(html)  # one lxml parse for trafilatura and the marker search
+    wall = walls.check(html, fetch.url, fetch.final_url, parsed.tree, previous_text)
+    if wall is not None:  # never compared as the page: an error, or a '404' sent as 200
+        return SOFT_404_GONE if wall.kind == "not_found" else Observation("error", error=wall.words)
     text = extract.html_text(html, source.content, source.ignore, tree=parsed.tree)
     if not text:
         raise _Unreadable("the page has no readable text")
     if len(text) <= SOFT_404_MAX_CHARS and SOFT_404.search(text):
-        return Observation("gone", note="the page says it was not found (a '404' page sent as 200 OK)")
+        return SOFT_404_GONE
     marker = markers.find_marker(html, headers=fetch.headers, locale=source.locale,
                                  rule=_rule(source), fetched_at=_when(fetch), root=parsed.document)
     return Observation("ok", text=text, marker=marker, note=_rule_note(source, marker))
