@@ -53,22 +53,30 @@ def alive(pid):
     return stat is not None and stat[0] != "Z"  # a zombie has stopped: it only waits to be reaped
 
 
-# multiprocessing's resource tracker only unlinks leaked semaphores once every process
-# holding its pipe is gone; it never fetches or stores. It is given longer to go.
-TRACKER = b"multiprocessing.resource_tracker"
+# multiprocessing's resource tracker (it unlinks leaked semaphores once every process
+# holding its pipe is gone) and the fork server (it only forks crawl processes, which
+# die with it) never fetch or store: on a loaded machine they were once seen alive
+# just past 1 s (the fork server once in 50 trials under CI), so they get 4 s more.
+# The crawl process and its workers, which fetch and store, must be gone at 1 s.
+HELPERS = (b"multiprocessing.resource_tracker", b"multiprocessing.forkserver")
 
 
 def survivors(pids, tracker_grace=4.0):
     """What of ``pids`` still runs (each one's command line): now for the crawl's own
-    processes, after ``tracker_grace`` more seconds for the resource tracker."""
+    processes, after ``tracker_grace`` more seconds for the fork server and the
+    resource tracker."""
     running = {pid: _cmdline(pid) for pid in pids if alive(pid)}
-    found = [line for line in running.values() if TRACKER not in line]
+    found = [line for line in running.values() if not _helper(line)]
     deadline = time.monotonic() + tracker_grace
-    trackers = [pid for pid, line in running.items() if TRACKER in line]
+    trackers = [pid for pid, line in running.items() if _helper(line)]
     while time.monotonic() < deadline and any(alive(p) for p in trackers):
         time.sleep(0.1)
     found += [running[p] for p in trackers if alive(p)]
     return [line.replace(b"\0", b" ").decode()[:160] for line in found]
+
+
+def _helper(line):
+    return any(name in line for name in HELPERS)
 
 
 def _cmdline(pid):
