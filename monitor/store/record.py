@@ -3,7 +3,7 @@
 import dataclasses
 import json
 
-from monitor import diffing, events, markers, rules
+from monitor import diffing, events, markers, rules, volatile
 from monitor.store import blobs
 from monitor.store.connection import immediate_transaction, iso, now, writes
 from monitor.store.outbox import enqueue_alerts
@@ -257,6 +257,10 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
     if restart and not decision.new_version and observation.outcome in ("ok", "not_modified"):
         # the new rules read this check as the current version: it stands for them too
         db.conn.execute("UPDATE versions SET rules = ? WHERE id = ?", [rules, current["id"]])
+    places = None  # volatile places (monitor.volatile): a change only where the page
+    if not restart:  # changes at every check is a volatile_change note, not an alert
+        decision, places = _judge_volatile(db, fetch, fetch_id, decision, texts, current,
+                                           observation)
     version_id = current["id"] if current else None
     if decision.new_version:
         version_id = _insert_version(db, fetch, fetch_id, observation, text_sha, body_sha, current,
@@ -272,10 +276,74 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
     if decision.kind:
         _insert_event(db, fetch, fetch_id, decision.kind, current, version_id, observation,
                       subscribers, texts, hidden)
+    if places:  # volatile places: their history, the note's words, a volatile_text problem
+        _store_volatile(db, fetch, fetch_id, *places, current, version_id, subscribers, texts)
     _update_state(db, fetch, observation, decision, state, version_id)
     _note_problem(db, fetch, fetch_id, (state or {}).get("problem"), current, version_id,
                   observation, subscribers)
     return decision.kind
+
+
+# -- volatile places: the parts of a page that change at every check -----------
+
+
+def _judge_volatile(db, fetch, fetch_id, decision, texts, current, observation):
+    """``(decision, (verdict, places before))`` for a new version (``monitor.volatile``):
+    its event becomes a volatile_change note when it changed only volatile places.
+    Nothing is read for a check that made no new version."""
+    if not decision.new_version or current is None or texts is None or decision.kind == "restored":
+        return decision, None
+    history = _volatile_places(db, fetch.source_id)
+    if not history and not texts.changed:
+        return decision, None
+    before, after = (texts.before, texts.after) if texts.changed else ("", "")
+    marker_texts = (current["marker_text"], observation.marker and observation.marker.text)
+    still = bool(history) and _seen_unchanged_since(db, fetch.source_id, current, fetch_id)
+    verdict = volatile.judge(history, decision.kind, before, after, fetch.fetched_at, marker_texts,
+                             still)
+    if not verdict.history and not history:
+        return decision, None
+    return dataclasses.replace(decision, kind=verdict.kind), (verdict, history)
+
+
+def _store_volatile(db, fetch, fetch_id, verdict, history, current, version_id, subscribers,
+                    texts):
+    if verdict.history != history:
+        _save_volatile_places(db, fetch.source_id, verdict.history)
+    if verdict.kind == volatile.NOTE:  # after what the fetch itself said, if anything
+        db.conn.execute("UPDATE events SET detail = coalesce(detail || '; ', '') || ? "
+                        "WHERE fetch_id = ? AND kind = ?",
+                        [volatile.note_words(verdict.changes), fetch_id, volatile.NOTE])
+    if verdict.flagged:
+        words = " ".join(volatile.problem_words(
+            change, volatile.suggest_rule(change, texts.before, texts.after),
+            verdict.history[change.place].recent) for change in verdict.flagged)
+        _insert_event(db, fetch, fetch_id, "volatile_text", current, version_id, _Note(words),
+                      subscribers)
+
+
+def _seen_unchanged_since(db, source_id, version, fetch_id):
+    """Did a check between ``version``'s fetch and this one find the page unchanged?"""
+    sql = ("SELECT 1 FROM fetches WHERE source_id = ? AND at >= ? AND id > ? AND id < ? "
+           "AND outcome IN ('ok', 'not_modified') LIMIT 1")
+    found = db.conn.execute(sql, [source_id, version["at"], version["fetch_id"], fetch_id])
+    return found.fetchone() is not None
+
+
+def _volatile_places(db, source_id):
+    rows = db.conn.execute("SELECT place, streak, quiet, recent, volatile_since FROM "
+                           "volatile_places WHERE source_id = ?", [source_id]).fetchall()
+    return {place: volatile.Place(streak, quiet, tuple(json.loads(recent)), since)
+            for place, streak, quiet, recent, since in rows}
+
+
+def _save_volatile_places(db, source_id, places):
+    db.conn.execute("DELETE FROM volatile_places WHERE source_id = ?", [source_id])
+    db.conn.executemany(
+        "INSERT INTO volatile_places (source_id, place, streak, quiet, recent, volatile_since) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [(source_id, place, p.streak, p.quiet, json.dumps(p.recent, ensure_ascii=False), p.since)
+         for place, p in places.items()])
 
 
 def _is_superseded(fetch, state):

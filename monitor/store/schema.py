@@ -231,3 +231,15 @@ def m016_validator_trust(db):
     db["distrusted_sites"].create({
         "host": str, "since": str, "source_id": str, "fetch_id": int,
     }, pk="host", foreign_keys=[("source_id", "sources", "id"), ("fetch_id", "fetches", "id")])
+
+
+@migrations()
+def m015_volatile_places(db):
+    """The places of each page that changed lately (``monitor.volatile``): a line whose
+    numbers or tokens change to a new value at every check becomes volatile, and a
+    change only there is recorded as a volatile_change note instead of an alert.
+    ``recent`` is a JSON list of the place's latest values (alternation is not volatility)."""
+    db["volatile_places"].create({
+        "source_id": str, "place": str, "streak": int, "quiet": int, "recent": str,
+        "volatile_since": str,
+    }, pk=("source_id", "place"), foreign_keys=[("source_id", "sources", "id")])

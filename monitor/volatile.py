@@ -1,0 +1,371 @@
+"""Volatile places: the parts of a page that change at (nearly) every check. Pure functions.
+
+A *place* is one line of the page's text with its tokens (numbers, dates, times,
+ids: any run of letters and digits that holds a digit) masked: "Views: 1,234"
+and "Views: 1,235" are the same place, "Views: #". A change is *masked-equal*
+when every line it changed became the same place with other tokens.
+
+``judge(history, kind, before, after, at)`` reads one new version of a page
+against its places' ``history`` (place -> ``Place``, what the store keeps):
+
+- a place becomes volatile when it changed to a value it had not had lately at
+  ``AFTER`` checks in a row, each of which found a new version (the first
+  ``AFTER - 1`` changes still alert: "3 dialogues held" -> "4" can be news; a
+  check that found the page unchanged in between starts it again); a value seen
+  in the last ``AFTER + 1`` (A, B, A) is alternation, not volatility: the place
+  starts again from zero;
+- a change that touched only volatile places is a ``volatile_change`` note;
+  anything else changed (any other line, a line added, removed or moved) keeps
+  the event ``events.classify`` gave;
+- a volatile place that stays still for ``AFTER`` new versions is forgotten.
+
+``suggest_rule`` writes the ``ignore:`` rule (a ``/regex/``, ``monitor.config``)
+that removes exactly the place's changing part from the text, checked on both
+texts of the change: one match, inside that line, covering what changed.
+"""
+
+import dataclasses
+import re
+
+AFTER = 3  # new versions in a row with a fresh value before a place counts as volatile
+# Only these events become notes: a changed "last updated" line (updated,
+# marker_only) or a page back from the dead (restored) is always news.
+QUIETABLE = frozenset({"silent_edit", "changed"})
+NOTE = "volatile_change"
+
+# Runs of ASCII letters and digits (any script's digits: "１２３") chained by single
+# separators: "1,234", "2024-03-12", "12:34", "a9F3-kQ2x", "v2.1".
+CHAIN = re.compile(r"[A-Za-z_\d]+(?:[.,:/+=-][A-Za-z_\d]+)*")
+DIGIT = re.compile(r"\d")
+MIXED_CASE = re.compile(r"[a-z][A-Z]")  # "QmFzZTY0VG9rZW4": a token without digits
+NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
+# What the suggested rule accepts in place of the changing part.
+RULE_NUMBER = r"\d+(?:[.,:/-]\d+)*"
+RULE_TOKEN = r"[A-Za-z_\d]+(?:[.,:/+=-][A-Za-z_\d]+)*"
+# The context a suggested rule finds the changing part by, shortest first:
+# (words before, words after, whether the words before stay); None: all of them;
+# LINE_END: the part ends its line.
+LINE_END = "end"
+CONTEXTS = ((1, 0, True), (1, LINE_END, True), (1, 1, True), (1, 2, True), (0, 1, True),
+            (0, 2, True), (0, 3, True), (2, 0, False), (2, LINE_END, False), (3, 0, False),
+            (3, LINE_END, False), (2, 2, False), (None, None, False), (None, LINE_END, False))
+SHOWN_CHARS = 160
+MIN_KEPT_WORD = 4
+
+
+@dataclasses.dataclass(frozen=True)
+class Place:
+    streak: int = 0       # new versions in a row in which it changed to a fresh value
+    quiet: int = 0        # new versions in a row in which it did not change
+    recent: tuple = ()    # its latest values, oldest first (at most AFTER + 1)
+    since: str | None = None  # when it became volatile (the caller's time); None: not volatile
+
+    @property
+    def volatile(self):
+        return self.since is not None
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """One line that became the same place with other tokens."""
+
+    place: str        # the line, its changed tokens as "#", the others "*"; " [n]": n-th such
+    before: str       # the line before
+    after: str        # the line after
+    line_before: int  # its index in the text before
+    line: int         # its index in the text after
+    slots: tuple      # which of its tokens changed
+
+    @property
+    def old_value(self):
+        return " ".join(_split(self.before)[1][s] for s in self.slots)
+
+    @property
+    def value(self):
+        return " ".join(_split(self.after)[1][s] for s in self.slots)
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    kind: str | None   # the event to record: NOTE, or the kind it was given
+    history: dict      # place -> Place after this version
+    changes: tuple     # the masked-equal changes of this version
+    flagged: tuple     # those whose place became volatile with this version
+    other: bool        # whether anything else changed too
+
+
+def judge(history, kind, before, after, at="now", markers=(None, None), seen_still=False):
+    """What one new version means for its page's volatile places (see the module).
+
+    ``markers``: the page's "last updated" line before and after; a line that
+    carries it while it changes is never a place (that change is always news).
+    ``seen_still``: a check since the last version found the page unchanged, so
+    its places did not change at every check: that counts as a version in which
+    nothing changed (a number updated now and then never becomes volatile)."""
+    if seen_still:
+        history = advance(history, (), at)
+    found, other = changes(before, after, pair_others=bool(history))
+    ours = tuple(c for c in found if not _carries_marker(c, markers))
+    found, other = ours, other or len(ours) != len(found)
+    updated = advance(history, found, at)
+    only_volatile = bool(found) and not other and all(updated[c.place].volatile for c in found)
+    flagged = tuple(c for c in found if updated[c.place].volatile
+                    and not history.get(c.place, Place()).volatile)
+    new_kind = NOTE if only_volatile and kind in QUIETABLE else kind
+    return Verdict(new_kind, updated, found, flagged, other)
+
+
+def _carries_marker(change, markers):
+    before, after = markers
+    return before != after and bool((before and before in change.before)
+                                    or (after and after in change.after))
+
+
+def advance(history, found, at="now"):
+    """The places after a new version whose masked-equal changes are ``found``."""
+    changed = {change.place: change for change in found}
+    after = {}
+    for place, known in history.items():
+        if place not in changed and known.volatile and known.quiet + 1 < AFTER:
+            after[place] = dataclasses.replace(known, streak=0, quiet=known.quiet + 1)
+    for place, change in changed.items():
+        after[place] = _step(history.get(place, Place()), change, at)
+    return after
+
+
+def _step(known, change, at):
+    recent = known.recent
+    if not recent or recent[-1] != change.old_value:
+        recent += (change.old_value,)
+    fresh = change.value not in recent
+    recent = (recent + (change.value,))[-(AFTER + 1):]
+    if not fresh:  # back to a value it had lately: alternation, not volatility
+        return Place(0, 0, recent, None)
+    streak = known.streak + 1
+    since = known.since or (at if streak >= AFTER else None)
+    return Place(streak, 0, recent, since)
+
+
+# -- which lines changed, and where ---------------------------------------------
+
+
+def changes(before, after, pair_others=True):
+    """``(the masked-equal line changes, whether anything else changed)``.
+
+    Only a change where every changed line kept its place (same number of lines,
+    each changed one the same place with other tokens) can be masked-equal: that is
+    checked line by line. Otherwise something else changed for sure, and (with
+    ``pair_others``) the lines only one side has are paired by place: for the
+    history (an approximation when lines repeat or move), never a reason to
+    quieten an event. ``judge`` pairs them only for a page that has places already:
+    a real edit of an ordinary page costs no more than the line-by-line check."""
+    if before == after:
+        return (), False
+    old, new = before.splitlines(), after.splitlines()
+    pairs, other = _same_places(old, new)
+    if other:
+        pairs = _paired_by_place(old, new) if pair_others else []
+    shapes = {}
+    return tuple(_change(old, new, i, j, shapes) for i, j in pairs), other
+
+
+def _same_places(old, new):
+    """``(pairs, other)``: the lines that changed in place, and whether any change is
+    not masked-equal (or lines were added, removed or moved)."""
+    if len(old) != len(new):
+        return [], True
+    pairs = [(k, k) for k, (a, b) in enumerate(zip(old, new)) if a != b]
+    other = not pairs or any(_shape(old[i]) != _shape(new[j]) for i, j in pairs)
+    return pairs, other
+
+
+def _paired_by_place(old, new):
+    """Each line only ``old`` has with the next line only ``new`` has of the same place."""
+    old_lines, new_lines = set(old), set(new)
+    removed = [i for i, line in enumerate(old) if line not in new_lines]
+    added = [j for j, line in enumerate(new) if line not in old_lines]
+    shapes = {j: _shape(new[j]) for j in added}
+    found, start = [], 0
+    for i in removed:
+        shape = _shape(old[i])
+        for position in range(start, len(added)):
+            if shapes[added[position]] == shape:
+                found.append((i, added[position]))
+                start = position + 1
+                break
+    return found
+
+
+def _change(old, new, i, j, shapes):
+    literals, tokens = _split(new[j])
+    before_tokens = _split(old[i])[1]
+    slots = tuple(k for k, (a, b) in enumerate(zip(before_tokens, tokens)) if a != b)
+    marks = ["#" if k in slots else "*" for k in range(len(tokens))]
+    place = "".join(part for pair in zip(literals, marks + [""]) for part in pair)
+    nth = _occurrence(new, j, _shape(new[j]), literals, shapes)
+    return Change(place + (f" [{nth + 1}]" if nth else ""), old[i], new[j], i, j, slots)
+
+
+def _occurrence(lines, index, shape, literals, shapes):
+    """How many lines before ``index`` are the same place (a regex of the place's
+    literal parts skips the others quickly; the matches are split to be sure)."""
+    could_be = re.compile(CHAIN.pattern.join(re.escape(part) for part in literals) + r"\Z")
+    count = 0
+    for line in lines[:index]:
+        if could_be.match(line):
+            if line not in shapes:
+                shapes[line] = _shape(line)
+            count += shapes[line] == shape
+    return count
+
+
+def _split(line):
+    """``(literal parts, tokens)``: the tokens sit between the literal parts."""
+    literals, tokens, start = [], [], 0
+    for match in CHAIN.finditer(line):
+        word = match.group()
+        if DIGIT.search(word) or (len(word) >= 16 and MIXED_CASE.search(word)):
+            literals.append(line[start:match.start()])
+            tokens.append(word)
+            start = match.end()
+    literals.append(line[start:])
+    return literals, tokens
+
+
+def _shape(line):
+    return "\x1f".join(_split(line)[0])
+
+
+# -- the ignore: rule that silences a place ---------------------------------------
+
+
+def suggest_rule(change, before, after):
+    """The ``/regex/`` that removes ``change``'s changing tokens from both texts (found
+    by the words next to them, which stay), or None when no such rule singles it out.
+
+    Tried from the shortest context: the word just before (a lookbehind: it is
+    kept), then words after (a lookahead), then words before that go with the
+    tokens, then the whole line. Kept only if it matches once in each text, inside
+    that line, covering every token that changed."""
+    for words_before, words_after, keep_before in CONTEXTS:
+        pattern = _rule_pattern(change, words_before, words_after, keep_before)
+        if pattern and _removes_exactly(pattern, change, before, after):
+            return f"/{pattern}/"
+    return None
+
+
+def _rule_pattern(change, words_before, words_after, keep_before):
+    literals, tokens = _split(change.after)
+    first, last = change.slots[0], change.slots[-1]
+    values = [_split(change.before)[1][s] for s in change.slots] + [tokens[s] for s in change.slots]
+    token = RULE_NUMBER if all(NUMBER.fullmatch(v) for v in values) else RULE_TOKEN
+    head = _joined(literals[:first + 1], tokens[:first])
+    middle = "".join(
+        (token if k in change.slots else re.escape(tokens[k]))
+        + (_flexible(literals[k + 1]) if k < last else "") for k in range(first, last + 1))
+    tail = _joined(literals[last + 1:], tokens[last + 1:])
+    before_part = _before(head, words_before, keep_before)
+    after_part = _after(tail, words_after)
+    words = before_part or (after_part if words_after != LINE_END else "")
+    if before_part is None or after_part is None or not words:
+        return None  # a line's end alone does not single out a number
+    return before_part + middle + after_part
+
+
+def _joined(literals, tokens):
+    return "".join(part for pair in zip(literals, list(tokens) + [""]) for part in pair)
+
+
+def _before(head, count, keep):
+    """The regex for the words before the tokens: the last word as a lookbehind
+    (``keep``: a fixed-width lookbehind holds one word, no spaces; it stays in the
+    text), or ``count`` words removed with the tokens (all of them when None)."""
+    words = head.split()
+    count = len(words) if count is None else count
+    if count > len(words):
+        return None
+    if count == 0:
+        return ""
+    gap = r"\s+" if head[-1:].isspace() else ""
+    if keep:  # a short word ("at", "of") is found all over a page: take more words instead
+        word = words[-1]
+        edge = r"\b" if re.match(r"\w", word) else ""
+        return f"(?<={edge}{re.escape(word)})" + gap if len(word) >= MIN_KEPT_WORD else None
+    return r"\s+".join(re.escape(word) for word in words[-count:]) + gap
+
+
+def _after(tail, count):
+    """The regex for the ``count`` words after the tokens, as a lookahead (they stay);
+    for LINE_END, "nothing but spaces until the line ends"."""
+    words = tail.split()
+    if count == LINE_END:
+        return r"(?=[^\S\n]*(?:\n|$))" if not words else None
+    count = len(words) if count is None else count
+    if count > len(words):
+        return None
+    if count == 0:
+        return ""
+    gap = r"\s+" if tail[:1].isspace() else ""
+    return "(?=" + gap + r"\s+".join(re.escape(word) for word in words[:count]) + ")"
+
+
+def _flexible(literal):
+    """A literal part as a regex: its spaces match any whitespace (the page's own text
+    has tabs, non-breaking spaces and line breaks where the stored text has a space)."""
+    return r"\s+".join(re.escape(piece) for piece in literal.split(" "))
+
+
+def _removes_exactly(pattern, change, before, after):
+    compiled = re.compile(pattern)
+    return all(_one_match_on(compiled, text, index, line, change.slots)
+               for text, index, line in ((before, change.line_before, change.before),
+                                         (after, change.line, change.after)))
+
+
+def _one_match_on(compiled, text, index, line, slots):
+    """One match in the whole text, inside line ``index``, covering its changed tokens."""
+    matches = list(compiled.finditer(text))
+    if len(matches) != 1:
+        return False
+    start = sum(len(previous) + 1 for previous in text.split("\n")[:index])
+    found = matches[0]
+    literals, tokens = _split(line)
+    inside = start <= found.start() and found.end() <= start + len(line)
+    return inside and all(found.start() <= start + a and start + b <= found.end()
+                          for a, b in (_token_span(literals, tokens, k) for k in slots))
+
+
+def _token_span(literals, tokens, k):
+    begin = sum(len(x) for x in literals[:k + 1]) + sum(len(t) for t in tokens[:k])
+    return begin, begin + len(tokens[k])
+
+
+# -- in words ------------------------------------------------------------------------
+
+
+def note_words(found):
+    """The detail of a ``volatile_change`` note."""
+    return "only the part of the page that changes at every check changed: " + "; ".join(
+        f"{_shown(c.after)} (was {_shown(c.before)})" for c in found)
+
+
+def problem_words(change, rule, recent):
+    """The detail of a ``volatile_text`` problem, with the ``ignore:`` rule to paste."""
+    seen = " → ".join(recent)
+    words = (f"The line {_shown(change.after)} changed at each of the last {AFTER} checks that "
+             f"reached the page, to a new value every time ({seen}). Its changes are still kept, as volatile_change "
+             "notes in the history, but no longer alerted; any other change to the page still is. ")
+    if rule is None:
+        return words + ("No /regex/ singles it out in the text; to silence it, add a CSS "
+                        "selector of its element to the source's ignore: list in sources.yaml.")
+    return words + ("To silence it, add this rule to the source's ignore: list in "
+                    f"sources.yaml: ignore: [{yaml_quoted(rule)}]")
+
+
+def yaml_quoted(rule):
+    """A rule as a YAML single-quoted string: backslashes stay as they are."""
+    return "'" + rule.replace("'", "''") + "'"
+
+
+def _shown(line):
+    return f'"{line}"' if len(line) <= SHOWN_CHARS else f'"{line[:SHOWN_CHARS]}…"'

@@ -1,0 +1,327 @@
+"""Volatile places (issue 10.4): a part of a page that changes at every check (a view
+counter, a token, a "generated at" line) is alerted AFTER - 1 times, then kept as
+volatile_change notes, flagged once as volatile_text with the ignore: rule that
+silences it; every other change is still alerted, and alternation is not volatility."""
+
+import re
+import sqlite3
+
+import pytest
+import yaml
+
+from monitor import alerts, config, crawler, events, extract, volatile
+from tests.test_crawl import BODY, page
+
+# -- which lines changed, and where (pure) ---------------------------------------------
+
+INTRO = "Canada-China relations\nThe dialogue was held in Ottawa."
+END = "Second paragraph about the dialogue and its follow-up meetings."
+
+
+def text(*lines):
+    return "\n".join([INTRO, *lines, END])
+
+
+CHANGES = [
+    # before, after, (places of the masked-equal changes, anything else changed)
+    (text("Views: 1,234"), text("Views: 1,235"), (["Views: #"], False)),
+    (text("Reference: 00a1b2c3d4"), text("Reference: 9f8e7d6c5b"), (["Reference: #"], False)),
+    (text("Page generated at 09:17"), text("Page generated at 10:34"), (["Page generated at #"], False)),
+    (text("Generated 2024-03-12 by web3"), text("Generated 2024-03-13 by web3"),
+     (["Generated # by *"], False)),
+    (text("閲覧数：１２３回"), text("閲覧数：１２４回"), (["閲覧数：#回"], False)),
+    (text("In 2019 this page was viewed 5 times"), text("In 2019 this page was viewed 6 times"),
+     (["In * this page was viewed # times"], False)),
+    (text("3 dialogues held"), text("4 dialogues held"), (["# dialogues held"], False)),
+    (text("Views: 5", "Views: 7"), text("Views: 5", "Views: 8"), (["Views: # [2]"], False)),
+    # anything else
+    (text("Held in Ottawa"), text("Held in Beijing"), ([], True)),
+    (text("Views: 1,234"), text("Views: 1,235", "A new paragraph."), (["Views: #"], True)),
+    (text("Views: 1,234", "First.", "Second."), text("Views: 1,235", "Second.", "First."),
+     (["Views: #"], True)),  # two paragraphs swapped beside the counter
+    (text("Views: 1,234", "Again.", "Again."), text("Views: 1,235", "Again."), (["Views: #"], True)),
+    (text("A.", "B."), text("B.", "A."), ([], True)),
+    (text("Menschenrechtsdialog"), text("Menschenrechtsdialoge"), ([], True)),
+    (text("Views: 1,234"), text("Views: 1,234"), ([], False)),
+]
+
+
+@pytest.mark.parametrize("before, after, expected", CHANGES)
+def test_changes(before, after, expected):
+    found, other = volatile.changes(before, after)
+    assert ([c.place for c in found], other) == expected
+
+
+def counter(n):
+    return text(f"This page has been viewed {1230 + 7 * n:,} times.")
+
+
+def paragraph(letter):
+    return text(f"Paragraph {letter}: the dialogue covered freedom of expression.",
+                "Views: 1") if letter == "A" else text("Another paragraph entirely, on prisons.",
+                                                       "Views: 1")
+
+
+SEQUENCES = [
+    # what the page's text is at each check, "last updated" marker at each check, and
+    # the event each new version is recorded with (events.classify's kind was silent_edit,
+    # or updated where the marker changed)
+    ("a counter", [counter(n) for n in range(7)], None,
+     ["silent_edit", "silent_edit", "volatile_change", "volatile_change", "volatile_change",
+      "volatile_change"]),
+    ("a token", [text(f"Session: {n:08x}a{n}") for n in range(5)], None,
+     ["silent_edit", "silent_edit", "volatile_change", "volatile_change"]),
+    ("a generated-at time", [text(f"Page generated at {9 + n}:{17 * n % 60:02d}") for n in range(5)],
+     None, ["silent_edit", "silent_edit", "volatile_change", "volatile_change"]),
+    ("a real one-number change, once", [text("3 dialogues held"), text("4 dialogues held"),
+                                        text("4 dialogues held", "A new paragraph.")], None,
+     ["silent_edit", "silent_edit"]),
+    ("a number changed twice, then a counter elsewhere",
+     [text("3 dialogues held", "Views: 1"), text("4 dialogues held", "Views: 1"),
+      text("5 dialogues held", "Views: 1"), text("5 dialogues held", "Views: 2")], None,
+     ["silent_edit", "silent_edit", "silent_edit"]),
+    ("alternation of whole paragraphs A, B, A, B", [paragraph(x) for x in "ABABAB"], None,
+     ["silent_edit"] * 5),
+    ("alternation of one number", [text(f"Views: {5 + n % 2}") for n in range(7)], None,
+     ["silent_edit"] * 6),
+    ("a cycle of three values", [text(f"Server: web{n % 3}") for n in range(8)], None,
+     ["silent_edit"] * 7),
+    ("the page's real 'last updated' line, bumped at every check",
+     [text(f"Last updated {10 + n} March 2024") for n in range(6)],
+     [f"Last updated {10 + n} March 2024" for n in range(6)], ["updated"] * 5),
+]
+
+
+def replay(texts, marker_lines=None):
+    """The kinds judge gives each new version, the problems it flags, the history."""
+    history, kinds, flagged = {}, [], []
+    marker_lines = marker_lines or [None] * len(texts)
+    for n in range(1, len(texts)):
+        markers = (marker_lines[n - 1], marker_lines[n])
+        kind = "updated" if markers[0] != markers[1] else "silent_edit"
+        verdict = volatile.judge(history, kind, texts[n - 1], texts[n], f"check {n}", markers)
+        history = verdict.history
+        kinds.append(verdict.kind)
+        flagged += [(n, c.place) for c in verdict.flagged]
+    return kinds, flagged, history
+
+
+@pytest.mark.parametrize("name, texts, marker_lines, expected", SEQUENCES, ids=[s[0] for s in SEQUENCES])
+def test_judge(name, texts, marker_lines, expected):
+    kinds, flagged, _ = replay(texts, marker_lines)
+    assert kinds == expected
+    assert len(flagged) == ("volatile_change" in expected)  # flagged once, when it first shows
+
+
+def test_a_volatile_place_survives_a_few_quiet_versions_then_is_forgotten():
+    texts = [counter(n) for n in range(4)]
+    _, _, history = replay(texts)
+    place = "This page has been viewed # times."
+    assert history[place].volatile and history[place].since == "check 3"
+    still = counter(3) + "\nA real edit."
+    for quiet in range(1, volatile.AFTER):
+        verdict = volatile.judge(history, "silent_edit", still if quiet == 1 else still + "!" * quiet,
+                                 still + "!" * (quiet + 1))
+        history = verdict.history
+        assert verdict.kind == "silent_edit" and history[place].quiet == quiet
+    assert volatile.judge(history, "silent_edit", still + "!!!", still + "!!!!").history == {}
+
+
+def test_a_number_updated_now_and_then_never_becomes_volatile():
+    history, kinds = {}, []
+    for n in range(1, 6):  # each new version after checks that found the page unchanged
+        verdict = volatile.judge(history, "silent_edit", counter(n - 1), counter(n), seen_still=n > 1)
+        history, kinds = verdict.history, kinds + [verdict.kind]
+    assert kinds == ["silent_edit"] * 5 and history["This page has been viewed # times."].streak == 1
+
+
+def test_a_volatile_counter_stays_quiet_after_one_still_check():
+    _, _, history = replay([counter(n) for n in range(4)])
+    verdict = volatile.judge(history, "silent_edit", counter(3), counter(4), seen_still=True)
+    assert verdict.kind == "volatile_change" and not verdict.flagged
+
+
+def test_a_volatile_counter_going_back_is_alerted_again():
+    texts = [counter(n) for n in range(5)] + [counter(2)]
+    kinds, _, history = replay(texts)
+    assert kinds[-1] == "silent_edit" and not history["This page has been viewed # times."].volatile
+
+
+def test_a_counter_changing_beside_a_real_edit_stays_volatile():
+    texts = [counter(n) for n in range(4)]
+    _, _, history = replay(texts)
+    edited = counter(4).replace("held in Ottawa", "held in Beijing")
+    verdict = volatile.judge(history, "silent_edit", texts[-1], edited)
+    assert verdict.kind == "silent_edit" and verdict.other
+    assert volatile.judge(verdict.history, "silent_edit", edited,
+                          counter(5).replace("held in Ottawa", "held in Beijing")).kind == "volatile_change"
+
+
+def test_an_updated_or_restored_page_is_never_quietened():
+    _, _, history = replay([counter(n) for n in range(4)])
+    for kind in ("updated", "marker_only", "restored", "new"):
+        assert volatile.judge(history, kind, counter(3), counter(4)).kind == kind
+
+
+# -- the suggested ignore: rule, applied the way monitor/extract.py applies it ------------
+
+RULES = [
+    # line before, line after, the rule, that line once the rule is applied
+    ("This page has been viewed 1,244 times.", "This page has been viewed 1,251 times.",
+     r"/(?<=\bviewed)\s+\d+(?:[.,:/-]\d+)*/", "This page has been viewed times."),
+    ("Views: 999", "Views: 1,000", r"/(?<=\bViews:)\s+\d+(?:[.,:/-]\d+)*/", "Views:"),
+    ("Reference: 00a1b2c3d4", "Reference: 9f8e7d6c5b",
+     r"/(?<=\bReference:)\s+[A-Za-z_\d]+(?:[.,:/+=-][A-Za-z_\d]+)*/", "Reference:"),
+    ("Page generated at 09:17", "Page generated at 10:34",
+     r"/generated\s+at\s+\d+(?:[.,:/-]\d+)*/", "Page"),  # "at" alone is on every page
+    ("1,234 views so far", "1,241 views so far", r"/\d+(?:[.,:/-]\d+)*(?=\s+views)/", "views so far"),
+    ("閲覧数：１２３回", "閲覧数：１２４回", r"/(?<=\b閲覧数：)\d+(?:[.,:/-]\d+)*/", "閲覧数：回"),
+    ("Generated 2024-03-12 at 10:32 by web3", "Generated 2024-03-13 at 11:02 by web3",
+     r"/(?<=\bGenerated)\s+\d+(?:[.,:/-]\d+)*\s+at\s+\d+(?:[.,:/-]\d+)*/", "Generated by web3"),
+    ("1234", "1235", None, None),  # nothing on the line to find it by
+]
+
+
+@pytest.mark.parametrize("before, after, rule, remains", RULES)
+def test_suggested_rule_removes_exactly_the_changing_part(before, after, rule, remains):
+    old, new = text(before), text(after)
+    (change,), _ = volatile.changes(old, new)
+    assert volatile.suggest_rule(change, old, new) == rule
+    if rule is None:
+        return
+    pattern = config.parse_rule(rule).pattern  # as sources.yaml's ignore: reads it
+    # the page's own text, before monitor/extract.py collapses its whitespace
+    for line in (before, after):
+        raw = f"{INTRO}\n  {line.replace(' ', chr(160), 1)}  \n{END}\n"
+        assert extract.normalize(raw, [pattern]) == text(remains)
+
+
+@pytest.mark.parametrize("lines, rule", [
+    (["Views: {}", "Views: 34 on the dialogue"],
+     r"/(?<=\bViews:)\s+\d+(?:[.,:/-]\d+)*(?=[^\S\n]*(?:\n|$))/"),  # the line ends there
+    (["Counted: {} visits", "Counted: 7 visits"], None),  # nothing tells the two lines apart
+    (["Visits in total: {}", "Views in total: 34"], r"/Visits\s+in\s+total:\s+\d+(?:[.,:/-]\d+)*/"),
+], ids=["line end", "twin lines", "more words"])
+def test_a_rule_that_would_match_elsewhere_takes_more_context(lines, rule):
+    old, new = (text(*(line.format(n) for line in lines)) for n in (12, 13))
+    (change,), _ = volatile.changes(old, new)
+    assert volatile.suggest_rule(change, old, new) == rule
+    if rule:
+        pattern = config.parse_rule(rule).pattern
+        assert extract.normalize(new, [pattern]) == extract.normalize(old, [pattern])
+        assert len(pattern.findall(new)) == 1
+
+
+def test_problem_words_hold_a_rule_to_paste():
+    (change,), _ = volatile.changes(counter(0), counter(1))
+    words = volatile.problem_words(change, r"/it's\s+\d+/", ("1", "2", "3"))
+    pasted = yaml.safe_load(re.search(r"ignore: (\[.*\])$", words).group(1))
+    assert pasted == [r"/it's\s+\d+/"]
+
+
+# -- end to end: real crawls of a real server on 127.0.0.1 ---------------------------------
+
+
+def counter_page(check, extra=""):
+    return page(f"{BODY}{extra}</p><p>This page has been viewed {1230 + 7 * check:,} times.")
+
+
+def kinds_of(db_path):
+    with sqlite3.connect(db_path) as db:
+        return [kind for (kind,) in db.execute("SELECT kind FROM events ORDER BY id")]
+
+
+def outbox_kinds(db_path):
+    with sqlite3.connect(db_path) as db:
+        return [kind for (kind,) in db.execute(
+            "SELECT e.kind FROM alert_outbox o JOIN events e ON e.id = o.event_id ORDER BY o.id")]
+
+
+def crawl_each(cfg, db_path, replica, pages, subscribers=()):
+    sequence = []
+    for body in pages:
+        replica.set("/ca", body)
+        _, results = crawler.crawl(cfg, db_path, subscribers=subscribers)
+        sequence.append(results[0]["event"])
+    return sequence
+
+
+def test_a_view_counter_alerts_twice_then_is_kept_as_notes(replica, make_config, db_path):
+    cfg = make_config({"id": "canada", "path": "/ca"})
+    everyone = alerts.Subscriber("everyone", "json://localhost/x")
+    sequence = crawl_each(cfg, db_path, replica, [counter_page(n) for n in range(10)], [everyone])
+    assert sequence == ["new", "silent_edit", "silent_edit", "volatile_change, volatile_text"] + \
+        ["volatile_change"] * 6
+    assert outbox_kinds(db_path) == ["new", "silent_edit", "silent_edit", "volatile_text"]
+    false_alerts = [k for k in outbox_kinds(db_path) if k in events.TEXT_KINDS]
+    assert len(false_alerts) == volatile.AFTER - 1 == 2  # was 9 in 10 crawls
+    with sqlite3.connect(db_path) as db:
+        db.row_factory = sqlite3.Row
+        notes = db.execute("SELECT * FROM events WHERE kind = 'volatile_change'").fetchall()
+        (versions,) = db.execute("SELECT count(*) FROM versions").fetchone()
+        (problem,) = db.execute("SELECT detail FROM events WHERE kind = 'volatile_text'").fetchone()
+        diff = db.execute("SELECT diff FROM diffs WHERE id = ?", [notes[-1]["diff_id"]]).fetchone()[0]
+    assert versions == 10  # every version is kept, and each note has its diff: the evidence
+    assert all(n["diff_id"] and (n["lines_added"], n["lines_removed"]) == (1, 1) for n in notes)
+    assert "-This page has been viewed 1,286 times." in diff and "+This page has been viewed 1,293 times." in diff
+    assert notes[-1]["detail"] == ('only the part of the page that changes at every check changed: '
+                                   '"This page has been viewed 1,293 times." '
+                                   '(was "This page has been viewed 1,286 times.")')
+    assert "changed at each of the last 3 checks" in problem
+    assert problem.endswith(r"ignore: ['/(?<=\bviewed)\s+\d+(?:[.,:/-]\d+)*/']")
+
+
+def test_a_real_change_beside_the_counter_is_alerted(replica, make_config, db_path):
+    cfg = make_config({"id": "canada", "path": "/ca"})
+    pages = [counter_page(n) for n in range(5)]
+    pages += [counter_page(5, " Officials also raised the case of a detained lawyer."),
+              counter_page(6, " Officials also raised the case of a detained lawyer.")]
+    sequence = crawl_each(cfg, db_path, replica, pages)
+    assert sequence == ["new", "silent_edit", "silent_edit", "volatile_change, volatile_text",
+                        "volatile_change", "silent_edit", "volatile_change"]
+
+
+def test_a_real_change_to_the_counted_number_itself_is_alerted_in_a_new_place(replica, make_config,
+                                                                             db_path):
+    cfg = make_config({"id": "canada", "path": "/ca"})
+    line = "{} rounds of the dialogue were held; this page was viewed {} times."
+    pages = [page(f"{BODY}</p><p>{line.format(11, 1011 + n)}") for n in range(4)]
+    pages.append(page(f"{BODY}</p><p>{line.format(12, 1015)}"))  # a round more, on the same line
+    sequence = crawl_each(cfg, db_path, replica, pages)
+    assert sequence == ["new", "silent_edit", "silent_edit", "volatile_change, volatile_text",
+                        "silent_edit"]
+
+
+def test_a_number_updated_between_unchanged_checks_is_always_alerted(replica, make_config, db_path):
+    cfg = make_config({"id": "canada", "path": "/ca"})
+    pages = [counter_page(0)] + [counter_page(n) for n in range(1, 6) for _ in range(2)]
+    assert crawl_each(cfg, db_path, replica, pages) == ["new"] + ["silent_edit", None] * 5
+
+
+@pytest.mark.parametrize("pages", [
+    [page(BODY), page(BODY.replace("Ottawa", "Beijing"))] * 4,  # whole paragraphs
+    [page(f"{BODY}</p><p>Views: {5 + n % 2}") for n in range(8)],  # one number, back and forth
+], ids=["paragraphs", "a number"])
+def test_alternation_is_alerted_every_time(replica, make_config, db_path, pages):
+    cfg = make_config({"id": "canada", "path": "/ca"})
+    assert crawl_each(cfg, db_path, replica, pages) == ["new"] + ["silent_edit"] * 7
+
+
+def test_the_suggested_rule_silences_the_counter(replica, make_config, db_path):
+    cfg = make_config({"id": "canada", "path": "/ca"})
+    crawl_each(cfg, db_path, replica, [counter_page(n) for n in range(4)])
+    with sqlite3.connect(db_path) as db:
+        (problem,) = db.execute("SELECT detail FROM events WHERE kind = 'volatile_text'").fetchone()
+    rule = yaml.safe_load(re.search(r"ignore: (\[.*\])$", problem).group(1))
+    cfg = make_config({"id": "canada", "path": "/ca", "ignore": rule})
+    sequence = crawl_each(cfg, db_path, replica, [counter_page(n) for n in range(4, 9)])
+    assert sequence == ["rules_changed", None, None, None, None]  # rules changes are notes too
+    assert kinds_of(db_path)[-1] == "rules_changed"
+    with sqlite3.connect(db_path) as db:
+        (text_sha,) = db.execute("""SELECT v.text_sha256 FROM versions v JOIN source_state s
+                                    ON s.current_version_id = v.id""").fetchone()
+    from monitor import store
+
+    current = store.text_of(store.open_db(db_path), text_sha)
+    assert "This page has been viewed times." in current and BODY in current
+    assert not re.search(r"viewed \d", current)
