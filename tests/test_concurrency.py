@@ -45,7 +45,8 @@ def test_site_reads_while_crawls_write(replica, make_config, db_path):
         try:
             for round_number in range(4):
                 for n in range(15):
-                    replica.set(f"/p{n}", page(BODY + f" Page {n}, round {round_number}."))
+                    words = ("first", "second", "third", "fourth")[round_number]  # words, not a counter
+                    replica.set(f"/p{n}", page(BODY + f" Page {n}, the {words} statement."))
                 _, results = crawler.crawl(cfg, db_path)
                 assert [r["event"] for r in results] == ["silent_edit"] * 15
         finally:
