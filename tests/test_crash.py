@@ -96,13 +96,19 @@ def _stat(pid):
     return fields[0], int(fields[1])
 
 
-def pick_victim(command, kind):
+def pick_victim(command, kind, wait=8.0):
     """The pid to kill: the command, its crawl process (the fork server's child) or
-    an analysis worker (the crawl process's child); the command while those do not exist yet."""
-    tree = descendants(command.pid)
+    an analysis worker (the crawl process's child). A crawl process or worker not
+    started yet (a loaded machine starts them late) is waited for; the command is
+    killed instead only if the crawl ends first."""
     depth = {"crawl process": 2, "worker": 3}.get(kind)
-    chosen = [pid for pid, level in tree.items() if level == depth]
-    return (chosen[0], kind) if chosen else (command.pid, "command")
+    deadline = time.monotonic() + wait
+    while depth and command.poll() is None and time.monotonic() < deadline:
+        chosen = [pid for pid, level in descendants(command.pid).items() if level == depth]
+        if chosen:
+            return chosen[0], kind
+        time.sleep(0.02)
+    return command.pid, "command"
 
 
 def kill(command, kind):
