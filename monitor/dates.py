@@ -2,7 +2,8 @@
 
 Pure functions: ``date_at`` reads the date that starts at a position in a text
 (numeric, month names in any language via dateparser, CJK, Japanese eras),
-``latest_day`` gives the last calendar day a value can mean ("2002-11" -> 30 Nov).
+``date_before`` the one that ends there ("2024年3月12日更新"), ``latest_day`` gives
+the last calendar day a value can mean ("2002-11" -> 30 Nov), ``earliest_day`` the first.
 ``monitor.markers`` uses them to read the dates after "last updated" labels.
 """
 from __future__ import annotations
@@ -126,6 +127,28 @@ def date_at(text: str, pos: int, ctx: Context) -> tuple[str, str, int] | None:
         if m and (value := convert(m, ctx)):
             return value[0], value[1], pos + m.end()
     return None
+
+
+_TIME_BEFORE = re.compile(r"(?:[^\S\n]*\d{1,2}(?:時\d{1,2}分|:\d{2}))?[^\S\n]*$")
+_DATE_START = re.compile(r"令和|平成|昭和|\d+")
+
+
+def date_before(text: str, end: int, ctx: Context, reach: int = 40) -> tuple[str, str, int] | None:
+    """The date that ends right before ``text[end]`` ("2024年3月12日更新": a time of day
+    and spaces may come between): (iso, precision, start offset)."""
+    first = max(0, end - reach)
+    stop = _TIME_BEFORE.search(text, first, end).start()
+    for m in _DATE_START.finditer(text, first, stop):
+        found = date_at(text, m.start(), ctx)
+        if found and found[2] == stop:
+            return found[0], found[1], m.start()
+    return None
+
+
+def earliest_day(iso: str) -> dt.date:
+    """The first calendar day a value can denote: "2002-11" -> 1 Nov 2002."""
+    parts = [int(p) for p in iso.split("-")]
+    return dt.date(*(parts + [1, 1])[:3])
 
 
 def latest_day(iso: str, precision: str) -> dt.date:

@@ -5,13 +5,18 @@ functions (no I/O). ``find_marker`` looks, in this order, for:
 
 1. an update label in the visible text ("Last updated", "Stand", "更新日" ...;
    strong page-level labels before weak "Updated"-style ones, then document order),
-2. modification metadata (schema.org dateModified, dcterms.modified, ...),
+   a few words may stand before its date, it may be stated in a sentence ("Article mis
+   à jour le ...") and, on a published page, it is never older than the publication,
+2. modification metadata (schema.org dateModified, dcterms.modified, ...), unless it
+   is older than the publication metadata,
 3. a publication label ("Published", "Publicado em" ...),
 4. publication metadata (datePublished, article:published_time, ...),
 5. the HTTP Last-Modified header, unless it is merely "now" (a dynamic page),
 6. the PDF /ModDate.
 
-A per-source rule (CSS selector or regex) replaces that search entirely.
+Labels and microdata in other pages' content shown on the page (teasers, the next
+story, related articles, asides: see ``_Scope``) are never read. A per-source rule
+(CSS selector or regex) replaces that search entirely.
 Dates keep their own precision: "Nov 2002" is ("2002-11", "month"), never a day.
 Labels live in ``LABELS`` below; extend that table for new languages.
 """
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -34,36 +40,48 @@ __all__ = ["LABELS", "Marker", "find_marker", "parse_date", "latest_day"]
 
 
 # Per language: "strong" page-level update labels, "weak" bare "updated" verbs,
-# "published" publication labels. Matched case-insensitively at word edges;
-# weak and published Latin labels must be capitalised on the page (so prose like
-# "was updated on ..." is ignored). "Stand" must also open a line or phrase.
+# "published" publication labels. Matched case-insensitively at word edges. Weak and
+# published Latin labels in lower case count only where a sentence states the update
+# ("Article mis à jour le ...", "postado em ... / atualizado em ...", see
+# ``_label_start``), so prose like "was updated on ..." is ignored. "Stand" must be
+# capitalised and open a line or phrase. Words may stand between a label and its date
+# ("Stand der Informationen: ...", "Sist oppdatert av redaksjonen ...": ``_GAP_WORDS``).
 LABELS: dict[str, dict[str, list[str]]] = {
     "en": {"strong": ["Last updated", "Page last updated", "Last modified", "Date modified", "Last reviewed",
                       "Last update", "Page updated", "Last revised", "Page last modified",
-                      "Page last reviewed", "Date last updated", "Last amended"],
+                      "Page last reviewed", "Date last updated", "Last amended", "Content last reviewed"],
            "weak": ["Updated", "Modified", "Revised"],
-           "published": ["Published", "First published", "Date published", "Publication date"]},
+           "published": ["Published", "First published", "Date published", "Publication date", "Posted",
+                         "Written"]},
     "de": {"strong": ["Stand", "Letzte Aktualisierung", "Zuletzt aktualisiert", "Letzte Änderung",
-                      "Zuletzt geändert", "Datum der letzten Änderung"],
+                      "Zuletzt geändert", "Datum der letzten Änderung", "Datum der letzten Aktualisierung",
+                      "Zuletzt bearbeitet", "Letzte Bearbeitung"],
            "weak": ["Aktualisiert", "Geändert"],
            "published": ["Veröffentlicht", "Erstellt", "Veröffentlichungsdatum", "Publiziert"]},
-    "fr": {"strong": ["Dernière mise à jour", "Dernière modification", "Date de modification"],
-           "weak": ["Mis à jour", "Mise à jour", "Modifié"],
-           "published": ["Publié", "Date de publication", "Mis en ligne"]},
+    "fr": {"strong": ["Dernière mise à jour", "Dernière modification", "Date de modification",
+                      "Date de mise à jour", "Dernière actualisation"],
+           "weak": ["Mis à jour", "Mise à jour", "Modifié", "Modifiée", "Actualisé"],
+           "published": ["Publié", "Publiée", "Date de publication", "Mis en ligne"]},
     "pt": {"strong": ["Última atualização", "Última modificação", "Última actualização",
-                      "Página atualizada"],
-           "weak": ["Atualizado", "Atualizada"], "published": ["Publicado", "Publicada"]},
+                      "Página atualizada", "Data de atualização", "Última alteração"],
+           "weak": ["Atualizado", "Atualizada"],
+           "published": ["Publicado", "Publicada", "Postado", "Postada"]},
     "es": {"strong": ["Última actualización", "Fecha de actualización", "Última modificación",
-                      "Página actualizada"],
-           "weak": ["Actualizado", "Actualizada", "Modificado"], "published": ["Fecha de publicación"]},
-    "nb": {"strong": ["Sist oppdatert", "Sist endret"], "weak": ["Oppdatert", "Endret"],
-           "published": ["Publisert"]},
-    "hu": {"strong": ["Utolsó módosítás", "Utolsó frissítés"], "weak": ["Frissítve", "Módosítva"],
-           "published": ["Közzététel", "Közzétéve", "Létrehozva"]},
+                      "Página actualizada", "Fecha de modificación"],
+           "weak": ["Actualizado", "Actualizada", "Modificado", "Modificada"],
+           "published": ["Fecha de publicación"]},
+    "nb": {"strong": ["Sist oppdatert", "Sist endret", "Sist revidert"], "weak": ["Oppdatert", "Endret"],
+           "published": ["Publisert", "Opprettet"]},
+    "hu": {"strong": ["Utolsó módosítás", "Utolsó frissítés", "Utoljára frissítve", "Utoljára módosítva",
+                      "Legutóbbi módosítás", "Legutolsó módosítás", "Módosítás dátuma", "Frissítés dátuma"],
+           "weak": ["Frissítve", "Módosítva", "Frissült"],
+           "published": ["Közzététel", "Közzétéve", "Létrehozva", "Megjelent", "Publikálva"]},
     "ja": {"strong": ["最終更新日時", "最終更新日", "最終更新", "更新日時", "更新日"], "weak": ["更新"],
-           "published": ["公開日", "掲載日", "公開日時", "発表日"]},
-    "zh": {"strong": ["更新时间", "更新日期", "最后更新", "最後更新", "更新時間", "最近更新"], "weak": [],
-           "published": ["发布时间", "发布日期", "發布日期", "發佈日期", "發布時間"]},
+           "published": ["公開日", "掲載日", "公開日時", "発表日", "掲載", "公開"]},
+    "zh": {"strong": ["更新时间", "更新日期", "最后更新", "最後更新", "更新時間", "最近更新", "更新于",
+                      "更新於", "修改时间", "修改日期"], "weak": [],
+           "published": ["发布时间", "发布日期", "發布日期", "發佈日期", "發布時間", "发布于", "發佈於",
+                         "发表于", "發表於"]},
     "it": {"strong": ["Ultimo aggiornamento", "Ultima modifica"], "weak": ["Aggiornato", "Modificato"],
            "published": ["Pubblicato", "Data di pubblicazione"]},
     "nl": {"strong": ["Laatst gewijzigd", "Laatst bijgewerkt", "Laatste wijziging"],
@@ -73,6 +91,14 @@ LABELS: dict[str, dict[str, list[str]]] = {
     "da": {"strong": ["Sidst opdateret", "Senest opdateret", "Sidst ændret"], "weak": ["Opdateret"],
            "published": ["Publiceret", "Offentliggjort"]},
 }
+# Nouns naming the page or article: before a lower-case update verb they make it a statement
+# about the page ("Article mis à jour le ...", "Seite aktualisiert am ...").
+PAGE_NOUNS = ["page", "article", "story", "post", "content", "seite", "artikel", "beitrag", "meldung",
+              "inhalt", "contenu", "texte", "página", "pagina", "artigo", "matéria", "materia", "notícia",
+              "noticia", "texto", "artículo", "articulo", "nota", "siden", "saken", "artikkelen",
+              "oldal", "cikk"]
+# Labels a Japanese page may write after their date ("2024年3月12日更新").
+DATE_FIRST_LABELS = {"更新", "掲載", "公開"}
 PHRASE_START_LABELS = {"stand"}  # common words: only a label when opening a line or phrase
 _CLASS_RANK = {"strong": 0, "weak": 1, "published": 2}
 
@@ -89,6 +115,8 @@ _BLOCK_TAGS = frozenset((
     "address article aside blockquote body br caption dd details dialog div dl dt fieldset "
     "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol option p pre "
     "section summary table tbody td tfoot th thead tr ul legend").split())
+_SCOPE_TAGS = frozenset("article aside div section ul ol li a".split())  # where teasers live (see _Scope)
+_OUTSIDE, _IN_MAIN, _IN_FOREIGN = 0, 1, 2  # where an element is: outside or in the main article, in a teaser
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _SEP = re.compile(r"(?:[\s:：\-–—|]|\b(?:on|am|le|em|el|den|vom|il|op|per|at|à)\b){0,8}", re.I)
 
@@ -110,8 +138,10 @@ class Marker:
 @dataclass
 class _Page:
     text: str = ""
-    times: list = field(default_factory=list)  # (start, end, datetime attribute)
-    root: object = None                         # lxml tree, None for plain text
+    times: list = field(default_factory=list)    # (start, end, datetime attribute)
+    root: object = None                           # lxml tree, None for plain text
+    foreign: list = field(default_factory=list)   # (start, end) of other pages' content (see _Scope)
+    foreign_elements: frozenset = frozenset()     # the elements holding it
 
 
 # ---------------------------------------------------------------- dates
@@ -151,8 +181,10 @@ _BLOCK_EDGE = "\0"
 _EDGE_RUN = re.compile("\0[\0 ]*")  # once spaces are collapsed: block edges with the spaces between them
 
 
-def _walk(el, pieces: list, times: list):
-    """Collect the raw visible pieces under ``el``; ``times``: (first piece, end piece, datetime)."""
+def _walk(el, pieces: list, times: list, scope, regions: list, state: int = _OUTSIDE):
+    """Collect the raw visible pieces under ``el``; ``times``: (first piece, end piece, datetime);
+    ``regions``: (first piece, end piece, element) of other pages' content, when ``scope``
+    (a ``_Scope``) is given; ``state``: where ``el`` is (``_OUTSIDE``, ``_IN_MAIN``, ``_IN_FOREIGN``)."""
     tag = el.tag
     if isinstance(tag, str):  # comments and processing instructions only contribute their tail
         tag = tag.lower()
@@ -161,12 +193,16 @@ def _walk(el, pieces: list, times: list):
             if block:
                 pieces.append(_BLOCK_EDGE)
             start = len(pieces)
+            inner = (scope.state_in(el, tag, state) if scope is not None and state != _IN_FOREIGN
+                     and tag in _SCOPE_TAGS else state)
             if el.text:
                 pieces.append(el.text)
             for child in el:
-                _walk(child, pieces, times)
+                _walk(child, pieces, times, scope, regions, inner)
             if tag == "time" and el.get("datetime"):
                 times.append((start, len(pieces), el.get("datetime")))
+            if inner == _IN_FOREIGN and state != _IN_FOREIGN:
+                regions.append((start, len(pieces), el))
             if block:
                 pieces.append(_BLOCK_EDGE)
     if el.tail:
@@ -185,11 +221,12 @@ def _collapse_pieces(raw: str, last: str) -> str:
     return text.lstrip(" \n") if last == "\n" else text.lstrip(" ") if last == " " else text
 
 
-def _visible(root) -> tuple[str, list]:
-    """The visible text under ``root`` and its <time datetime> spans (start, end, datetime)."""
-    pieces, spans = [], []
-    _walk(root, pieces, spans)
-    cuts = sorted({i for start, end, _ in spans for i in (start, end)} | {len(pieces)})
+def _visible(root, scope=None) -> tuple[str, list, list]:
+    """The visible text under ``root``, its <time datetime> spans (start, end, datetime) and,
+    with a ``scope``, the spans of other pages' content (start, end, element)."""
+    pieces, spans, regions = [], [], []
+    _walk(root, pieces, spans, scope, regions)
+    cuts = sorted({i for start, end, _ in spans + regions for i in (start, end)} | {len(pieces)})
     parts, offsets, size, last, done = [], {0: 0}, 0, "\n", 0
     for cut in cuts:
         part = _collapse_pieces("".join(pieces[done:cut]), last)
@@ -197,7 +234,9 @@ def _visible(root) -> tuple[str, list]:
             parts.append(part)
             size, last = size + len(part), part[-1]
         offsets[cut], done = size, cut
-    return "".join(parts), [(offsets[start], offsets[end], stamp) for start, end, stamp in spans]
+    spans, regions = ([(offsets[start], offsets[end], value) for start, end, value in found]
+                      for found in (spans, regions))
+    return "".join(parts), spans, regions
 
 
 def _parse_html(html: str):
@@ -210,13 +249,16 @@ def _parse_html(html: str):
         return None
 
 
-def _read_page(html: str | None, text: str | None, root=None) -> _Page:
-    """``root``: the page already parsed (see ``find_marker``), else ``html`` is parsed here."""
+def _read_page(html: str | None, text: str | None, root=None, scoped: bool = True) -> _Page:
+    """``root``: the page already parsed (see ``find_marker``), else ``html`` is parsed here.
+    ``scoped``: other pages' content on this one (see ``_Scope``) is set apart."""
     page = _Page()
     if root is None and html:
         root = _parse_html(html)
     if root is not None:
-        page.text, page.times = _visible(root)
+        page.text, page.times, regions = _visible(root, _Scope.of(root) if scoped else None)
+        page.foreign = [(start, end) for start, end, _ in regions]
+        page.foreign_elements = frozenset(el for _, _, el in regions)
         page.root = root
     if text:
         plain = "\n".join(" ".join(line.split()) for line in str(text).splitlines())
@@ -273,18 +315,41 @@ def _label_table() -> tuple[re.Pattern, dict[str, _Label]]:
     return re.compile(rf"(?<![^\W\d_]){latin}(?![^\W\d_])|{cjk}", re.I), index
 
 
-def _label_allowed(m: re.Match, label: _Label, text: str) -> bool:
-    word = m.group()
+def _label_start(m: re.Match, label: _Label, text: str) -> int | None:
+    """Where the marker's text starts if ``m`` is a label here (a page noun before a lower-case
+    verb is included: "Article mis à jour le ..."), else None."""
+    word, start = m.group(), m.start()
     if _CJK.match(word) or label.cls == "strong" and label.key not in PHRASE_START_LABELS:
-        return True
-    if not word[0].isupper():
-        return False
-    return label.key not in PHRASE_START_LABELS or _at_phrase_start(text, m.start())
+        return start
+    if label.key in PHRASE_START_LABELS:
+        return start if word[0].isupper() and _at_phrase_start(text, start) else None
+    if (word[0].isupper() or _at_line_start(text, start)
+            or _BYLINE_BEFORE.search(text, max(0, start - 24), start)):
+        return start
+    noun = _PAGE_NOUN_BEFORE.search(text, max(0, start - 30), start)
+    return noun.start(1) if noun else None
+
+
+# A lower-case update verb after a date or time and a separator: "postado em 04/05/2022 05:49 /
+# atualizado em ...", "Publié le 30 août 2023 à 14h52, modifié le ...".
+_BYLINE_BEFORE = re.compile(r"\d(?:[^\S\n]?(?:[ap]\.?m\.?|h|uhr|hrs?)\b)?\.?\)?[^\S\n]*[,|/·•–—;-][^\S\n]*$", re.I)
+_PAGE_NOUN_BEFORE = re.compile(rf"(?:^|(?<=[|·•]))[^\S\n]*(?:[^\W\d_]{{1,4}}[^\S\n]+)?({'|'.join(PAGE_NOUNS)})"
+                               r"[^\S\n]+$", re.I | re.M)  # "Article mis à jour", "A cikk frissítve"
+
+
+def _at_line_start(text: str, pos: int) -> bool:
+    before = text[max(0, pos - 40):pos].rstrip(" \t")
+    return not before or before[-1] == "\n"
 
 
 def _at_phrase_start(text: str, pos: int) -> bool:
-    before = text[max(0, pos - 40):pos].rstrip(" \t")
-    return not before or before[-1] in "\n|·•(–—-,;[/"
+    """At the start of a line or after a separator; after "(" or "[" only if that opens the
+    line: "(Stand Februar 2024)" inside a sentence dates a figure, not the page."""
+    first = max(0, pos - 40)
+    head = text[first:pos].rstrip(" \t")
+    if head and head[-1] in "([":
+        return _at_line_start(text, first + len(head) - 1)
+    return not head or head[-1] in "\n|·•–—-,;/"
 
 
 # Characters the label regex's case-insensitive matching equates with a label letter
@@ -294,9 +359,14 @@ _FOLD_TRAPS = re.compile("[\u0130\u0131\u017f]")  # İ ı ſ
 
 @lru_cache(maxsize=1)
 def _label_starts() -> tuple[str, ...]:
-    """What every label begins with, lower-cased: its first word, or first character if CJK."""
+    """What every label begins with, lower-cased: its first word, or first character if CJK;
+    words sharing their first five letters by what they share ("postado", "postada": "postad"),
+    so the text is searched fewer times."""
     _, index = _label_table()
-    starts = {key[0] if _CJK.search(key) else key.split(" ")[0] for key in index}
+    groups: dict[str, list[str]] = {}
+    for word in {key[0] if _CJK.search(key) else key.split(" ")[0] for key in index}:
+        groups.setdefault(word[:5], []).append(word)
+    starts = {os.path.commonprefix(words) for words in groups.values()}
     return tuple(sorted(s for s in starts if not any(s != t and s.startswith(t) for t in starts)))
 
 
@@ -322,36 +392,114 @@ def _label_matches(text: str):
 
 
 def _label_hits(page: _Page) -> list[tuple[int, int, re.Match, _Label]]:
-    """Every acceptable label on the page, best first: (class rank, position, match, label)."""
+    """Every acceptable label of the page's own content, best first: (class rank, start of the
+    marker's text, match, label)."""
     hits, (_, index) = [], _label_table()
     for m in _label_matches(page.text):
         label = index.get(_key(m.group()))
-        if label and _label_allowed(m, label, page.text):
-            hits.append((_CLASS_RANK[label.cls], m.start(), m, label))
+        start = _label_start(m, label, page.text) if label else None
+        if start is not None and not _in_foreign(page, m.start()):
+            hits.append((_CLASS_RANK[label.cls], start, m, label))
     return sorted(hits, key=lambda hit: hit[:2])
 
 
-def _first_labelled(page: _Page, hits, ranks, locale: str, origin: str) -> Marker | None:
-    """The best label in ``ranks`` that is followed by a date (dates read lazily)."""
+def _first_labelled(page: _Page, hits, ranks, locale: str, origin: str, words: bool = True,
+                    floor: dt.date | None = None) -> Marker | None:
+    """The best label in ``ranks`` that has a date (dates read lazily); ``words``: words may
+    come between label and date (not in a rule's element, where a bare date is next).
+    ``floor``: no update is older (the page's publication): an update label's older date is
+    read in the other day-month order ("Stand: 11/01/2021" published 1 Nov 2021), or skipped
+    (a footer's "Terms of Use Updated 03/26/2020")."""
     for rank, start, m, label in hits:
-        dated = _date_after(page, m.end(), dates.context(locale, label.lang)) if rank in ranks else None
-        if dated:
+        if rank not in ranks:
+            continue
+        ctx = dates.context(locale, label.lang)
+        found = _label_date(page, start, m, label, ctx, words)
+        if found and floor and label.cls != "published" and _before(found[0], floor):
+            swapped = ctx._replace(order="dmy" if ctx.order == "mdy" else "mdy")
+            other = _label_date(page, start, m, label, swapped, words)
+            found = other if other and not _before(other[0], floor) else None
+        if found:
+            (iso, precision, _), (first, end) = found
             name = "label:published" if origin == "label" and label.cls == "published" else origin
-            return Marker(_collapse(page.text[start:dated[2]]), dated[0], dated[1], name)
+            return Marker(_collapse(page.text[first:end]), iso, precision, name)
     return None
 
 
-def _date_after(page: _Page, pos: int, ctx: dates.Context) -> tuple[str, str, int] | None:
-    """The date right after a label (same line, or alone at the start of the next line)."""
+def _label_date(page: _Page, start: int, m: re.Match, label: _Label, ctx: dates.Context, words: bool):
+    """The date of the label ``m`` (after it, or before it for ``DATE_FIRST_LABELS``) and the
+    span of the marker's text, or None."""
+    dated = _date_after(page, m.end(), ctx, label.cls if words else None)
+    if dated:
+        return dated, (start, dated[2])
+    dated = dates.date_before(page.text, m.start(), ctx) if label.key in DATE_FIRST_LABELS else None
+    return (dated, (dated[2], m.end())) if dated else None
+
+
+def _before(found: tuple, floor: dt.date) -> bool:
+    return latest_day(found[0], found[1]) < floor
+
+
+def _date_after(page: _Page, pos: int, ctx: dates.Context, cls: str | None = None) -> tuple[str, str, int] | None:
+    """The date right after a label (same line, or alone at the start of the next line), or
+    after a few words on the same line when ``cls`` (the label's class) is given."""
     start = _SEP.match(page.text, pos).end()
     found = dates.date_at(page.text, start, ctx)
     stamp = _time_attribute(page, start, ctx)
-    if found and "\n" in page.text[pos:start] and found[1] == "year":
-        line_rest = page.text[found[2]:].split("\n", 1)[0]
-        found = None if line_rest.strip(" .,;") else found  # "2019: dialogue suspended"
+    if found and found[1] == "year" and (cls and _ZONE_AFTER.match(page.text, found[2]) or "\n" in page.text[pos:start]
+                                         and page.text[found[2]:].split("\n", 1)[0].strip(" .,;")):
+        found = None  # "2010 GMT" is a time; "2019: dialogue suspended" on the next line is no date
     if stamp and (not found or found[1] == "day" and found[0] != stamp[0]):
         return stamp[0], stamp[1], max(stamp[2], found[2] if found else start)
-    return found
+    if found or stamp or cls is None:
+        return found
+    return _date_after_words(page, pos, ctx, cls)
+
+
+# Between a label and its date: up to this many words on the same line ("Stand der
+# Informationen: ...", "Date de la dernière mise à jour de la page : ...", "Sist oppdatert
+# av redaksjonen ..."), and times of day ("Actualizado a las 10:30 del ..."). Never a bare
+# year, and nothing after a colon but the date.
+_GAP_WORDS = {"strong": 4, "weak": 2, "published": 2}
+_GAP_SPACE = re.compile(r"[^\S\n]*")
+_GAP_TIME = re.compile(r"(?:\d{1,2}[:h.]\d{2}(?:[:.]\d{2})?(?:[^\S\n]?(?:[ap]\.?m\.?|uhr|h)\b)?"
+                       r"|\(?\d{4}(?=[^\S\n]?(?-i:[A-Z]{2,4})\b))(?:[^\S\n]?(?-i:[A-Z]{2,4})\b\)?)?,?", re.I)
+_ZONE_AFTER = re.compile(r"[^\S\n]?(?:GMT|UTC|[A-Z]{1,3}[SD]?T)\b")  # "Updated 2010 GMT ...": a time, not 2010
+_GAP_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*,?")
+
+
+def _date_after_words(page: _Page, pos: int, ctx: dates.Context, cls: str) -> tuple[str, str, int] | None:
+    """The date after a few words following a label of class ``cls`` (see ``_GAP_WORDS``)."""
+    text, words, at = page.text, 0, pos
+    while at < pos + 60:
+        at = _GAP_SPACE.match(text, at).end()
+        token = _GAP_TIME.match(text, at) or _GAP_WORD.match(text, at)
+        if not token or _gap_stops(token, text, at, cls):
+            return None
+        words += token.re is _GAP_WORD
+        if words > _GAP_WORDS[cls]:
+            return None
+        at = token.end()
+        start = _SEP.match(text, at).end()
+        if "\n" in text[at:start]:
+            return None
+        found = dates.date_at(text, start, ctx) or _time_attribute(page, start, ctx)
+        if found and found[1] != "year":
+            return found
+        if ":" in text[at:start] or "：" in text[at:start]:
+            return None
+    return None
+
+
+def _gap_stops(token: re.Match, text: str, at: int, cls: str) -> bool:
+    """A word between a label and a date that ends the search: a long CJK run (prose), or a
+    label of the other kind ("Last updated by the desk Published 12 March")."""
+    if token.re is _GAP_WORD and _CJK.match(token.group()) and len(token.group()) > 3:
+        return True
+    regex, index = _label_table()
+    m = regex.match(text, at)
+    label = m and index.get(_key(m.group()))
+    return bool(label) and (label.cls == "published") != (cls == "published")
 
 
 def _time_attribute(page: _Page, start: int, ctx: dates.Context) -> tuple[str, str, int] | None:
@@ -363,10 +511,91 @@ def _time_attribute(page: _Page, start: int, ctx: dates.Context) -> tuple[str, s
     return None
 
 
+# ---------------------------------------------------------------- scope: the page's own content
+#
+# A page often shows other pages' dates: related-article cards, the next story an infinite
+# scroll appends, teaser lists, sidebars. Their labels (and microdata) are never read, so a
+# page without its own label gives none rather than a teaser's. They are found by structure:
+# every <article> other than the page's main one (``_main_article``), <aside> outside the
+# main article, and elements whose class or id name such content (``_FOREIGN_WORDS``) and
+# which link elsewhere. An element holding the main article or the page's first <h1> is
+# never set apart.
+
+_FOREIGN_PAIRS = [("most", "read"), ("most", "viewed"), ("mais", "lid"), ("mas", "leid"), ("read", "next"),
+                  ("up", "next"), ("next", "article"), ("next", "story"), ("next", "post"), ("article", "next"),
+                  ("story", "next"), ("second", "article"), ("under", "article"), ("also", "read"),
+                  ("read", "also"), ("see", "also"), ("lesen", "sie-auch"), ("lire", "aussi"),
+                  ("leia", "tambem"), ("lea", "tambien"), ("les", "ogsa")]
+_FOREIGN_PAIRS += [(more, what) for more in "more other mehr weitere autres otras mas mais outras flere".split()
+                   for what in "stories news articles artikel nachrichten actus noticias nyheter saker cikkek".split()]
+_FOREIGN_WORDS = ["related", "relacionad", "relaterte", "kapcsolod", "kapcsolód", "teaser", "recommend",
+                  "recomend", "empfehl", "ajanl", "ajánl", "trending", "popular", "ranking", "meistgelesen",
+                  "legolvasott", "outbrain", "taboola"]
+_FOREIGN_WORDS += [a + sep + b for a, b in _FOREIGN_PAIRS for sep in ("", "-", "_")]
+_FOREIGN_NAME = re.compile(_trie(_FOREIGN_WORDS))  # on lower-cased names: ~5x faster than re.I
+
+
+class _Scope(NamedTuple):
+    main: object        # the page's main <article>, or None
+    own: frozenset      # the elements holding it or the page's first <h1>: never foreign
+
+    @classmethod
+    def of(cls, root) -> "_Scope":
+        main = _main_article(root)
+        heading = next((h for h in main.iter("h1")), None) if main is not None else root.find(".//h1")
+        own = {a for el in (main, heading) if el is not None for a in (el, *el.iterancestors())}
+        return cls(main, frozenset(own))
+
+    def state_in(self, el, tag: str, state: int) -> int:
+        """Where the content of ``el`` (one of ``_SCOPE_TAGS``) is, inside content at ``state``."""
+        if el in self.own:
+            return _IN_MAIN if el is self.main else state
+        if tag == "article" and self.main is not None or tag == "aside" and state != _IN_MAIN:
+            return _IN_FOREIGN
+        name, ident = el.get("class"), el.get("id")
+        if ((name and _names_foreign(name) or ident and _names_foreign(ident))
+                and (tag == "a" or el.find(".//a") is not None)):  # a teaser links elsewhere
+            return _IN_FOREIGN
+        return state
+
+
+@lru_cache(maxsize=65536)
+def _names_foreign(value: str) -> bool:
+    """A class or id value naming other pages' content ("related-stories", "read-next")."""
+    return bool(_FOREIGN_NAME.search(value.lower()))
+
+
+_FURNITURE = frozenset("nav header footer aside".split())
+
+
+def _main_article(root):
+    """The page's main <article>: of those outside nav, header, footer, aside and containers
+    named as other pages' content (and inside <main>, if any is), the one holding the first
+    <h1>, else the first."""
+    articles = [a for a in root.iter("article") if not any(_furniture(p) for p in a.iterancestors())]
+    in_main = [a for a in articles if any(p.tag == "main" or p.get("role") == "main" for p in a.iterancestors())]
+    pool = set(in_main or articles)
+    for heading in root.iter("h1"):
+        article = next(heading.iterancestors("article"), None)
+        if article in pool:
+            return article
+    return (in_main or articles or [None])[0]
+
+
+def _furniture(el) -> bool:
+    """Site furniture or other pages' content: no place for the page's main article."""
+    return el.tag in _FURNITURE or any(value and _names_foreign(value) for value in (el.get("class"), el.get("id")))
+
+
+def _in_foreign(page: _Page, pos: int) -> bool:
+    return any(start <= pos < end for start, end in page.foreign)
+
+
 # ---------------------------------------------------------------- metadata
 
-def _metadata(root) -> dict[str, tuple[str, str]]:
-    """Lower-cased name -> (name as written, raw value); first occurrence wins."""
+def _metadata(root, foreign: frozenset = frozenset()) -> dict[str, tuple[str, str]]:
+    """Lower-cased name -> (name as written, raw value); first occurrence wins. Microdata
+    inside ``foreign`` elements (a teaser's itemprop="dateModified") is not the page's."""
     found: dict[str, tuple[str, str]] = {}
     if root is None:
         return found
@@ -377,12 +606,16 @@ def _metadata(root) -> dict[str, tuple[str, str]]:
     for el in root.xpath("//*[@name or @property or @itemprop or @http-equiv]"):
         for attr in ("itemprop", "property", "name", "http-equiv"):
             name = (el.get(attr) or "").strip()
-            if name.lower() in wanted and name.lower() not in found:
+            if name.lower() in wanted and name.lower() not in found and _own_metadata(el, foreign):
                 value = el.get("content") or el.get("datetime") or (
                     "" if el.tag == "meta" else el.text_content())
                 if value and value.strip():
                     found[name.lower()] = (name, value.strip())
     return found
+
+
+def _own_metadata(el, foreign: frozenset) -> bool:
+    return el.tag == "meta" or not foreign or not any(a in foreign for a in el.iterancestors())
 
 
 def _load_json(source: str):
@@ -415,6 +648,23 @@ def _meta_marker(meta: dict, names: list[str], ctx: dates.Context, now: list) ->
             if value and not _is_now(_iso_datetime(raw), now):
                 return Marker(raw, value[0], value[1], f"meta:{written}")
     return None
+
+
+def _publication_floor(published: Marker | None) -> dt.date | None:
+    """The day before the publication metadata's day (a day's slack for time zones)."""
+    if published is None or published.precision != "day":
+        return None
+    return dates.earliest_day(published.date) - dt.timedelta(days=1)
+
+
+def _modified_meta(meta: dict, ctx: dates.Context, now: list) -> Marker | None:
+    """The modification metadata, unless it says the page changed before it was published
+    (a template's date: VG.no's dateModified is weeks before its datePublished)."""
+    modified = _meta_marker(meta, MODIFIED_META, ctx, now)
+    published = modified and _meta_marker(meta, PUBLISHED_META, ctx, now)
+    if published and latest_day(modified.date, modified.precision) < dates.earliest_day(published.date):
+        return None
+    return modified
 
 
 # ---------------------------------------------------------------- HTTP and PDF
@@ -474,7 +724,7 @@ def _first_date(page: _Page, ctx: dates.Context) -> tuple[str, str, int, int] | 
 
 
 def _date_in(page: _Page, locale: str, origin: str) -> Marker | None:
-    marker = _first_labelled(page, _label_hits(page), (0, 1, 2), locale, origin)
+    marker = _first_labelled(page, _label_hits(page), (0, 1, 2), locale, origin, words=False)
     if marker:
         return marker
     found = _first_date(page, dates.context(locale))
@@ -489,7 +739,7 @@ def _selector_marker(html: str | None, selector: str, locale: str) -> Marker | N
     element = BeautifulSoup(html, "lxml").select_one(selector) if html else None
     if element is None:
         return None
-    marker = _date_in(_read_page(str(element), None), locale, "selector")
+    marker = _date_in(_read_page(str(element), None, scoped=False), locale, "selector")
     if marker:
         return marker
     for el in [element, *element.find_all("time")]:
@@ -507,7 +757,7 @@ def _regex_marker(page: _Page, pattern, locale: str) -> Marker | None:
     span = m and (m.group(1) if regex.groups else m.group(0))
     if not span:
         return None
-    found = _date_in(_read_page(None, span), locale, "regex")
+    found = _date_in(_read_page(None, span, scoped=False), locale, "regex")
     return Marker(_collapse(m.group(0)), found.date, found.precision, "regex") if found else None
 
 
@@ -527,13 +777,14 @@ def find_marker(html: str | None = None, *, text: str | None = None,
         if kind == "selector":
             return _selector_marker(html, spec, locale)
         if kind == "regex":
-            return _regex_marker(_read_page(html, text, root), spec, locale)
+            return _regex_marker(_read_page(html, text, root, scoped=False), spec, locale)
         raise ValueError(f"unknown marker rule kind {kind!r}")
     page = _read_page(html, text, root)
-    hits, meta, ctx = _label_hits(page), _metadata(page.root), dates.context(locale)
+    hits, meta, ctx = _label_hits(page), _metadata(page.root, page.foreign_elements), dates.context(locale)
     now = [t for t in (dates.http_date(_header(headers, "date")), fetched_at and dates.as_utc(fetched_at)) if t]
-    return (_first_labelled(page, hits, (0, 1), locale, "label")
-            or _meta_marker(meta, MODIFIED_META, ctx, now)
+    published = _meta_marker(meta, PUBLISHED_META, ctx, now)
+    return (_first_labelled(page, hits, (0, 1), locale, "label", floor=_publication_floor(published))
+            or _modified_meta(meta, ctx, now)
             or _first_labelled(page, hits, (2,), locale, "label")
-            or _meta_marker(meta, PUBLISHED_META, ctx, now)
+            or published
             or _header_marker(headers, now) or _pdf_marker(pdf_moddate))

@@ -1,18 +1,23 @@
 """Tests for monitor.markers: the page's own "last updated" line.
 
-``SAMPLES`` is a table of snippets modelled on real government pages; the
-benchmark (benchmarks/marker_accuracy.py) imports it, so keep it a plain
-module-level list of dicts:
+``SAMPLES`` is a table of snippets modelled on real government pages, ``REAL_SAMPLES``
+the real pages in tests/files/markers/ (their sources and expected markers are in
+samples.yaml there); the benchmark (benchmarks/marker_accuracy.py) imports both, so
+keep them plain module-level lists of dicts:
 
     {"id": ..., "lang": ..., "args": {kwargs for find_marker}, "expect": (text, date, precision, origin) | None}
 """
 import datetime as dt
+import pathlib
 import re
 
 import pytest
+import yaml
 
-from monitor import markers
+from monitor import dates, markers
 from monitor.markers import Marker, find_marker, latest_day, parse_date
+
+REAL_PAGES = pathlib.Path(__file__).parent / "files" / "markers"
 
 
 def sample(id, lang, html=None, expect=None, **kwargs):
@@ -357,6 +362,18 @@ SAMPLES = [
 ]
 
 
+def load_real_samples() -> list[dict]:
+    """The real pages of tests/files/markers/, as ``sample`` dicts (plus source, case, known_miss)."""
+    entries = yaml.safe_load((REAL_PAGES / "samples.yaml").read_text(encoding="utf-8"))
+    return [{"id": e["id"], "lang": e["lang"], "case": e["case"], "source": e["source"],
+             "known_miss": e.get("known_miss"), "expect": tuple(e["expect"]) if e["expect"] else None,
+             "args": {"html": (REAL_PAGES / f"{e['id']}.html").read_text(encoding="utf-8"), "locale": e["locale"]}}
+            for e in entries]
+
+
+REAL_SAMPLES = load_real_samples()
+
+
 @pytest.mark.parametrize("case", SAMPLES, ids=[s["id"] for s in SAMPLES])
 def test_samples(case):
     marker = find_marker(**case["args"])
@@ -372,6 +389,184 @@ def test_sample_table_is_broad():
     assert len(ids) == len(set(ids))
     assert len(SAMPLES) >= 60
     assert len({s["lang"] for s in SAMPLES}) >= 9
+
+
+@pytest.mark.parametrize("case", [pytest.param(s, marks=pytest.mark.xfail(reason=s["known_miss"], strict=True))
+                                  if s["known_miss"] else s for s in REAL_SAMPLES],
+                         ids=[s["id"] for s in REAL_SAMPLES])
+def test_real_pages(case):
+    marker = find_marker(**case["args"])
+    assert (marker and (marker.text, marker.date, marker.precision, marker.origin)) == case["expect"]
+
+
+def test_real_pages_cover_the_partner_languages():
+    ids = [s["id"] for s in REAL_SAMPLES]
+    assert len(ids) == len(set(ids)) >= 40
+    assert {p.stem for p in REAL_PAGES.glob("*.html")} == set(ids)
+    per_lang = {lang: [s for s in REAL_SAMPLES if s["lang"] == lang]
+                for lang in ("en", "de", "fr", "pt", "es", "nb", "hu", "ja", "zh")}
+    assert all(len(cases) >= 5 for cases in per_lang.values())
+    assert {"a", "b", "c", "negative"} <= {s["case"] for s in REAL_SAMPLES}
+    assert sum(s["expect"] is None for s in REAL_SAMPLES) >= 10
+    assert all(set(s["source"]) == {"repo", "path", "commit"} for s in REAL_SAMPLES)
+
+
+# ---------------------------------------------------------------- (a) words between label and date
+
+@pytest.mark.parametrize("html, locale, expected", [
+    ("<p>Última atualização de dados do painel: 05/07/2020</p>", "pt-BR",
+     ("Última atualização de dados do painel: 05/07/2020", "2020-07-05")),
+    ("<p>Stand der Informationen: 12.03.2024</p>", "de-DE", ("Stand der Informationen: 12.03.2024", "2024-03-12")),
+    ("<p>Date de la dernière mise à jour de la page : 3 mars 2024</p>", "fr-FR",
+     ("dernière mise à jour de la page : 3 mars 2024", "2024-03-03")),
+    ("<p>Page last reviewed and updated on 12 March 2024</p>", "en-GB",
+     ("Page last reviewed and updated on 12 March 2024", "2024-03-12")),
+    ("<p>Fecha de la última actualización de esta página: 12/03/2024</p>", "es-ES",
+     ("última actualización de esta página: 12/03/2024", "2024-03-12")),
+    ("<p>Sist oppdatert av redaksjonen 12.03.2024</p>", "nb-NO", ("Sist oppdatert av redaksjonen 12.03.2024", "2024-03-12")),
+    ("<p>Utoljára frissítve: 2024. március 12.</p>", "hu-HU", ("Utoljára frissítve: 2024. március 12.", "2024-03-12")),
+    ("<p>最后更新时间：2024-03-12</p>", "zh-CN", ("最后更新时间：2024-03-12", "2024-03-12")),
+    ("<p>Actualizado a las 10:30 del 12 de marzo de 2024</p>", "es-ES",
+     ("Actualizado a las 10:30 del 12 de marzo de 2024", "2024-03-12")),
+    ("<p>Updated 10:32 AM EST, Tue March 12, 2024</p>", "en-US",
+     ("Updated 10:32 AM EST, Tue March 12, 2024", "2024-03-12")),
+    ("<p>Updated 2010 GMT (0410 HKT) March 14, 2021</p>", "en-US",
+     ("Updated 2010 GMT (0410 HKT) March 14, 2021", "2021-03-14")),
+    # negatives: a colon ends the words, a bare year is no date, at most four words (two after
+    # "Updated"), no label of the other kind on the way, no CJK prose
+    ("<p>Stand der Dinge: Der Dialog wurde am 12. März 2019 ausgesetzt.</p>", "de-DE", None),
+    ("<p>Last updated figures for 2019 show a decline.</p>", "en", None),
+    ("<p>Last updated in the minutes of the meeting held on 12 March 2024</p>", "en", None),
+    ("<p>Updated guidance on the dialogue held on 12 March 2024</p>", "en", None),
+    ("<p>更新されたデータは2024年3月12日に公表</p>", "ja-JP", None),
+    ("<p>Last updated by the desk officer Published 12 March 2024</p>", "en",
+     ("Published 12 March 2024", "2024-03-12")),
+])
+def test_words_between_label_and_date(html, locale, expected):
+    marker = find_marker(html, locale=locale)
+    assert (marker and (marker.text, marker.date)) == expected
+
+
+# ---------------------------------------------------------------- (b) an update stated in a sentence
+
+@pytest.mark.parametrize("html, locale, expected", [
+    ("<p>Article mis à jour le 12 mars 2024 à 10h</p>", "fr-FR", ("Article mis à jour le 12 mars 2024", "2024-03-12")),
+    ("<p>Artikel aktualisiert am 12.03.2024</p>", "de-DE", ("Artikel aktualisiert am 12.03.2024", "2024-03-12")),
+    ("<p>Página actualizada el 12/03/2024</p>", "es-ES", ("Página actualizada el 12/03/2024", "2024-03-12")),
+    ("<p>A cikk frissítve: 2024. március 12.</p>", "hu-HU", ("cikk frissítve: 2024. március 12.", "2024-03-12")),
+    ("<p>Updated on 12 March 2024</p>", "en", ("Updated on 12 March 2024", "2024-03-12")),
+    ("<p>Aktualisiert am 12.03.2024</p>", "de-DE", ("Aktualisiert am 12.03.2024", "2024-03-12")),
+    ("<p>Atualizado em 12/03/2024 às 10h</p>", "pt-BR", ("Atualizado em 12/03/2024", "2024-03-12")),
+    ("<p>postado em 04/05/2022 05:49 / atualizado em 04/05/2022 05:50</p>", "pt-BR",
+     ("atualizado em 04/05/2022", "2022-05-04")),
+    ("<p>Publié le 11 mars 2024 à 10h00, mis à jour le 12 mars 2024 à 11h00</p>", "fr-FR",
+     ("mis à jour le 12 mars 2024", "2024-03-12")),
+    ("<p>Publicado: 12/03/2024 10:00 | actualizado: 13/03/2024</p>", "es-ES", ("actualizado: 13/03/2024", "2024-03-13")),
+    ("<p>Publisert 12.03.2024 kl. 10.00, oppdatert 13.03.2024</p>", "nb-NO", ("oppdatert 13.03.2024", "2024-03-13")),
+    ("<p>このページは外務省が作成しました。更新日：2024年3月12日</p>", "ja-JP", ("更新日：2024年3月12日", "2024-03-12")),
+    ("<p>2024年3月12日更新</p>", "ja-JP", ("2024年3月12日更新", "2024-03-12")),
+    ("<p>（令和6年3月12日 10時30分更新）</p>", "ja-JP", ("令和6年3月12日 10時30分更新", "2024-03-12")),
+    # negatives: prose about something else, a verb after its date in German, no year
+    ("<p>This page was updated on 12 March 2024 to add the joint statement.</p>", "en", None),
+    ("<p>The figures, which were updated on 12 March 2024, show a decline.</p>", "en", None),
+    ("<p>Les chiffres mis à jour le 12 mars 2024 montrent une baisse.</p>", "fr-FR", None),
+    ("<p>Die Zahlen wurden am 12.03.2024 aktualisiert.</p>", "de-DE", None),
+    ("<p>2025年1月14日 01時28分 (1月14日 01時40分更新)</p>", "ja-JP", None),
+    ("<p>Nach Hessen kamen 89.500 Menschen (Stand Februar 2024). Mehr dazu unten.</p>", "de-DE", None),
+])
+def test_update_stated_in_a_sentence(html, locale, expected):
+    marker = find_marker(html, locale=locale)
+    assert (marker and (marker.text, marker.date)) == expected
+
+
+def test_parenthesis_opening_the_line_still_counts_for_stand():
+    assert find_marker("<p>(Stand: 12.03.2024)</p>", locale="de-DE").date == "2024-03-12"
+
+
+# ---------------------------------------------------------------- (c) other pages' content on the page
+
+NEXT_STORY = """<main><article id="main"><h1>Menneskerettighetsdialog med Kina</h1>
+<p>Publisert 06.01.2026 - 17:29</p><p>Teksten.</p></article>
+<div class="under-article"><article id="second-article"><h1>Neste sak</h1>
+<p>Publisert 06.01.2026 - 16:25</p><p>Sist oppdatert 06.01.2026 - 17:35</p><a href="/b">Les</a></article></div></main>"""
+
+RELATED_FIRST = """<body><div class="related-stories"><a href="/x">Other story</a><p>Last updated 1 May 2024</p></div>
+<main><h1>Human rights dialogue</h1><p>Text.</p><footer>Page last updated: 3 February 2024</footer></main></body>"""
+
+
+@pytest.mark.parametrize("html, locale, expected", [
+    (NEXT_STORY, "nb-NO", ("Publisert 06.01.2026", "label:published")),
+    (RELATED_FIRST, "en", ("Page last updated: 3 February 2024", "label")),
+    ('<div class="read-next"><a href="/n">Next</a><p>ACTUALIZADO 19 de abril de 2022</p></div>'
+     '<h1>Diálogo</h1><p>Publicado el 26 de abril de 2022</p>', "es-US",
+     ("Publicado el 26 de abril de 2022", "label:published")),
+    ('<main><h1>Dialog</h1><p>Text</p></main><aside><h2>Mehr</h2><ul><li><a href="/a">A</a> Stand: 3.5.2024</li>'
+     '</ul></aside>', "de-DE", None),
+    ('<h1>Dialogue</h1><p>Body.</p><section id="trending-stories"><article><a href="/t">T</a>'
+     '<p>Updated Sep 27, 2020</p></article><article><a href="/u">U</a><p>Updated Sep 28, 2020</p></article></section>',
+     "en-US", None),
+    ('<article><h1>Dialogue</h1><p>Body.</p><section class="comments"><article class="comment">'
+     '<p>Updated 2 May 2024: typo fixed</p></article></section></article>', "en", None),
+    ('<h1>Story</h1><div class="teaser"><a href="/t"><span itemprop="dateModified">2024-05-01</span></a></div>'
+     '<meta itemprop="datePublished" content="2024-04-01">', "en", ("2024-04-01", "meta:datePublished")),
+    # not set apart: a teaser class without a link (the page's own text), an aside inside
+    # the main article, the Next.js root <div id="__next">, an article in the menu is not the main one
+    ('<h1>Waldorfschule</h1><div class="blog_teaser_text" id="erstelldatum">Erstellt am 22.05.2014</div>', "de-DE",
+     ("Erstellt am 22.05.2014", "label:published")),
+    ('<main><article><h1>Dialog</h1><aside class="meta">Zuletzt aktualisiert: 18.10.2023</aside></article></main>',
+     "de-DE", ("Zuletzt aktualisiert: 18.10.2023", "label")),
+    ('<div id="__next"><main><h1>Dialogue</h1><p>Last updated 3 March 2024</p></main></div>', "en",
+     ("Last updated 3 March 2024", "label")),
+    ('<nav><article><h1>Zoos</h1><a href="/z">Zoos</a></article></nav><main><article><h1>Dialog</h1>'
+     '<p>Stand: 12.03.2024</p></article></main>', "de-DE", ("Stand: 12.03.2024", "label")),
+])
+def test_other_pages_content_is_never_read(html, locale, expected):
+    marker = find_marker(html, locale=locale)
+    assert (marker and (marker.text, marker.origin)) == expected
+
+
+@pytest.mark.parametrize("sample_id", ["es-elnuevoherald-read-next", "en-us-local-news-cards",
+                                       "nb-dagbladet-next-story", "de-agrarheute-teaser-aktualisiert"])
+def test_real_teasers_are_not_read_when_the_page_has_no_date_of_its_own(sample_id):
+    """The real pages without their metadata: their teasers' labels stay unread."""
+    case = next(s for s in REAL_SAMPLES if s["id"] == sample_id)
+    html = re.sub(r"<script[^>]*ld\+json.*?</script>|<meta[^>]*>", "", case["args"]["html"], flags=re.S)
+    marker = find_marker(html, locale=case["args"]["locale"])
+    assert marker is None or marker.origin == "label:published" and "Publisert 06.01.2026" in marker.text
+
+
+# ---------------------------------------------------------------- no update before the page existed
+
+@pytest.mark.parametrize("html, expected", [
+    ('<meta property="article:published_time" content="2020-09-08T13:22:00Z"><p>Published: Sept. 8, 2020</p>'
+     "<footer>Subscriber Agreement &amp; Terms of Use Updated 03/26/2020</footer>", ("Published: Sept. 8, 2020", "2020-09-08")),
+    ('<meta property="article:published_time" content="2021-11-01T04:00:14Z"><p>Stand: 11/01/2021, 05:00</p>',
+     ("Stand: 11/01/2021", "2021-11-01")),
+    ('<meta property="article:published_time" content="2024-03-13T01:00:00Z"><p>Last updated 12 March 2024</p>',
+     ("Last updated 12 March 2024", "2024-03-12")),  # a day's slack for time zones
+    ('<meta property="article:published_time" content="2024-08-05T12:47:21Z">'
+     '<meta property="article:modified_time" content="2024-07-23T20:51:17Z"><p>Publisert: 05.08.24 kl. 14:47</p>',
+     ("Publisert: 05.08.24", "2024-08-05")),
+])
+def test_no_update_before_publication(html, expected):
+    marker = find_marker(html, locale="de-DE" if "Stand" in html else "en")
+    assert (marker.text, marker.date) == expected
+
+
+@pytest.mark.parametrize("text, end, expected", [
+    ("2024年3月12日更新", 10, ("2024-03-12", "day", 0)),
+    ("（令和元年5月1日 10時30分更新）", 16, ("2019-05-01", "day", 1)),
+    ("掲載 2024/03/12 10:30更新", 19, ("2024-03-12", "day", 3)),
+    ("1月14日 01時40分更新", 12, None),
+    ("更新", 0, None),
+])
+def test_date_before(text, end, expected):
+    assert dates.date_before(text, end, dates.context("ja-JP")) == expected
+
+
+def test_earliest_day():
+    assert [dates.earliest_day(v) for v in ("2002", "2002-11", "2002-11-05")] == [
+        dt.date(2002, 1, 1), dt.date(2002, 11, 1), dt.date(2002, 11, 5)]
 
 
 # ---------------------------------------------------------------- find_marker details
