@@ -111,6 +111,30 @@ def test_a_rule_that_cannot_read_the_old_capture_restarts_without_an_alert(repli
     assert crawl(cfg) == {"canada": ("not_modified", None)}
 
 
+@pytest.mark.parametrize("validators", [True, False])
+def test_pages_stored_by_older_extraction_code_are_read_again_not_alerted(replica, make_config,
+                                                                          crawl, db_path, validators):
+    """An upgrade that reads pages better (here: a 'last updated' label the old code
+    missed) re-reads each page's last version; the better reading is never an alert."""
+    replica.set("/ca", page(BODY, "Stand der Informationen: 12.03.2024"), validators=validators)
+    cfg = make_config({"id": "canada", "path": "/ca", "locale": "de"})
+    crawl(cfg)
+    with sqlite3.connect(db_path) as db:  # what the version 1 code stored: no date seen
+        (stored,) = db.execute("SELECT rules FROM versions").fetchone()
+        old_rules = json.dumps({**json.loads(stored), "extraction": rules.EXTRACTION_VERSION - 1})
+        db.execute("UPDATE versions SET rules = ?, marker_text = NULL, marker_date = NULL, "
+                   "marker_precision = NULL, marker_origin = NULL, marker_until = NULL", [old_rules])
+    assert crawl(cfg) == {"canada": ("not_modified", "rules_changed")}  # a 304, or the same bytes
+    assert alerting_events(db_path) == ["new"]
+    _, version = current_text(db_path)
+    assert (version["marker_date"], version["reread_of"]) == ("2024-03-12", 1)
+    assert json.loads(version["rules"])["extraction"] == rules.EXTRACTION_VERSION
+    with sqlite3.connect(db_path) as db:
+        (detail,) = db.execute("SELECT detail FROM events WHERE kind = 'rules_changed'").fetchone()
+    assert "dialogue-watch's own reading of pages was improved" in detail
+    assert crawl(cfg)["canada"][1] is None  # once: the next check compares as usual
+
+
 def test_the_rules_are_recorded_and_described():
     source = config.Source(id="s", country="Canada", title="s", url="https://x.example/", kind="html",
                            locale="en")
