@@ -1,4 +1,4 @@
-"""CPU per page of ``monitor.analyze.analyze`` on realistic pages, stage by stage.
+"""CPU per page of ``monitor.analysis.analyze.analyze`` on realistic pages, stage by stage.
 
 Builds pages with ``synthetic_site.Site`` (20-200 KB, a ministry page: menu,
 article, tables, footer with "Last updated"), edits some the way a change
@@ -28,8 +28,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 import synthetic_site  # noqa: E402
 
-from monitor import analyze, config, extract, markers  # noqa: E402
-from monitor.items import PageFetch  # noqa: E402
+from monitor import config  # noqa: E402
+from monitor.analysis import analyze, extract, markers  # noqa: E402
+from monitor.fetch.items import PageFetch  # noqa: E402
 
 SOURCE = config.Source(id="bench", country="Canada", title="Benchmark page", url="http://127.0.0.1/p",
                        kind="html", locale="en")

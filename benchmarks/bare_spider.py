@@ -41,7 +41,7 @@ def run(targets, settings_values):
     from scrapy.settings import Settings
 
     settings = Settings()
-    settings.setmodule("monitor.settings", priority="project")
+    settings.setmodule("monitor.fetch.settings", priority="project")
     settings.update(settings_values, priority="cmdline")
     settings.set("ITEM_PIPELINES", {}, priority="cmdline")
     process = CrawlerProcess(settings)

@@ -18,7 +18,7 @@ from collections import defaultdict
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor.markers import find_marker  # noqa: E402
+from monitor.analysis.markers import find_marker  # noqa: E402
 
 
 def load_samples():

@@ -4,7 +4,7 @@ Serves N pages of 20-200 KB from a separate process on 127.0.0.1
 (``benchmarks/synthetic_site.py``) and crawls them in rounds, each round twice
 side by side: first with a bare Scrapy spider that stores nothing
 (``benchmarks/bare_spider.py``: the same requests, settings and concurrency),
-then with the full pipeline (``monitor.crawler.crawl``: fetch, analyse,
+then with the full pipeline (``monitor.fetch.crawler.crawl``: fetch, analyse,
 store, diff, events). The rounds, on one database:
 
     1 first          every page new
@@ -16,7 +16,7 @@ store, diff, events). The rounds, on one database:
     5 same    200    nothing changed, full identical bytes
 
 It also measures the site alone (an asyncio client with the same
-concurrency), the time ``monitor.diffing.line_diff`` takes on 1 MB texts, and
+concurrency), the time ``monitor.analysis.diffing.line_diff`` takes on 1 MB texts, and
 reports pages per second and CPU time per page, the ratio to bare Scrapy,
 database bytes added (in use after ``PRAGMA wal_checkpoint(TRUNCATE)``: file
 size less free pages) per unchanged fetch and per changed 100 KB page, and
@@ -55,8 +55,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 import bare_spider
 import synthetic_site
 
-from monitor import config, crawler, diffing, store
-from monitor.settings import crawl_settings
+from monitor import config, store
+from monitor.analysis import diffing
+from monitor.fetch import crawler
+from monitor.fetch.settings import crawl_settings
 
 ROUNDS = (  # (name, pages changed, site sends validators)
     ("first", 0.0, True),
@@ -384,7 +386,7 @@ def _targets_table(report):
 
 
 def _diff_table(report):
-    lines = [("| monitor.diffing.line_diff, 1 MB text vs a copy with 5% of lines edited | target | "
+    lines = [("| monitor.analysis.diffing.line_diff, 1 MB text vs a copy with 5% of lines edited | target | "
               "lines | wall | CPU |"), "| --- | --- | --- | --- | --- |"]
     for kind, t in report["diff"].items():
         cpu = f"{t['cpu_seconds']:.2f} s" if "cpu_seconds" in t else "-"

@@ -27,7 +27,8 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor import config, site, store  # noqa: E402
+from monitor import config, store  # noqa: E402
+from monitor.publish import site  # noqa: E402
 from monitor.store import blobs  # noqa: E402
 
 START = datetime.datetime(2005, 1, 1, tzinfo=datetime.timezone.utc)

@@ -20,9 +20,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from synthetic_site import Site  # noqa: E402
 
-from monitor import analyze, store  # noqa: E402
+from monitor import store  # noqa: E402
+from monitor.analysis import analyze  # noqa: E402
 from monitor.config import Source  # noqa: E402
-from monitor.items import PageFetch  # noqa: E402
+from monitor.fetch.items import PageFetch  # noqa: E402
 
 
 def used_bytes(db):

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import yaml
 
-from monitor import config, crawler, store
+from monitor import config, store
+from monitor.fetch import crawler
 from monitor.replica import Replica
 
 WORDS = ("dialogue human rights China delegation minister prison religious freedom "

@@ -21,7 +21,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor import config, crawler, events  # noqa: E402
+from monitor import config  # noqa: E402
+from monitor.analysis import events  # noqa: E402
+from monitor.fetch import crawler  # noqa: E402
 from monitor.replica import Replica  # noqa: E402
 
 FAST = {"delay_seconds": 0, "timeout_seconds": 5, "retries": 1, "retry_backoff_seconds": 0.05,

@@ -12,7 +12,8 @@ import unicodedata
 import click
 
 from monitor import config as config_module
-from monitor import diffing, events, staleness, store
+from monitor import store
+from monitor.analysis import diffing, events, staleness
 from monitor.errors import CrawlError, DialogueWatchError, NotFoundError
 
 
@@ -86,7 +87,8 @@ def crawl(obj, ids, quiet, alerts_path):
 
     Example: dialogue-watch crawl canada-relations-2002
     """
-    from monitor import crawler, dispatch
+    from monitor.fetch import crawler
+    from monitor.notify import dispatch
 
     config = obj.config()
     settings = dispatch.load_settings(obj, alerts_path, required=False)
@@ -137,7 +139,8 @@ def test_source(obj, source_id, as_json):
 
     Example: dialogue-watch test-source uk-govuk-dialogue-2016 --json
     """
-    from monitor import crawler, reanalyse
+    from monitor.analysis import reanalyse
+    from monitor.fetch import crawler
 
     config = obj.config()
     report = crawler.test_source(config, source_id)
@@ -162,7 +165,7 @@ def _history_with_rules(obj, source):
     """The stored history replayed with the rules in sources.yaml (nothing written)."""
     from pathlib import Path
 
-    from monitor import reanalyse
+    from monitor.analysis import reanalyse
 
     if not Path(obj.db_path).exists():
         return None
@@ -182,7 +185,8 @@ def reanalyse_command(obj, ids):
 
     Example: dialogue-watch reanalyse canada-relations-2002
     """
-    from monitor import locks, reanalyse
+    from monitor.analysis import reanalyse
+    from monitor.fetch import locks
 
     config = obj.config()
     with locks.database_lock(obj.db_path, "reanalyse"):
@@ -330,7 +334,9 @@ def demo(demo_db, rounds):
 # -- commands that live in their own modules ---------------------------------
 # (each module defines a click command or group; register it here)
 
-from monitor import dispatch, scheduler, site  # noqa: E402
+from monitor import scheduler  # noqa: E402
+from monitor.notify import dispatch  # noqa: E402
+from monitor.publish import site  # noqa: E402
 
 cli.add_command(scheduler.run)
 cli.add_command(scheduler.status)

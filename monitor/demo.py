@@ -10,7 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from monitor import config, crawler, store
+from monitor import config, store
+from monitor.fetch import crawler
 from monitor.errors import DialogueWatchError
 from monitor.replica import Replica, make_pdf
 

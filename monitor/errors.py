@@ -39,7 +39,7 @@ class StoreError(DialogueWatchError):
 
 
 class BusyError(DialogueWatchError):
-    """Another dialogue-watch command holds the database's lock (``monitor.locks``)."""
+    """Another dialogue-watch command holds the database's lock (``monitor.fetch.locks``)."""
 
     exit_code = 4
 

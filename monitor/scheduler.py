@@ -9,12 +9,12 @@ APScheduler (a ``BackgroundScheduler`` with ONE worker thread, so jobs never
 overlap) runs two jobs:
 
 * ``crawl``: re-reads sources.yaml and alerts.yaml, crawls every page due now
-  in ONE crawl (``monitor.crawler`` starts one child process per crawl, because
+  in ONE crawl (``monitor.fetch.crawler`` starts one child process per crawl, because
   Scrapy's reactor cannot restart in a process), delivers the alerts it made,
   then reschedules itself for the next page due, plus random jitter;
-* ``deliver``: every 30 seconds, sends due alerts and digests (``monitor.dispatch``).
+* ``deliver``: every 30 seconds, sends due alerts and digests (``monitor.notify.dispatch``).
 
-The database's lock (``monitor.locks``), held for as long as ``run`` runs,
+The database's lock (``monitor.fetch.locks``), held for as long as ``run`` runs,
 keeps a second ``run``, a ``crawl`` and ``alerts deliver`` off the same
 database, so no page is ever crawled twice at once. SIGTERM / SIGINT set a stop
 flag, are passed on to the crawl child (Scrapy then stops gracefully: each page
@@ -35,7 +35,10 @@ import threading
 
 import click
 
-from monitor import alerts, crawler, dispatch, events, locks, store
+from monitor import store
+from monitor.analysis import events
+from monitor.fetch import crawler, locks
+from monitor.notify import alerts, dispatch
 from monitor.config import parse_every
 from monitor.errors import CrawlError, DialogueWatchError
 
@@ -132,7 +135,7 @@ class Daemon:
     """
 
     load_config: object  # () -> monitor.config.Config
-    load_alerts: object  # (config) -> monitor.alerts.Settings
+    load_alerts: object  # (config) -> monitor.notify.alerts.Settings
     db_path: str
     clock: object = store.now
     max_sleep: datetime.timedelta = datetime.timedelta(minutes=15)

@@ -4,8 +4,8 @@ import datetime
 
 import scrapy
 
-from monitor.items import PageFetch
-from monitor.transport import describe_failure, selected_headers
+from monitor.fetch.items import PageFetch
+from monitor.fetch.transport import describe_failure, selected_headers
 
 # Every status reaches the callback except redirects, which Scrapy follows.
 HANDLED_STATUSES = [304] + [s for s in range(400, 600)]
@@ -74,7 +74,8 @@ def _standalone(sources, db_path):
     where no dialogue-watch command prepared the crawl: the same lock and preparation."""
     import contextlib
 
-    from monitor import config, crawler, locks, store
+    from monitor import config, store
+    from monitor.fetch import crawler, locks
 
     held = contextlib.ExitStack()
     held.enter_context(locks.database_lock(db_path, "crawl"))

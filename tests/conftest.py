@@ -3,7 +3,8 @@
 import pytest
 import yaml
 
-from monitor import config, crawler, store
+from monitor import config, store
+from monitor.fetch import crawler
 from monitor.replica import Replica
 
 FAST = {"delay_seconds": 0, "timeout_seconds": 5, "retries": 1, "retry_backoff_seconds": 0.05,

@@ -14,7 +14,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from monitor import demo, site
+from monitor import demo
+from monitor.publish import site
 
 ROOT = Path(__file__).resolve().parent.parent
 _BUILT = {}

@@ -8,9 +8,12 @@ import time
 import pytest
 import yaml
 
-from monitor import alerts, analyze, config, crawler, events, store
+from monitor import config, store
+from monitor.analysis import analyze, events
+from monitor.fetch import crawler
+from monitor.notify import alerts
 from monitor.errors import ConfigError
-from monitor.items import PageFetch
+from monitor.fetch.items import PageFetch
 
 ENV = {"SMTP_USER": "dw", "SMTP_PASSWORD": "s3cret", "SLACK_TOKEN_A": "T1234ABCD",
        "SLACK_TOKEN_B": "B1234ABCD", "SLACK_TOKEN_C": "abcdefghijklmnopqrstuvwx"}

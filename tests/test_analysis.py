@@ -12,8 +12,10 @@ import time
 import lxml.etree
 import pytest
 
-from monitor import analysis_pool, analyze, config, crawler, extract, markers, settings
-from monitor.items import PageFetch
+from monitor import config
+from monitor.analysis import analyze, extract, markers
+from monitor.fetch import analysis_pool, crawler, settings
+from monitor.fetch.items import PageFetch
 from monitor.replica import send
 from tests.test_crawl import BODY, page
 

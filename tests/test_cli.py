@@ -4,7 +4,8 @@ import json
 import subprocess
 import sys
 
-from monitor import demo, events, store
+from monitor import demo, store
+from monitor.analysis import events
 from tests.test_crawl import BODY, page
 
 
@@ -103,7 +104,7 @@ def test_exit_codes_of_crawl_and_run_once(replica, make_config, db_path, tmp_pat
 
 
 def test_a_second_command_on_a_busy_database_is_refused_with_exit_code_4(replica, make_config, db_path):
-    from monitor import locks
+    from monitor.fetch import locks
 
     cfg = make_config({"id": "canada", "path": "/ca"})
     replica.set("/ca", page(BODY))

@@ -8,7 +8,7 @@ import threading
 import urllib.error
 import urllib.request
 
-from monitor import crawler
+from monitor.fetch import crawler
 from monitor.store import open_db
 from tests.site_fixtures import free_port, running, serve_command
 from tests.test_crawl import BODY, page
@@ -107,8 +107,9 @@ def test_two_crawls_started_together_one_refuses_and_no_page_is_fetched_twice(
 def test_an_older_fetch_stored_after_a_newer_one_changes_nothing(make_config, db_path):
     """Belt and braces for the lock: the slower of two overlapping fetches (the old
     copy) is kept as evidence, but raises no event and does not replace the newer."""
-    from monitor import analyze, store
-    from monitor.items import PageFetch
+    from monitor import store
+    from monitor.analysis import analyze
+    from monitor.fetch.items import PageFetch
 
     cfg = make_config({"id": "canada", "url": "http://127.0.0.1:9/canada"})
     source = cfg.source("canada")

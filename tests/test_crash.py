@@ -10,7 +10,8 @@ import subprocess
 import sys
 import time
 
-from monitor import locks, store
+from monitor import store
+from monitor.fetch import locks
 from monitor.replica import send
 from tests.test_crawl import BODY, page
 

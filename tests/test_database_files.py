@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from monitor import locks, store
+from monitor import store
+from monitor.fetch import locks
 from monitor.errors import BusyError, StoreError
 
 

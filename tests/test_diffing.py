@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from monitor.diffing import DIFFERS, anchored_opcodes, changed_lines, line_diff, word_diff
+from monitor.analysis.diffing import DIFFERS, anchored_opcodes, changed_lines, line_diff, word_diff
 
 CASES = [
     # before, after, lines added, lines removed

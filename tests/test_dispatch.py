@@ -19,7 +19,9 @@ import time
 import pytest
 from aiosmtpd.controller import Controller
 
-from monitor import alerts, crawler, dispatch, store
+from monitor import store
+from monitor.fetch import crawler
+from monitor.notify import alerts, dispatch
 
 BODY = ("The eleventh round of the human rights dialogue was held in Ottawa. Officials "
         "discussed freedom of expression, the rights of minorities and prison conditions.")

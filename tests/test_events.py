@@ -2,7 +2,7 @@
 
 import pytest
 
-from monitor.events import KINDS, NOTE_KINDS, PROBLEM_KINDS, Outcome, Previous, classify
+from monitor.analysis.events import KINDS, NOTE_KINDS, PROBLEM_KINDS, Outcome, Previous, classify
 
 NONE = Previous(False, None, None, "new", 0)
 OK = Previous(True, "t1", "2002-11|month", "ok", 0)

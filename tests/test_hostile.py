@@ -147,7 +147,8 @@ def slug(name):
 @pytest.fixture(scope="module")
 def hostile_crawl(tmp_path_factory):
     """One crawl of every hostile case among three normal pages."""
-    from monitor import config, crawler
+    from monitor import config
+    from monitor.fetch import crawler
     from monitor.replica import Replica
     import yaml
 

@@ -1,4 +1,4 @@
-"""Tests for monitor.markers: the page's own "last updated" line.
+"""Tests for monitor.analysis.markers: the page's own "last updated" line.
 
 ``SAMPLES`` is a table of snippets modelled on real government pages, ``REAL_SAMPLES``
 the real pages in tests/files/markers/ (their sources and expected markers are in
@@ -14,8 +14,8 @@ import re
 import pytest
 import yaml
 
-from monitor import dates, markers
-from monitor.markers import Marker, find_marker, latest_day, parse_date
+from monitor.analysis import dates, markers
+from monitor.analysis.markers import Marker, find_marker, latest_day, parse_date
 
 REAL_PAGES = pathlib.Path(__file__).parent / "files" / "markers"
 

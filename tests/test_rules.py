@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from monitor import config, rules
+from monitor import config
+from monitor.analysis import rules
 from monitor.replica import send
 from tests.test_crawl import BODY, page
 

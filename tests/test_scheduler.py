@@ -14,7 +14,9 @@ import threading
 
 import pytest
 
-from monitor import alerts, config, dispatch, locks, scheduler, store
+from monitor import config, scheduler, store
+from monitor.fetch import locks
+from monitor.notify import alerts, dispatch
 from monitor.replica import send
 from monitor.scheduler import due_sources, next_check, wake_time
 

@@ -12,7 +12,9 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 from click.testing import CliRunner
 
-from monitor import datasette_plugin, site, staleness, store
+from monitor import store
+from monitor.analysis import staleness
+from monitor.publish import datasette_plugin, site
 from tests import site_fixtures
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -289,7 +291,7 @@ def test_the_published_copy_reads_captures_with_the_two_plugin_files(demo_path, 
 
     plugins = tmp_path / "plugins"
     plugins.mkdir()
-    for name in ("monitor/datasette_plugin.py", "monitor/store/blobs.py"):
+    for name in ("monitor/publish/datasette_plugin.py", "monitor/store/blobs.py"):
         shutil.copy(site.SITE_DIR.parent / name, plugins)
     updated = event(datasette, "demo-canada", "updated")
     shown = subprocess.run([sys.executable, "-c", PUBLISHED, str(demo_path), str(site.METADATA),

@@ -4,7 +4,9 @@ If-Modified-Since. A site whose 304s hid a change is never sent validators again
 
 import sqlite3
 
-from monitor import alerts, crawler, store
+from monitor import store
+from monitor.fetch import crawler
+from monitor.notify import alerts
 from monitor.replica import send
 from tests.test_crawl import BODY, page
 from tests.test_rules import lying_304

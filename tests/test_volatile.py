@@ -9,7 +9,10 @@ import sqlite3
 import pytest
 import yaml
 
-from monitor import alerts, config, crawler, events, extract, volatile
+from monitor import config
+from monitor.analysis import events, extract, volatile
+from monitor.fetch import crawler
+from monitor.notify import alerts
 from tests.test_crawl import BODY, page
 
 # -- which lines changed, and where (pure) ---------------------------------------------
@@ -163,7 +166,7 @@ def test_an_updated_or_restored_page_is_never_quietened():
         assert volatile.judge(history, kind, counter(3), counter(4)).kind == kind
 
 
-# -- the suggested ignore: rule, applied the way monitor/extract.py applies it ------------
+# -- the suggested ignore: rule, applied the way monitor/analysis/extract.py applies it ------------
 
 RULES = [
     # line before, line after, the rule, that line once the rule is applied
@@ -190,7 +193,7 @@ def test_suggested_rule_removes_exactly_the_changing_part(before, after, rule, r
     if rule is None:
         return
     pattern = config.parse_rule(rule).pattern  # as sources.yaml's ignore: reads it
-    # the page's own text, before monitor/extract.py collapses its whitespace
+    # the page's own text, before monitor/analysis/extract.py collapses its whitespace
     for line in (before, after):
         raw = f"{INTRO}\n  {line.replace(' ', chr(160), 1)}  \n{END}\n"
         assert extract.normalize(raw, [pattern]) == text(remains)

@@ -9,7 +9,7 @@ never unpacks more than ``MAX_DEPTH`` others. Rows are addressed by the SHA-256
 of their content and kept once.
 
 Only this module and ``zstandard`` are needed to read them back: the published
-site's plugin (``monitor/datasette_plugin.py``) uses the same ``unpack``.
+site's plugin (``monitor/publish/datasette_plugin.py``) uses the same ``unpack``.
 """
 
 import hashlib

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from monitor import locks
+from monitor.fetch import locks
 from monitor.errors import StoreError
 from monitor.store.schema import migrations
 

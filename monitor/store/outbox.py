@@ -1,10 +1,10 @@
-"""The alerts outbox: written with each event, drained by ``monitor.dispatch``."""
+"""The alerts outbox: written with each event, drained by ``monitor.notify.dispatch``."""
 
 import contextlib
 import sqlite3
 import uuid
 
-from monitor import events
+from monitor.analysis import events
 from monitor.errors import StoreError
 from monitor.store.connection import (
     _describe_db_error,
@@ -17,7 +17,7 @@ from monitor.store.connection import (
 # -- alerts outbox ------------------------------------------------------------
 # ``enqueue_alerts`` writes one alert_outbox row per (event, subscriber) inside
 # record_fetch's transaction, so an event never exists without its alerts.
-# ``monitor.dispatch`` then delivers one row at a time: pending -> sending
+# ``monitor.notify.dispatch`` then delivers one row at a time: pending -> sending
 # (under a fresh claim token) -> sent, or back to pending with the time of the
 # next attempt. A digest (alert_digests) gathers a subscriber's pending rows
 # (status 'digested') and is delivered the same way; sending it marks them sent.

@@ -3,7 +3,7 @@
 import dataclasses
 import json
 
-from monitor import diffing, events, markers, rules, volatile
+from monitor.analysis import diffing, events, markers, rules, volatile
 from monitor.store import blobs
 from monitor.store.connection import immediate_transaction, iso, now, writes
 from monitor.store.outbox import enqueue_alerts
@@ -61,7 +61,7 @@ INTERRUPTED_CRAWL = "interrupted: the crawl process was stopped before the end; 
 @writes
 def close_interrupted_crawls(db):
     """Close the crawls a killed process left open. Call only with the database's lock
-    held (``monitor.locks``): no crawl can be running then. Returns how many."""
+    held (``monitor.fetch.locks``): no crawl can be running then. Returns how many."""
     with db.atomic():
         return db.execute("UPDATE crawls SET finished_at = ?, outcome = ? WHERE finished_at IS NULL",
                           [iso(now()), INTERRUPTED_CRAWL]).rowcount
@@ -210,10 +210,10 @@ def record_fetch(db, fetch, observation, failing_after, crawl_id=None, subscribe
                  rules=None, reread=None):
     """Store one fetch and whatever follows from it; return the event kind or None.
 
-    ``fetch`` is a ``monitor.items.PageFetch``; ``observation`` a
-    ``monitor.analyze.Observation``; ``subscribers`` the ``monitor.alerts.Subscriber``s
+    ``fetch`` is a ``monitor.fetch.items.PageFetch``; ``observation`` a
+    ``monitor.analysis.analyze.Observation``; ``subscribers`` the ``monitor.notify.alerts.Subscriber``s
     whose alerts go to the outbox with each event, in the same transaction.
-    ``rules`` (``monitor.rules.of``) read this fetch; when they are not the ones that
+    ``rules`` (``monitor.analysis.rules.of``) read this fetch; when they are not the ones that
     read the current version, ``reread`` is the current version's capture read
     again with them: it becomes the version this fetch is compared with.
     """
@@ -257,7 +257,7 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
     if restart and not decision.new_version and observation.outcome in ("ok", "not_modified"):
         # the new rules read this check as the current version: it stands for them too
         db.conn.execute("UPDATE versions SET rules = ? WHERE id = ?", [rules, current["id"]])
-    places = None  # volatile places (monitor.volatile): a change only where the page
+    places = None  # volatile places (monitor.analysis.volatile): a change only where the page
     if not restart:  # changes at every check is a volatile_change note, not an alert
         decision, places = _judge_volatile(db, fetch, fetch_id, decision, texts, current,
                                            observation)
@@ -288,7 +288,7 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
 
 
 def _judge_volatile(db, fetch, fetch_id, decision, texts, current, observation):
-    """``(decision, (verdict, places before))`` for a new version (``monitor.volatile``):
+    """``(decision, (verdict, places before))`` for a new version (``monitor.analysis.volatile``):
     its event becomes a volatile_change note when it changed only volatile places.
     Nothing is read for a check that made no new version."""
     if not decision.new_version or current is None or texts is None or decision.kind == "restored":

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from sqlite_utils import Migrations
 
-from monitor import events
+from monitor.analysis import events
 
 migrations = Migrations("dialogue-watch")
 
@@ -187,7 +187,7 @@ def m013_fetch_request_times(db):
 
 @migrations()
 def m014_rules_and_addresses(db):
-    """The rules that read each version (``monitor.rules``; a re-reading of a stored
+    """The rules that read each version (``monitor.analysis.rules``; a re-reading of a stored
     capture with new rules points to the version it re-reads), and the address each
     fetch was made at: validators belong to an address, a new address is a move."""
     db["versions"].add_column("rules", str)
@@ -235,7 +235,7 @@ def m016_validator_trust(db):
 
 @migrations()
 def m015_volatile_places(db):
-    """The places of each page that changed lately (``monitor.volatile``): a line whose
+    """The places of each page that changed lately (``monitor.analysis.volatile``): a line whose
     numbers or tokens change to a new value at every check becomes volatile, and a
     change only there is recorded as a volatile_change note instead of an alert.
     ``recent`` is a JSON list of the place's latest values (alternation is not volatility)."""

@@ -42,7 +42,7 @@ PROBLEM_KINDS = {"layout_changed", "robots_blocked", "volatile_text"}
 # Notes: recorded in the history beside (or instead of) a change event, never alerted.
 NOTE_KINDS = {"rules_changed", "moved", "volatile_change"}
 # How they show in the words of an observation's error or note (written by
-# monitor.analyze and monitor.transport; tests/test_alerts.py crawls both).
+# monitor.analysis.analyze and monitor.fetch.transport; tests/test_alerts.py crawls both).
 PROBLEM_SIGNS = {"layout_changed": "did the page layout change?",
                  "robots_blocked": "robots.txt forbids"}
 STATES = ("new", "ok", "gone", "failing")

@@ -1,16 +1,16 @@
-"""Imported first, and only, by the crawl fork server (``monitor.crawler``).
+"""Imported first, and only, by the crawl fork server (``monitor.fetch.crawler``).
 
 The fork server is the parent of every crawl process, and stays up between
 crawls. Importing this module is how it asks to die at once with the command
-that started it (``monitor.processes``), even while it is still importing the
+that started it (``monitor.fetch.processes``), even while it is still importing the
 crawl code: its crawl processes then die with it.
 """
 
 import os
 
-from monitor import processes
+from monitor.fetch import processes
 
 OWNER_VARIABLE = "DW_FORK_SERVER_OWNER"
 
-if OWNER_VARIABLE in os.environ:  # set by monitor.crawler before it starts the server
+if OWNER_VARIABLE in os.environ:  # set by monitor.fetch.crawler before it starts the server
     processes.die_with_parent(int(os.environ[OWNER_VARIABLE]))

@@ -5,7 +5,7 @@ A crawl's reactor thread downloads and stores. Reading a page that changed
 (trafilatura, the marker search) costs tens of milliseconds of CPU: done on
 that thread, it stalls every download meanwhile. So the crawl process forks
 its analysis workers when it starts (``start_workers``, called by
-``monitor.crawler`` before Scrapy starts any thread: forking a process that
+``monitor.fetch.crawler`` before Scrapy starts any thread: forking a process that
 runs threads can deadlock the child), and the pipeline's ``analysis()`` object
 answers cheap cases at once (``analyze.quick_outcome``: 304, errors, same
 bytes) and sends the rest to ``analyze.read`` in those workers, never more at
@@ -34,7 +34,7 @@ error. A worker that raises gives that error too.
 Forked workers inherit the imported analysis code, so they cost milliseconds
 to start (a fork server or spawned workers import it again: ~1.3 s of CPU per
 crawl, measured). On Linux every worker is SIGKILLed by the kernel the moment
-the crawl process dies, whatever kills it (``monitor.processes``); each also
+the crawl process dies, whatever kills it (``monitor.fetch.processes``); each also
 watches for that itself.
 Without ``start_workers`` (``DW_ANALYSIS_WORKERS = 0``, or plain ``scrapy
 crawl``), pages are read inline on the reactor thread, with no time limit
@@ -43,7 +43,7 @@ ones included, so none outlives the crawl and their CPU time counts as the
 crawl's.
 
 The time limit reaches ``analysis()`` through the ``TimeLimit`` Scrapy
-extension (``monitor.settings.crawl_settings`` enables it): Scrapy builds
+extension (``monitor.fetch.settings.crawl_settings`` enables it): Scrapy builds
 extensions before the pipeline that calls ``analysis()``.
 """
 
@@ -56,7 +56,8 @@ import signal
 import threading
 import time
 
-from monitor import analyze, processes
+from monitor.analysis import analyze
+from monitor.fetch import processes
 
 OWNER_CHECK_SECONDS = 1.0
 _started = None  # the workers start_workers forked in this process

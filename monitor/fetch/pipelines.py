@@ -6,7 +6,9 @@ import sys
 
 from scrapy.settings import Settings
 
-from monitor import analysis_pool, analyze, events, rules, store
+from monitor import store
+from monitor.analysis import analyze, events, rules
+from monitor.fetch import analysis_pool
 from monitor.errors import StoreError
 
 
@@ -31,7 +33,7 @@ class _AnalysingPipeline:
 
 
 class StorePipeline(_AnalysingPipeline):
-    """Analyse each fetch (in worker processes: ``monitor.analysis_pool``) and store
+    """Analyse each fetch (in worker processes: ``monitor.fetch.analysis_pool``) and store
     it with its version, diff and event. The database is only used from the reactor
     thread, one fetch at a time; Scrapy keeps downloading while analyses run."""
 

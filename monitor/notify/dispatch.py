@@ -12,7 +12,7 @@ Every alert (and every digest) goes through the same three steps:
    down for hours gets everything once it is back.
 
 The rule for the kill window: only one dispatcher runs per database (it holds
-the database's lock, ``monitor.locks``), so a ``sending`` row found when the lock is taken was left by a
+the database's lock, ``monitor.fetch.locks``), so a ``sending`` row found when the lock is taken was left by a
 dispatcher that died between claim and mark (SIGKILL, power cut, OOM). It may
 or may not have reached the channel, so it is sent again, titled "(possible
 repeat)", with the same idempotency key (an ``X-Dialogue-Watch-Key`` header
@@ -28,7 +28,10 @@ from pathlib import Path
 
 import click
 
-from monitor import alerts, locks, staleness, store
+from monitor import store
+from monitor.analysis import staleness
+from monitor.fetch import locks
+from monitor.notify import alerts
 from monitor.errors import DialogueWatchError
 
 log = logging.getLogger(__name__)
@@ -36,7 +39,7 @@ DIGEST_MODES = ("daily", "weekly")
 
 
 # -- one dispatcher per database ----------------------------------------------
-# The database's lock (``monitor.locks``) is held by every dispatcher.
+# The database's lock (``monitor.fetch.locks``) is held by every dispatcher.
 
 
 def recover(db):

@@ -4,7 +4,7 @@ Pure functions: ``date_at`` reads the date that starts at a position in a text
 (numeric, month names in any language via dateparser, CJK, Japanese eras),
 ``date_before`` the one that ends there ("2024年3月12日更新"), ``latest_day`` gives
 the last calendar day a value can mean ("2002-11" -> 30 Nov), ``earliest_day`` the first.
-``monitor.markers`` uses them to read the dates after "last updated" labels.
+``monitor.analysis.markers`` uses them to read the dates after "last updated" labels.
 """
 from __future__ import annotations
 

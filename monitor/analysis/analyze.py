@@ -11,7 +11,7 @@ import datetime
 import re
 from urllib.parse import urlsplit
 
-from monitor import extract, markers, pdf, walls
+from monitor.analysis import extract, markers, pdf, walls
 
 GONE_STATUSES = {404, 410}
 SOFT_404 = re.compile(
@@ -70,9 +70,9 @@ def quick_outcome(fetch, known=None):
 
 def read(fetch, source, previous_text=None):
     """Text and marker of a fetched page or PDF (the costly part: tens of ms of CPU).
-    Pure, so the crawl runs it in a worker process (``monitor.analysis_pool``).
+    Pure, so the crawl runs it in a worker process (``monitor.fetch.analysis_pool``).
     ``previous_text``: the current version's text, if the caller has it: a wall that
-    shares almost nothing with it is recognised more surely (``monitor.walls``)."""
+    shares almost nothing with it is recognised more surely (``monitor.analysis.walls``)."""
     try:
         return _read(fetch, source, previous_text)
     except (pdf.PdfProblem, extract.ContentMissing, _Unreadable) as problem:

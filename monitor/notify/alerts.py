@@ -10,7 +10,7 @@ value is left out, the subscriber keeps what still exists, and
 ``Settings.warnings`` says what to fix.
 ``Subscriber.wants`` decides who gets an event (``store.enqueue_alerts`` calls
 it inside the event's transaction); ``render_event`` / ``render_digest`` /
-``render_test`` write the messages that ``monitor.dispatch`` sends.
+``render_test`` write the messages that ``monitor.notify.dispatch`` sends.
 """
 
 import dataclasses
@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from monitor import events
+from monitor.analysis import events
 from monitor.config import ID_PATTERN, _check_keys, _parse_yaml, read_config_text
 from monitor.errors import ConfigError
 
@@ -438,7 +438,7 @@ def _footer(key, interrupted):
 def render_digest(subscriber, period, alerts, stale, site_url=None, interrupted=False):
     """A digest: the period's events, then the staleness table of the subscriber's pages.
 
-    ``stale`` is ``monitor.staleness.staleness(...)`` output, already filtered.
+    ``stale`` is ``monitor.analysis.staleness.staleness(...)`` output, already filtered.
     """
     noun = "event" if len(alerts) == 1 else "events"
     title = f"dialogue-watch {subscriber.mode} digest {period}: {len(alerts)} {noun}"

@@ -1,7 +1,7 @@
 """The published site: Datasette on the database, configured by ``db/``.
 
 The pages are canned queries in ``db/metadata.yaml`` rendered by the templates
-in ``db/templates``; ``monitor/datasette_plugin.py`` adds the download of a
+in ``db/templates``; ``monitor/publish/datasette_plugin.py`` adds the download of a
 capture's original bytes and the staleness chart's data. ``make_datasette``
 builds the site (the tests use it); ``serve`` runs it.
 """
@@ -14,7 +14,7 @@ import yaml
 
 from monitor import store
 
-SITE_DIR = Path(__file__).resolve().parent.parent / "db"
+SITE_DIR = Path(__file__).resolve().parents[2] / "db"
 METADATA = SITE_DIR / "metadata.yaml"
 TEMPLATES = SITE_DIR / "templates"
 # metadata.yaml and the templates are keyed by this name, whatever the file is called.

@@ -33,8 +33,8 @@ from typing import Mapping, NamedTuple
 import lxml.etree
 import lxml.html
 
-from monitor import dates
-from monitor.dates import latest_day  # noqa: F401 - part of this module's API
+from monitor.analysis import dates
+from monitor.analysis.dates import latest_day  # noqa: F401 - part of this module's API
 
 __all__ = ["LABELS", "Marker", "find_marker", "parse_date", "latest_day"]
 
@@ -770,7 +770,7 @@ def find_marker(html: str | None = None, *, text: str | None = None,
     """The page's "last updated" marker, or None. See the module docstring for the order.
 
     ``root``: ``html`` already parsed into an lxml document (read, never changed), to
-    save parsing it again; ``monitor.extract.parse_html`` says when that is the same.
+    save parsing it again; ``monitor.analysis.extract.parse_html`` says when that is the same.
     """
     if rule is not None:
         kind, spec = rule

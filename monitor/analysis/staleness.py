@@ -9,7 +9,7 @@ answered 404/410 from the start shows ``gone``: the site did answer.
 
 import datetime
 
-from monitor import markers
+from monitor.analysis import markers
 
 NEVER_FETCHED = "never fetched"
 

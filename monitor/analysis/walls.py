@@ -2,7 +2,7 @@
 
 A wall stands in front of the page: a sign-in form, a cookie-consent dialog, a
 robot check, a parked domain ("this domain is for sale"), an error page sent as
-200 OK. It is never compared as the page's text: ``monitor.analyze`` stores it as
+200 OK. It is never compared as the page's text: ``monitor.analysis.analyze`` stores it as
 an error in plain words (``Wall.words``), which counts toward ``failing`` like any
 error and never becomes a version.
 

@@ -12,7 +12,7 @@ locks it holds). Children come from a fork server (``multiprocessing``'s
 "forkserver"): a process started fresh by ``exec`` that has imported the crawl
 code but never opened a database, so each crawl starts in milliseconds with
 nothing inherited. The child, and the analysis workers it forks before it
-opens the database, die with their parent (``monitor.processes``).
+opens the database, die with their parent (``monitor.fetch.processes``).
 """
 
 import contextlib
@@ -21,21 +21,22 @@ import multiprocessing
 import os
 import tempfile
 
-from monitor import analysis_pool, locks, processes, store
+from monitor import store
+from monitor.fetch import analysis_pool, locks, processes
 from monitor.errors import CrawlError
-from monitor.settings import crawl_settings
+from monitor.fetch.settings import crawl_settings
 
 # Imported once by the fork server, so that each crawl child starts with them loaded;
-# monitor.fork_server first: it makes the server die with its owner.
-PRELOAD = ["monitor.fork_server", "monitor.crawler", "monitor.pipelines", "spiders.pages", "scrapy.crawler",
+# monitor.fetch.fork_server first: it makes the server die with its owner.
+PRELOAD = ["monitor.fetch.fork_server", "monitor.fetch.crawler", "monitor.fetch.pipelines", "spiders.pages", "scrapy.crawler",
            "trafilatura", "pypdf"]
 
 
 def crawl(config, db_path, ids=(), progress=False, subscribers=(), holding_lock=False, **overrides):
     """Fetch, analyse and store the sources named by ``ids`` (all when empty).
 
-    ``subscribers`` (``monitor.alerts.Subscriber``) get an outbox row with each
-    event they want. Takes the database's lock (``monitor.locks``) unless the
+    ``subscribers`` (``monitor.notify.alerts.Subscriber``) get an outbox row with each
+    event they want. Takes the database's lock (``monitor.fetch.locks``) unless the
     caller holds it (``holding_lock``). Returns ``(crawl_id, results)``: one row
     per fetch with its outcome and event. Raises ``CrawlError`` (with the
     results stored so far) when the crawl process stops before the end.
@@ -91,7 +92,7 @@ def test_source(config, source_id, **overrides):
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "report.jsonl")
         settings = crawl_settings(config, DW_CONFIG=config, DW_TOTAL=1, DW_REPORT_PATH=path,
-                                  ITEM_PIPELINES={"monitor.pipelines.ReportPipeline": 300},
+                                  ITEM_PIPELINES={"monitor.fetch.pipelines.ReportPipeline": 300},
                                   DW_ANALYSIS_WORKERS=0, **overrides)
         _run_in_child([_target(None, source)], settings)
         if not os.path.exists(path):
@@ -110,7 +111,7 @@ def _target(db, source, verify_every=None):
 
 
 def _context():
-    from monitor import fork_server
+    from monitor.fetch import fork_server
 
     # read by the fork server, which is started with this environment on first use
     os.environ[fork_server.OWNER_VARIABLE] = str(os.getpid())
@@ -137,7 +138,7 @@ def _child_main(targets, settings_values, owner_pid):
     from scrapy.settings import Settings
 
     settings = Settings()
-    settings.setmodule("monitor.settings", priority="project")
+    settings.setmodule("monitor.fetch.settings", priority="project")
     settings.update(settings_values, priority="cmdline")
     # fork the analysis workers while this process has a single thread and no
     # database connection (Scrapy starts threads; the pipeline opens the database)

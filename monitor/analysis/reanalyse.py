@@ -12,7 +12,8 @@ import dataclasses
 import hashlib
 import multiprocessing
 
-from monitor import analyze, diffing, events, rules, store
+from monitor import store
+from monitor.analysis import analyze, diffing, events, rules
 
 CHANGE_KINDS = {"updated", "silent_edit", "changed", "marker_only"}
 

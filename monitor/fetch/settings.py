@@ -34,14 +34,14 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "monitor.middlewares.BackoffRetryMiddleware": 550,
+    "monitor.fetch.middlewares.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "monitor.middlewares.RobotsTxtMiddleware": 100,
+    "monitor.fetch.middlewares.RobotsTxtMiddleware": 100,
 }
-ITEM_PIPELINES = {"monitor.pipelines.StorePipeline": 300}
+ITEM_PIPELINES = {"monitor.fetch.pipelines.StorePipeline": 300}
 # Processes that read changed pages (text, marker) while the crawl goes on, forked by
 # the crawl process: None = one per CPU; 0 = read inline on the reactor thread
-# (monitor.analysis_pool; `scrapy crawl` without dialogue-watch always reads inline).
+# (monitor.fetch.analysis_pool; `scrapy crawl` without dialogue-watch always reads inline).
 DW_ANALYSIS_WORKERS = None
 # Seconds a worker may spend reading one page before that page is stored as an error
 # and the workers are replaced (sources.yaml's analysis_timeout_seconds; 0 = no limit).
@@ -71,7 +71,7 @@ def crawl_settings(config, **extra):
         "DW_FAILING_AFTER": s["failing_after"],
         "DW_ANALYSIS_TIMEOUT": s["analysis_timeout_seconds"],
         # hands DW_ANALYSIS_TIMEOUT to the analysis workers (built before the pipeline)
-        "EXTENSIONS": {"monitor.analysis_pool.TimeLimit": 0},
+        "EXTENSIONS": {"monitor.fetch.analysis_pool.TimeLimit": 0},
     }
     values.update(extra)
     return values

@@ -1,0 +1,1 @@
+"""Reading and judging pages: text extraction, "last updated" markers, diffs, event classification, rules, walls and volatile lines (pure functions), and the replay of stored captures with today's rules (reanalyse)."""

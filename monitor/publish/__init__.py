@@ -1,0 +1,1 @@
+"""The public site: Datasette, its plugin and its canned queries."""
