@@ -11,6 +11,9 @@
   rendered live in the site.
 * The staleness chart and the latest events, for the home page and the
   staleness page (templates can only see their own query's rows).
+* Privacy: an SQLite authorizer on every connection refuses any read of the
+  alert tables (``PRIVATE_TABLES``), so no query through any door of the site
+  can tell who subscribes or what was sent to whom.
 
 Every SQL statement it runs is a canned query of ``db/metadata.yaml``. Besides
 Datasette it needs only ``blobs.py`` (and ``zstandard``), so it can be published
@@ -19,6 +22,7 @@ by copying the two files into a ``--plugins-dir`` (see the README).
 
 import importlib.util
 import re
+import sqlite3
 from pathlib import Path
 
 from datasette import hookimpl
@@ -49,8 +53,24 @@ DOWNLOAD_HEADERS = {
 }
 
 
+# Alert deliveries name the subscribers and quote their addresses in errors: on a
+# site the watched government can read, they would say who is watching it.
+PRIVATE_TABLES = frozenset({"alert_outbox", "alert_digests"})
+
+
+def refuse_private_tables(action, table, column, database, trigger):
+    """SQLite authorizer: no statement may read a private table, not even to count
+    its rows (SQLite then asks with an empty column name)."""
+    if action == sqlite3.SQLITE_READ and table and table.lower() in PRIVATE_TABLES:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
 @hookimpl
 def prepare_connection(conn, database):
+    # Every database and every connection: canned queries, the SQL box, table pages,
+    # JSON, CSV and any future query alike, whatever the file is called.
+    conn.set_authorizer(refuse_private_tables)
     if database != DATABASE:
         return
     conn.create_function("dw_text", 1, lambda sha: blobs.text(conn, sha) if sha else None)
