@@ -136,7 +136,8 @@ def test_a_real_server_refuses_the_same(watched_db, tmp_path, server):
     else:
         plugins = tmp_path / "plugins"
         plugins.mkdir()
-        for name in ("monitor/publish/datasette_plugin.py", "monitor/store/blobs.py"):
+        for name in ("monitor/publish/datasette_plugin.py", "monitor/store/blobs.py",
+                     "monitor/analysis/diffing.py"):
             shutil.copy(site.SITE_DIR.parent / name, plugins)
         command = site_fixtures.datasette_command(watched_db, port) + ["--plugins-dir", str(plugins)]
     with site_fixtures.running(command, port) as base:

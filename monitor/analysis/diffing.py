@@ -119,21 +119,82 @@ def _range(start, stop):
 
 def word_diff(before, after):
     """Words removed shown as [-word-], words added as {+word+}."""
+    out, counts = [], {"same": 0, "removed": 0, "added": 0}
+    for tag, text in word_changes(before, after):
+        out.append({"same": "{}", "removed": "[-{}-]", "added": "{{+{}+}}"}[tag].format(text))
+        counts[tag] += len(text.split())
+    return {"lines_added": counts["added"], "lines_removed": counts["removed"], "diff": " ".join(out)}
+
+
+def word_changes(before, after):
+    """(tag, words) runs that turn ``before`` into ``after``, in order; tag is
+    "same", "removed" or "added" (a replacement gives its removed run first)."""
     a, b = before.split(), after.split()
-    out = []
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    added = removed = 0
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
-            out.extend(a[i1:i2])
+            yield "same", " ".join(a[i1:i2])
             continue
         if i2 > i1:
-            out.append("[-" + " ".join(a[i1:i2]) + "-]")
-            removed += i2 - i1
+            yield "removed", " ".join(a[i1:i2])
         if j2 > j1:
-            out.append("{+" + " ".join(b[j1:j2]) + "+}")
-            added += j2 - j1
-    return {"lines_added": added, "lines_removed": removed, "diff": " ".join(out)}
+            yield "added", " ".join(b[j1:j2])
+
+
+# A removed line and the added line in its place are shown word by word when at
+# least this share of their words is the same (otherwise as two whole lines).
+SAME_LINE_RATIO = 0.5
+
+
+def diff_rows(diff):
+    """A unified diff (as ``line_diff`` writes it) as rows to show: dicts with
+    ``kind`` ("same", "added", "removed" or "gap": lines left out) and ``parts``,
+    a list of (changed, text). A removed line paired with the added line in its
+    place has only its changed words marked, so a reader sees the words that
+    changed inside a long paragraph.
+
+    Example: ``diff_rows("@@ -1 +1 @@\n-held in May\n+held in June")`` gives a
+    removed row [(False, "held in"), (True, "May")] and an added row
+    [(False, "held in"), (True, "June")].
+    """
+    rows, removed, added = [], [], []
+    for line in (diff or "").splitlines():
+        if line.startswith(("+++", "---")):
+            continue
+        if line.startswith("-") and added or not line.startswith(("-", "+")):
+            rows += _paired(removed, added)
+            removed, added = [], []
+        if line.startswith("@@"):
+            if not line.startswith(("@@ -1,", "@@ -1 ", "@@ -0,")):
+                rows.append({"kind": "gap", "parts": []})
+        elif line.startswith("-"):
+            removed.append(line[1:])
+        elif line.startswith("+"):
+            added.append(line[1:])
+        else:
+            rows.append({"kind": "same", "parts": [(False, line[1:])]})
+    return rows + _paired(removed, added)
+
+
+def _paired(removed, added):
+    """Rows for a block of removed lines and the added lines that replace them."""
+    pairs = [_word_rows(old, new) for old, new in zip(removed, added)]
+    if not pairs or any(pair is None for pair in pairs):
+        return ([{"kind": "removed", "parts": [(True, line)]} for line in removed]
+                + [{"kind": "added", "parts": [(True, line)]} for line in added])
+    extra = len(pairs)
+    return ([old for old, _ in pairs] + [{"kind": "removed", "parts": [(True, line)]} for line in removed[extra:]]
+            + [new for _, new in pairs] + [{"kind": "added", "parts": [(True, line)]} for line in added[extra:]])
+
+
+def _word_rows(old, new):
+    """(removed row, added row) marking changed words, or None if the lines are too different."""
+    changes = list(word_changes(old, new))
+    same = sum(len(text.split()) for tag, text in changes if tag == "same")
+    if 2 * same < SAME_LINE_RATIO * (len(old.split()) + len(new.split())):
+        return None
+    side = {"removed": [(tag != "same", text) for tag, text in changes if tag != "added"],
+            "added": [(tag != "same", text) for tag, text in changes if tag != "removed"]}
+    return ({"kind": "removed", "parts": side["removed"]}, {"kind": "added", "parts": side["added"]})
 
 
 DIFFERS = {"lines": line_diff, "words": word_diff}

@@ -3,7 +3,11 @@
 * SQL functions ``dw_text(sha256)`` and ``dw_body(sha256)``: a capture's text
   and original bytes, unpacked from their Zstandard delta chain
   (``monitor/store/blobs.py``); ``dw_snippet(sha256, words)``: the search
-  page's excerpt of a text around the words found.
+  page's excerpt of a text around the words found; ``dw_diff(sha256, sha256)``:
+  the line diff of two texts, for comparing any two versions.
+* The template filter ``dw_diff_rows``: a diff's lines with the changed words
+  inside changed lines marked (``monitor/analysis/diffing.py``, the same code as
+  the command line's ``diff --words``).
 * ``/monitor/-/original/{version_id}`` returns a captured version's original
   bytes, always as a download: an attachment of
   type ``application/octet-stream`` with ``nosniff`` and a sandboxing
@@ -16,10 +20,11 @@
   can tell who subscribes or what was sent to whom.
 
 Every SQL statement it runs is a canned query of ``db/metadata.yaml``. Besides
-Datasette it needs only ``blobs.py`` (and ``zstandard``), so it can be published
-by copying the two files into a ``--plugins-dir`` (see the README).
+Datasette it needs only ``blobs.py`` and ``diffing.py`` (and ``zstandard``), so it
+can be published by copying the three files into a ``--plugins-dir`` (see the README).
 """
 
+import importlib
 import importlib.util
 import re
 import sqlite3
@@ -29,18 +34,20 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
 
-def _blobs():
-    """The store's codec; beside this file when the site is published with --plugins-dir."""
+def _beside(package, name):
+    """A module of the store or analysis code, or the copy beside this file when the
+    site is published with --plugins-dir (``blobs.py``, ``diffing.py``)."""
     try:
-        from monitor.store import blobs
+        return importlib.import_module(f"monitor.{package}.{name}")
     except ImportError:
-        spec = importlib.util.spec_from_file_location("dw_blobs", Path(__file__).with_name("blobs.py"))
-        blobs = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(blobs)
-    return blobs
+        spec = importlib.util.spec_from_file_location(f"dw_{name}", Path(__file__).with_name(f"{name}.py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
 
 
-blobs = _blobs()
+blobs = _beside("store", "blobs")
+diffing = _beside("analysis", "diffing")
 
 DATABASE = "monitor"
 CHART_TEMPLATES = {"index.html", f"query-{DATABASE}-staleness.html"}
@@ -75,8 +82,21 @@ def prepare_connection(conn, database):
         return
     conn.create_function("dw_text", 1, lambda sha: blobs.text(conn, sha) if sha else None)
     conn.create_function("dw_body", 1, lambda sha: blobs.unpack(conn, "bodies", sha) if sha else None)
+    conn.create_function("dw_diff", 2, lambda before, after: _diff(conn, before, after))
     conn.create_function("dw_snippet", 2, lambda sha, words: snippet(blobs.text(conn, sha), words)
                          if sha and words else None)
+
+
+def _diff(conn, before_sha, after_sha):
+    """The unified line diff between two stored texts (the compare page)."""
+    if not before_sha or not after_sha:
+        return None
+    return diffing.line_diff(blobs.text(conn, before_sha), blobs.text(conn, after_sha))["diff"]
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.filters["dw_diff_rows"] = diffing.diff_rows
 
 
 def snippet(text, words, context=60):
