@@ -99,7 +99,7 @@ def test_staleness_page_lists_every_page_most_stale_first_with_the_chart(page, b
     expect(page.locator("h1")).to_have_text("Canada-China Bilateral Human Rights Dialogue")
 
 
-def test_a_change_highlights_added_and_removed_lines(page, base_url):
+def test_a_change_highlights_added_and_removed_words(page, base_url):
     page.goto(base_url + "/monitor/recent_changes?source_id=demo-uk-report-p34&kind=updated")
     page.get_by_role("link", name="see the change").click()
     page.wait_for_url("**/monitor/change?event=*")
@@ -108,8 +108,11 @@ def test_a_change_highlights_added_and_removed_lines(page, base_url):
     assert "met in London and Gansu" in removed.inner_text()
     assert added.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(230, 255, 236)"
     assert removed.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 235, 233)"
-    struck = removed.locator("del").evaluate("e => getComputedStyle(e).textDecorationLine")
-    assert struck == "line-through"
+    struck = removed.locator("del").first  # only the words removed: "met in London", "Gansu."
+    assert struck.inner_text() == "met in London"
+    assert struck.evaluate("e => getComputedStyle(e).textDecorationLine") == "line-through"
+    assert removed.evaluate("e => getComputedStyle(e).textDecorationLine") == "none"  # the rest plain
+    assert added.locator("ins").first.inner_text() == "was suspended"
     screenshot(page, "change")
     page.get_by_role("link", name="version 1").click()
     expect(page.locator("h1")).to_contain_text("version 1")

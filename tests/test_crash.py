@@ -67,6 +67,7 @@ def survivors(pids, tracker_grace=4.0):
     processes, after ``tracker_grace`` more seconds for the fork server and the
     resource tracker."""
     running = {pid: _cmdline(pid) for pid in pids if alive(pid)}
+    running = {pid: line for pid, line in running.items() if line or not _exited(pid)}
     found = [line for line in running.values() if not _helper(line)]
     deadline = time.monotonic() + tracker_grace
     trackers = [pid for pid, line in running.items() if _helper(line)]
@@ -74,6 +75,15 @@ def survivors(pids, tracker_grace=4.0):
         time.sleep(0.1)
     found += [running[p] for p in trackers if alive(p)]
     return [line.replace(b"\0", b" ").decode()[:160] for line in found]
+
+
+def _exited(pid, seconds=1.0):
+    """A process whose command line reads empty has already let go of its memory: it
+    is exiting (it was killed; it can no longer fetch or store). True once it is gone."""
+    deadline = time.monotonic() + seconds
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return not alive(pid)
 
 
 def _helper(line):
