@@ -32,7 +32,9 @@ SETTINGS_DEFAULTS = {
     # every Nth check of a page goes without ETag / If-Modified-Since (0: only the weekly one)
     "verify_unchanged_every": 7,
 }
-DEFAULTS_DEFAULTS = {"every": "24h", "jitter_seconds": 300.0}
+# stale_after: a page whose 'last updated' date is older raises a stale event
+# (never: no stale events; the shipped sources.yaml sets 365d).
+DEFAULTS_DEFAULTS = {"every": "24h", "jitter_seconds": 300.0, "stale_after": "365d"}
 REQUIRED_SOURCE_KEYS = ("id", "country", "title", "url", "kind")
 # What each key of a source means (the README's sources.yaml reference is generated from this).
 SOURCE_KEY_HELP = {
@@ -54,6 +56,9 @@ SOURCE_KEY_HELP = {
                 "updated' text), `transparency` (its words).",
     "ignore_robots_txt": "Fetch even where robots.txt forbids it; the value must be your reason.",
     "every": "How often to check: `30m`, `6h`, `1d`, `1w`, or a cron line. Default: defaults.every.",
+    "stale_after": "Raise a `stale` event when the page's 'last updated' date is older than "
+                   "this (`365d`, `52w`), once more at twice as old; `never` for none. "
+                   "Default: defaults.stale_after.",
     "notes": "Anything the next person should know.",
 }
 SOURCE_KEYS = set(SOURCE_KEY_HELP)
@@ -110,6 +115,7 @@ class Source:
     baseline: dict | None = None
     ignore_robots_txt: str | None = None
     every: str | None = None
+    stale_after: int | None = None  # days; None: never stale
     notes: str | None = None
     line: int = 0
 
@@ -349,7 +355,9 @@ def parse(document, path="sources.yaml"):
     settings = _section(document, "settings", SETTINGS_DEFAULTS, problems)
     defaults = _section(document, "defaults", DEFAULTS_DEFAULTS, problems)
     _check_every(defaults["every"], document.get("defaults") or document, problems)
-    sources = [_source(entry, defaults, problems) for entry in document["sources"]]
+    stale_after = _stale_after(defaults["stale_after"], "defaults",
+                               document.get("defaults") or document, problems)
+    sources = [_source(entry, defaults, stale_after, problems) for entry in document["sources"]]
     sources = [s for s in sources if s is not None]
     _check_unique(sources, problems)
     if problems:
@@ -415,7 +423,34 @@ def parse_every(value):
     return None
 
 
-def _source(entry, defaults, problems):
+def parse_stale_after(value):
+    """``365d`` / ``52w`` / ``48h`` -> whole days; ``never`` (or YAML false) -> None.
+
+    Raises ValueError for anything else. Example: ``parse_stale_after("52w") == 364``.
+    """
+    if value is False or str(value).strip().lower() == "never":
+        return None
+    match = EVERY_PATTERN.match(str(value).strip())
+    days = float(match.group(1)) * EVERY_UNITS[match.group(3)] / 86400 if match else 0
+    if days < 1 or days != int(days):
+        raise ValueError(f"not a whole number of days: {value!r}")
+    return int(days)
+
+
+def _stale_after(value, where, mapping, problems):
+    """Days from a ``stale_after:`` value, or None; a bad value is a problem naming the fix."""
+    try:
+        return parse_stale_after(value)
+    except ValueError:
+        line = mapping.line_of("stale_after") if isinstance(mapping, _Located) else 0
+        problems.append((line, f"{where}: 'stale_after: {value}' is not a number of days. Fix: "
+                         "write how old a 'last updated' date may get before it is stale, in "
+                         "whole days or weeks such as 365d or 52w, or never to raise no "
+                         "stale events."))
+        return None
+
+
+def _source(entry, defaults, stale_after, problems):
     if not isinstance(entry, dict):
         problems.append((0, "each item under 'sources:' must be a mapping starting with '- id: ...'."))
         return None
@@ -442,6 +477,8 @@ def _source(entry, defaults, problems):
         "baseline": _check_baseline(entry, where, problems),
         "ignore_robots_txt": _optional_text(entry, "ignore_robots_txt"),
         "every": str(entry.get("every") or defaults["every"]),
+        "stale_after": _stale_after(entry["stale_after"], where, entry, problems)
+        if "stale_after" in entry else stale_after,
         "notes": _optional_text(entry, "notes"),
         "line": entry.line,
     }

@@ -37,7 +37,9 @@ def make_config(tmp_path, replica):
             entry["url"] = replica.url(entry.pop("path")) if "path" in entry else entry["url"]
             sources.append(entry)
         path = tmp_path / "sources.yaml"
-        document = {"settings": {**FAST, **(settings or {})}, "sources": sources}
+        # stale events (default 365d) are tested on their own: tests/test_stale_alerts.py
+        document = {"settings": {**FAST, **(settings or {})}, "defaults": {"stale_after": "never"},
+                    "sources": sources}
         path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
         return config.load(path)
 

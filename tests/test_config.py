@@ -73,6 +73,44 @@ def test_good_file_loads_with_defaults(tmp_path):
     assert cfg.settings["failing_after"] == 3
 
 
+STALE_AFTER = [
+    # what sources.yaml says, days
+    ("365d", 365), ("52w", 364), ("1d", 1), ("48h", 2), ("never", None), ("Never", None),
+    (False, None),  # stale_after: off
+]
+
+
+@pytest.mark.parametrize("value, days", STALE_AFTER)
+def test_parse_stale_after(value, days):
+    assert config.parse_stale_after(value) == days
+
+
+@pytest.mark.parametrize("value", ["365", 365, "1y", "12h", "0d", "0 6 * * 1", "", None, True])
+def test_parse_stale_after_refuses_what_is_not_whole_days(value):
+    with pytest.raises(ValueError):
+        config.parse_stale_after(value)
+
+
+def test_stale_after_has_a_default_and_a_per_source_value(tmp_path):
+    assert load_text(tmp_path, GOOD).sources[0].stale_after == 365  # a year, unless set
+    text = GOOD.replace("sources:\n", "defaults:\n  stale_after: 30d\nsources:\n")
+    text += GOOD.split("sources:\n")[1].replace("canada-relations", "canada-two").replace(
+        "relation-en.asp", "two.asp") + "    stale_after: 2w\n"
+    text += GOOD.split("sources:\n")[1].replace("canada-relations", "canada-off").replace(
+        "relation-en.asp", "off.asp") + "    stale_after: never\n"
+    assert [s.stale_after for s in load_text(tmp_path, text).sources] == [30, 14, None]
+
+
+def test_the_shipped_sources_are_stale_after_a_year():
+    assert {s.stale_after for s in config.load("sources.yaml").sources} == {365}
+
+
+def test_a_bad_default_stale_after_names_its_line(tmp_path):
+    text = GOOD.replace("sources:\n", "defaults:\n  stale_after: a year\nsources:\n")
+    (found,) = problems_of(tmp_path, text)
+    assert found[0] == 4 and "defaults: 'stale_after: a year' is not a number of days" in found[1]
+
+
 def test_rules_are_selectors_or_slash_regexes(tmp_path):
     cfg = load_text(tmp_path, GOOD + "    content: main .body\n    ignore: ['.share', '/Visits: \\d+/i']\n"
                                      "    marker: '/Stand: (.+)/'\n")
@@ -95,6 +133,9 @@ BAD_CASES = {
     "robots without reason": ("    ignore_robots_txt: ''\n", 9, "needs the reason", "ignore_robots_txt:"),
     "duplicate key": ("    title: again\n", 9, "key 'title' appears twice", "keep one"),
     "baseline date": ("    baseline: {observed: April 2003, marker: x}\n", 9, "YYYY-MM-DD", "2003-04-02"),
+    "bad stale_after": ("    stale_after: 365\n", 9, "'stale_after: 365' is not a number of days",
+                        "such as 365d or 52w, or never"),
+    "stale_after in hours": ("    stale_after: 36h\n", 9, "is not a number of days", "365d"),
 }
 
 

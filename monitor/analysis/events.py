@@ -4,7 +4,9 @@ A pure function, ``classify(previous, outcome, failing_after)``, decides the
 single event a crawl yields (or none) and the source's next state;
 ``problem(outcome, detail, previous)`` notices a monitoring problem (a selector
 that no longer matches, robots.txt forbidding the page) the first time it
-appears. Every later feature (alerts, feeds, the published site) reads these kinds.
+appears; a ``stale`` event (``monitor.analysis.staleness.stale_level``) says when
+a page's claim grows older than ``stale_after``. Every later feature (alerts,
+feeds, the published site) reads these kinds.
 """
 
 import dataclasses
@@ -27,6 +29,8 @@ KINDS = {
     "volatile_text": "a part of the page changes at nearly every check (a counter, a token, a "
                      "'generated at' line): those changes are kept without alerts; an `ignore:` "
                      "rule can silence it",
+    "stale": "the page still claims a 'last updated' date older than stale_after in "
+             "sources.yaml (said once, and once more when it is twice as old)",
     "rules_changed": "a note: the rules in sources.yaml that read this page changed, so its "
                      "text was read again with the new rules (never alerted)",
     "moved": "a note: the page's address in sources.yaml changed; the new address was "

@@ -51,11 +51,14 @@ HEADLINES = {
     "robots_blocked": "{whose} site now forbids robots to fetch the page",
     "volatile_text": "{whose} page has a part that changes at every check: those changes are no "
                      "longer alerted",
+    "stale": "{whose} page still shows an old 'last updated' date",
     "rules_changed": "{whose} page was read again with new rules (a note)",
     "moved": "{whose} page moved to a new address (a note)",
     "volatile_change": "{whose} page changed only where it changes at every check (a note)",
 }
 MARKER_KINDS = {"new", "updated", "silent_edit", "changed", "marker_only", "restored"}
+# Kinds whose detail is the news itself (how old, against the 2003 report): shown in digests too.
+DIGEST_DETAIL_KINDS = {"stale"}
 EXCERPT_LINES = 6
 
 
@@ -394,7 +397,8 @@ def render_event(alert, site_url=None):
         lines.append(f"What dialogue-watch saw: {alert['detail']}")
     lines += diff_excerpt(alert)
     link = event_link(site_url, alert["event_id"])
-    lines += ["", f"See the change: {link}"] if link else []
+    see = "See it on the site" if alert["kind"] in DIGEST_DETAIL_KINDS else "See the change"
+    lines += ["", f"{see}: {link}"] if link else []
     lines += ["", f"{alert['kind']}: {events.KINDS.get(alert['kind'], '')} (seen {alert['at']})."]
     lines += _footer(idempotency_key(alert["event_id"], alert["subscriber"]), alert["interrupted"])
     return Message(_title(title, alert["interrupted"]), "\n".join(lines))
@@ -454,6 +458,8 @@ def render_digest(subscriber, period, alerts, stale, site_url=None, interrupted=
 def _digest_line(alert, site_url):
     link = event_link(site_url, alert["event_id"])
     text = f"- {alert['at'][:10]} {headline(alert['kind'], alert['country'])}: {alert['title']}"
+    if alert["kind"] in DIGEST_DETAIL_KINDS and alert["detail"]:
+        text += f"\n  {alert['detail']}"
     return text + (f"\n  {link}" if link else f"\n  {alert['url']}")
 
 

@@ -1,9 +1,10 @@
 """Writes: the watched sources, crawls, and one fetch with everything that follows from it."""
 
 import dataclasses
+import datetime
 import json
 
-from monitor.analysis import diffing, events, markers, rules, volatile
+from monitor.analysis import diffing, events, markers, rules, staleness, volatile
 from monitor.store import blobs
 from monitor.store.connection import immediate_transaction, iso, now, writes
 from monitor.store.outbox import enqueue_alerts
@@ -36,6 +37,7 @@ def _source_row(source, stamp):
         "baseline_precision": parsed[1] if parsed else None,
         "baseline_days_stale": days,
         "baseline_transparency": baseline.get("transparency"),
+        "stale_after_days": source.stale_after,
         "notes": source.notes, "active": 1, "updated_at": stamp,
     }
 
@@ -281,7 +283,41 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
     _update_state(db, fetch, observation, decision, state, version_id)
     _note_problem(db, fetch, fetch_id, (state or {}).get("problem"), current, version_id,
                   observation, subscribers)
+    if version_id is not None and observation.outcome in ("ok", "not_modified"):
+        _note_stale(db, fetch, fetch_id, state, version_id, subscribers)
     return decision.kind
+
+
+# -- stale: a claimed last update older than stale_after ----------------------
+
+
+def _note_stale(db, fetch, fetch_id, state, version_id, subscribers):
+    """Raise a ``stale`` event when the page's claim passes its source's stale_after
+    (``staleness.stale_level``): once at 1x, once more at 2x, again only for another
+    claim. The claim and the level raised for it are kept in source_state. Only a
+    check that reached the page counts: a gone or failed one judges nothing."""
+    source = _one(db, "SELECT stale_after_days, baseline_days_stale FROM sources WHERE id = ?",
+                  [fetch.source_id])
+    if not source["stale_after_days"]:  # never: nothing to judge (the level raised stands)
+        return
+    version = _version_by_id(db, version_id)
+    claim = version["marker_until"]
+    same_claim = state is not None and state.get("stale_claim") == claim
+    raised = (state.get("stale_level") or 0) if same_claim else 0
+    today = datetime.date.fromisoformat(fetch.fetched_at[:10])
+    level = staleness.stale_level(claim and datetime.date.fromisoformat(claim), today,
+                                  source["stale_after_days"])
+    if level > raised:
+        claimed = datetime.date.fromisoformat(claim)
+        words = staleness.stale_words(level, claimed, today, source["stale_after_days"],
+                                      version["marker_text"], version["marker_origin"],
+                                      source["baseline_days_stale"])
+        _insert_event(db, fetch, fetch_id, "stale", version, version_id, _Note(words),
+                      subscribers, columns={"days_stale": (today - claimed).days})
+        raised = level
+    if not same_claim or raised != (state.get("stale_level") or 0):
+        db.conn.execute("UPDATE source_state SET stale_claim = ?, stale_level = ? "
+                        "WHERE source_id = ?", [claim, raised, fetch.source_id])
 
 
 # -- volatile places: the parts of a page that change at every check -----------
@@ -515,7 +551,7 @@ def _marker_from_row(row):
 
 
 def _insert_event(db, fetch, fetch_id, kind, current, version_id, observation, subscribers=(),
-                  texts=None, words=None):
+                  texts=None, words=None, columns=None):
     added = removed = diff_id = None
     new_version = _version_by_id(db, version_id) if version_id else None
     if kind in events.DIFFED_KINDS and current and new_version:
@@ -534,6 +570,7 @@ def _insert_event(db, fetch, fetch_id, kind, current, version_id, observation, s
         "marker_after": new_version["marker_text"] if new_version else None,
         "lines_added": added, "lines_removed": removed, "diff_id": diff_id,
         "detail": "; ".join(w for w in (observation.error or observation.note, words) if w) or None,
+        **(columns or {}),
     })
     enqueue_alerts(db, event_id, fetch.source_id, kind, subscribers)
     return event_id

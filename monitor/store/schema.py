@@ -243,3 +243,17 @@ def m015_volatile_places(db):
         "source_id": str, "place": str, "streak": int, "quiet": int, "recent": str,
         "volatile_since": str,
     }, pk=("source_id", "place"), foreign_keys=[("source_id", "sources", "id")])
+
+
+@migrations()
+def m018_stale_alerts(db):
+    """Stale events (``monitor.analysis.staleness.stale_level``): each source's
+    ``stale_after`` in days (null: never), each page's claim (``marker_until``) as last
+    judged and the highest stale level raised for it, the days stale each stale event
+    saw; and the words of every kind again (``stale`` and the kinds added since m010)."""
+    db["sources"].add_column("stale_after_days", int)
+    db["source_state"].add_column("stale_claim", str)
+    db["source_state"].add_column("stale_level", int)
+    db["events"].add_column("days_stale", int)
+    db["event_kinds"].upsert_all(
+        ({"kind": kind, "meaning": meaning} for kind, meaning in events.KINDS.items()), pk="kind")
