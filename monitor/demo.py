@@ -137,6 +137,7 @@ def sources_document(replica):
     return {
         "settings": {"contact": "dialogue-watch demo", "delay_seconds": 0, "retries": 0,
                      "timeout_seconds": 10, "failing_after": 3},
+        "defaults": {"stale_after": "365d"},
         "sources": entries,
     }
 
@@ -147,7 +148,7 @@ def run(db_path, rounds=None, echo=print):
     _fresh(db_path)
     replica = Replica()
     try:
-        sources_path = db_path.with_name(db_path.stem + "-sources.yaml")
+        sources_path = sources_path_for(db_path)
         sources_path.write_text(yaml.safe_dump(sources_document(replica), allow_unicode=True,
                                                sort_keys=False), encoding="utf-8")
         cfg = config.load(sources_path)
@@ -162,6 +163,13 @@ def run(db_path, rounds=None, echo=print):
     finally:
         replica.close()
     echo(_browse_hint(db_path, sources_path))
+
+
+def sources_path_for(db_path):
+    """Where the demo writes the sources it crawls (the replica's address changes at
+    every run): beside its database, db/demo.db -> db/demo-replica-sources.yaml,
+    which git ignores like the database. db/demo-sources.yaml is only an example."""
+    return db_path.with_name(db_path.stem + "-replica-sources.yaml")
 
 
 def _fresh(db_path):
@@ -183,4 +191,8 @@ def _browse_hint(db_path, sources_path):
         f"  {base} stale                 how stale each page is",
         f"  {base} history demo-canada   one page's events",
         f"  {base} diff demo-canada      what changed on it",
+        f"  dialogue-watch --db {db_path} serve --port 8002   the site, on http://127.0.0.1:8002/",
+        "The replica's pages are gone now that the demo has ended: the site keeps what was",
+        "captured (each page's versions and their original files), and says so beside each",
+        "link to a page's live address.",
     ])

@@ -170,7 +170,7 @@ def test_recent_changes_facets_by_country_and_kind(datasette):
 
 def test_recent_changes_filtered_by_country_and_kind(datasette):
     norway = rows(datasette, "/monitor/recent_changes.json?country=Norway")
-    assert [r["kind"] for r in norway] == ["recovered", "failing", "new"]
+    assert [r["kind"] for r in norway] == ["recovered", "failing", "stale", "new"]  # dated 2010
     silent = rows(datasette, "/monitor/recent_changes.json?kind=silent_edit")
     assert {r["source_id"] for r in silent} == {"demo-germany", "demo-switzerland"}
     assert silent[0]["meaning"] == "the text changed but its 'last updated' line did not"
@@ -178,7 +178,7 @@ def test_recent_changes_filtered_by_country_and_kind(datasette):
 
 def test_recent_changes_page_links_each_change_and_the_feeds(datasette):
     html = page(datasette, "/monitor/recent_changes?country=Canada")
-    assert html.count('">see the change</a>') == 2
+    assert html.count('">see the change</a>') == 3  # new, stale (dated 2002), updated
     assert 'href="/monitor/history?source=demo-canada"' in html
     assert 'href="/monitor/feed.atom"' in html
     assert 'href="/monitor/country_feed.atom?country=Canada"' in html
@@ -190,12 +190,12 @@ def test_recent_changes_page_links_each_change_and_the_feeds(datasette):
 
 def test_page_history_is_a_timeline_of_events_and_markers(datasette):
     timeline = rows(datasette, "/monitor/history.json?source=demo-australia")
-    assert [r["kind"] for r in timeline] == ["restored", "gone", "new"]
+    assert [r["kind"] for r in timeline] == ["restored", "gone", "stale", "new"]
     assert {r["marker_text"] for r in timeline} == {"Last updated Nov 2002"}
     html = page(datasette, "/monitor/history?source=demo-australia")
     assert "<h1>Australia-China Human Rights Dialogue</h1>" in html
     assert "the page disappeared (404/410" in html and "the site answered 404" in html
-    assert html.count("<tr data-event=") == 3
+    assert html.count("<tr data-event=") == 4
     assert 'href="/monitor/country_feed.atom?country=Australia"' in html
 
 
@@ -306,6 +306,27 @@ def test_the_published_copy_reads_captures_with_the_two_plugin_files(demo_path, 
     assert "\n+A new round was held this year" in shown.stdout  # diffing.py beside the plugin
 
 
+@pytest.mark.parametrize("value, shown", [
+    ("2026-12-01T10:30:00Z", "1 December 2026, 10:30 UTC"),
+    ("2026-12-01T10:30:05.250Z", "1 December 2026, 10:30 UTC"),
+    ("2026-03-09", "9 March 2026"),
+    ("2002-11", "November 2002"),
+    ("2002", "2002"),
+    ("2026-13-01", "2026-13-01"),  # not a date: shown as it is
+    ("soon", "soon"),
+    (None, None),
+])
+def test_dates_are_shown_as_people_write_them(value, shown):
+    assert datasette_plugin.human_date(value) == shown
+
+
+def test_pages_show_human_dates_and_kinds_in_words(datasette):
+    japan = event(datasette, "demo-japan", "marker_only")
+    html = page(datasette, f"/monitor/change?event={japan['id']}")
+    assert f'<time datetime="{japan["at"]}">{datasette_plugin.human_date(japan["at"])}</time>' in html
+    assert ">Marker only</span>" in html and ">marker_only<" not in html
+
+
 def test_an_unknown_version_has_no_download(datasette):
     assert get(datasette, "/monitor/-/original/99999").status_code == 404
     assert get(datasette, "/nowhere/-/original/1").status_code == 404
@@ -403,22 +424,22 @@ def entries(datasette, path):
     return ElementTree.fromstring(response.content).findall(f"{ATOM}entry")
 
 
-def test_the_feed_has_every_event_as_plain_text(datasette):
+def test_the_feed_has_every_event_with_its_captured_text_escaped(datasette):
     found = entries(datasette, "/monitor/feed.atom")
     assert len(found) == min(100, count(datasette, "select count(*) as n from events"))
     titles = [e.find(f"{ATOM}title").text for e in found]
     assert "Canada: Canada-China Bilateral Human Rights Dialogue (the text changed and so did " \
            "its 'last updated' line)" in titles
     first = found[0]
-    assert first.find(f"{ATOM}content").get("type") == "text"
-    assert first.find(f"{ATOM}link").get("href").startswith("change?event=")
+    assert first.find(f"{ATOM}content").get("type") == "html"  # built with dw_html, bleached
+    assert first.find(f"{ATOM}link").get("href").startswith("http://localhost/monitor/change?event=")
 
 
 def test_a_country_feed_has_only_that_partner(datasette):
     found = entries(datasette, "/monitor/country_feed.atom?country=Canada")
-    assert len(found) == 2
+    assert len(found) == 3  # new, stale (dated 2002), updated
     content = [e.find(f"{ATOM}content").text for e in found]
-    assert "Last updated line: Date modified: 2002-10-15 -> Date modified: 2026-11-20" in content[0]
+    assert "'Last updated' line: Date modified: 2002-10-15 → Date modified: 2026-11-20" in content[0]
     assert all(e.find(f"{ATOM}title").text.startswith("Canada: ") for e in found)
 
 

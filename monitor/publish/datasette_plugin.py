@@ -15,6 +15,12 @@
   rendered live in the site.
 * The staleness chart and the latest events, for the home page and the
   staleness page (templates can only see their own query's rows).
+* The Atom feeds (datasette-atom renders the ``feed`` and ``country_feed``
+  canned queries): SQL functions ``dw_html(text)`` and ``dw_diff_html(diff)`` for
+  the entries' HTML, and ``finish_feed`` for what a query cannot know (the site's
+  address for absolute links, the per-country title, the author, the site link).
+* Links to a page's live address on loopback (the demo's replica, gone once the
+  demo ends) say so beside them.
 * Privacy: an SQLite authorizer on every connection refuses any read of the
   alert tables (``PRIVATE_TABLES``), so no query through any door of the site
   can tell who subscribes or what was sent to whom.
@@ -24,14 +30,18 @@ Datasette it needs only ``blobs.py`` and ``diffing.py`` (and ``zstandard``), so 
 can be published by copying the three files into a ``--plugins-dir`` (see the README).
 """
 
+import html
 import importlib
 import importlib.util
 import re
 import sqlite3
+import urllib.parse
 from pathlib import Path
 
 from datasette import hookimpl
-from datasette.utils.asgi import NotFound, Response
+from datasette.database import QueryInterrupted
+from datasette.utils.asgi import NotFound, Request, Response
+from lxml import etree  # feedgen's, so datasette-atom's: always there
 
 
 def _beside(package, name):
@@ -97,6 +107,25 @@ def _diff(conn, before_sha, after_sha):
 @hookimpl
 def prepare_jinja2_environment(env):
     env.filters["dw_diff_rows"] = diffing.diff_rows
+    env.filters["dw_human_date"] = human_date
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+def human_date(value):
+    """An ISO date or UTC time as people write it: "2026-12-01T10:30:00Z" gives
+    "1 December 2026, 10:30 UTC"; "2026-12-01" gives "1 December 2026"; "2002-11"
+    gives "November 2002". Anything else is returned as it is."""
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}:\d{2})[:\d.]*Z?)?)?)?", value or "")
+    if not match or not 1 <= int(match[2] or 1) <= 12:
+        return value
+    year, month, day, time = match.groups()
+    words = year if not month else f"{MONTHS[int(month) - 1]} {year}"
+    if day:
+        words = f"{int(day)} {words}"
+    return f"{words}, {time} UTC" if time else words
 
 
 def snippet(text, words, context=60):
@@ -121,12 +150,20 @@ def extra_template_vars(template, datasette):
         return {}
 
     async def chart_and_latest():
-        return {
-            "chart_rows": await canned_rows(datasette, "staleness_chart"),
-            "latest_rows": (await canned_rows(datasette, "feed"))[:8],
-        }
+        chart, latest = await soft_rows(datasette, "staleness_chart"), await soft_rows(datasette, "feed")
+        return {"chart_rows": chart or [], "chart_unavailable": chart is None,
+                "latest_rows": (latest or [])[:8]}
 
     return chart_and_latest
+
+
+async def soft_rows(datasette, name):
+    """``canned_rows``, or None if the query ran out of time: a page never fails
+    because its chart or its list of latest changes is slow on a large history."""
+    try:
+        return await canned_rows(datasette, name)
+    except QueryInterrupted:
+        return None
 
 
 async def canned_rows(datasette, name, params=None):
@@ -161,3 +198,166 @@ def download_name(row):
     media_type = (row["content_type"] or "").split(";")[0].strip().lower()
     stem = f"{row['source_id']}-v{row['seq']}-{(row['at'] or '')[:10]}"
     return re.sub(r"[^A-Za-z0-9._-]", "_", stem) + EXTENSIONS.get(media_type, ".bin")
+
+
+# -- Atom feeds: what datasette-atom cannot know --------------------------------------
+#
+# The feed and country_feed canned queries are turned into Atom by datasette-atom.
+# It takes each entry's link as the query gives it and the canned query's title
+# for every feed. The query cannot know the site's address, so it gives links
+# relative to the database ("change?event=14", as the home page uses them);
+# finish_feed() makes them absolute, names the per-country feed after its
+# country, and adds the author and the link to the site's page of the same events.
+
+ATOM = "http://www.w3.org/2005/Atom"
+FEED_PATH = re.compile(rf"(?:^|/){DATABASE}/(?P<name>feed|country_feed)\.atom$")
+COUNTRY_FEED_TITLE = "dialogue-watch: every change on {country}'s pages"
+FEED_AUTHOR = "dialogue-watch"
+FEED_LINES = 3  # added and removed lines quoted in each entry
+FEED_LINE_CHARS = 300
+
+
+@hookimpl(specname="prepare_connection")
+def prepare_feed_functions(conn, database):
+    """``dw_html(text)``: text escaped for HTML; ``dw_diff_html(diff)``: the first lines
+    a unified diff adds and removes, as escaped HTML lists (the feeds' entries)."""
+    if database != DATABASE:
+        return
+    conn.create_function("dw_html", 1, lambda text: None if text is None else html.escape(str(text)))
+    conn.create_function("dw_diff_html", 1, diff_html)
+
+
+def diff_html(diff, limit=FEED_LINES, width=FEED_LINE_CHARS):
+    """The first ``limit`` lines ``diff`` added and removed, each cut to ``width``
+    characters, as escaped HTML; None when it changed no line."""
+    added, removed = changed_lines(diff)
+    parts = []
+    for label, lines in (("Added", added), ("Removed", removed)):
+        if not lines:
+            continue
+        shown = [line if len(line) <= width else line[:width] + "…" for line in lines[:limit]]
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in shown)
+        more = f"<li>… and {len(lines) - limit} more</li>" if len(lines) > limit else ""
+        parts.append(f"<p><strong>{label}:</strong></p><ul>{items}{more}</ul>")
+    return "".join(parts) or None
+
+
+def changed_lines(diff):
+    """(added, removed): the lines of a unified diff, without their + or -."""
+    added, removed, in_hunk = [], [], False
+    for line in (diff or "").splitlines():
+        if line.startswith("@@"):
+            in_hunk = True
+        elif in_hunk and line.startswith("+"):
+            added.append(line[1:])
+        elif in_hunk and line.startswith("-"):
+            removed.append(line[1:])
+    return added, removed
+
+
+def site_url(datasette, request):
+    """The site's public address, ending in "/": the ``site_url`` of the plugin's
+    configuration (``plugins: {dialogue-watch: {site_url: ...}}`` in the metadata),
+    else the address the request came to (behind a proxy: its Host and
+    X-Forwarded-Proto), with Datasette's ``base_url`` and ``force_https_urls``."""
+    configured = (datasette.plugin_config("dialogue-watch") or {}).get("site_url")
+    if configured:
+        return configured.rstrip("/") + "/"
+    return datasette.absolute_url(request, datasette.urls.path("/"))
+
+
+def finish_feed(xml, name, site, own_url, country=None):
+    """datasette-atom's feed ``xml``, finished: links absolute (relative ones are
+    taken from the database's address), ``own_url`` as its id and self link, an
+    author, a link to the site's page of the same events, and for a country feed
+    the country in its title."""
+    root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    database = site + DATABASE + "/"
+    for link in root.iter(f"{{{ATOM}}}link"):
+        link.set("href", urllib.parse.urljoin(database, link.get("href", "")))
+        if link.get("rel") == "self":
+            link.set("href", own_url)
+    _child(root, "id").text = own_url
+    if name == "country_feed" and country:
+        _child(root, "title").text = COUNTRY_FEED_TITLE.format(country=country)
+    page = "recent_changes" + (f"?{urllib.parse.urlencode({'country': country})}" if country else "")
+    _add(root, "link", rel="alternate", type="text/html", href=database + page)
+    author = _add(root, "author")
+    _add(author, "name").text = FEED_AUTHOR
+    _add(author, "uri").text = site
+    etree.indent(root)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _child(parent, tag):
+    return parent.find(f"{{{ATOM}}}{tag}")
+
+
+def _add(parent, tag, **attributes):
+    """A new Atom element at the end of ``parent``, but before its first entry."""
+    element = etree.Element(f"{{{ATOM}}}{tag}", attributes)
+    first_entry = _child(parent, "entry")
+    if first_entry is None:
+        parent.append(element)
+    else:
+        first_entry.addprevious(element)
+    return element
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Pass each response of the two feeds through finish_feed()."""
+    def wrap(app):
+        async def feeds_finished(scope, receive, send):
+            found = FEED_PATH.search(scope.get("path", "")) if scope["type"] == "http" else None
+            if not found:
+                return await app(scope, receive, send)
+            await app(scope, receive, _finishing(datasette, scope, found["name"], send))
+        return feeds_finished
+    return wrap
+
+
+def _finishing(datasette, scope, name, send):
+    """An ASGI ``send`` that holds a feed's response until it is whole, then finishes it."""
+    start, chunks = {}, []
+
+    async def finishing_send(message):
+        if message["type"] == "http.response.start":
+            start.update(message)
+            return
+        if message["type"] != "http.response.body":
+            return await send(message)
+        chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        body = b"".join(chunks)
+        if start["status"] == 200 and body:
+            request = Request(scope, None)
+            site = site_url(datasette, request)
+            base = datasette.urls.path("/")
+            path = request.path[len(base):] if request.path.startswith(base) else request.path.lstrip("/")
+            own_url = site + path + (f"?{request.query_string}" if request.query_string else "")
+            body = finish_feed(body, name, site, own_url, request.args.get("country"))
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        await send({**start, "headers": headers + [(b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    return finishing_send
+
+
+# -- Pages served from this machine: the demo's replica -----------------------------
+#
+# `dialogue-watch demo` watches a replica of the partners' pages on 127.0.0.1,
+# which stops when the demo ends. The site's links to a page "live" (they are
+# rel="nofollow ...") would then lead nowhere, so a link to a loopback address
+# says so beside it, on every page. Real government pages are never on loopback.
+
+LOOPBACK_LINKS = ", ".join(f'a[rel~="nofollow"][href^="http://{host}"]::after'
+                           for host in ("127.0.0.1:", "localhost:", "[::1]:"))
+GONE_REPLICA_NOTE = "(a replica served on this computer only while the demo ran: it is gone now)"
+LOOPBACK_CSS = f'{LOOPBACK_LINKS} {{ content: " {GONE_REPLICA_NOTE}"; color: #767676; }}'
+
+
+@hookimpl
+def extra_css_urls():
+    return [{"url": "data:text/css," + urllib.parse.quote(LOOPBACK_CSS)}]
