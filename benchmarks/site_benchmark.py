@@ -8,7 +8,10 @@ always exits 0.
 
 Run from the repository root:
 
-    .venv/bin/python benchmarks/site_benchmark.py [--db PATH] [--fetches N] [--events N]
+    .venv/bin/python benchmarks/site_benchmark.py [--db PATH] [--sources N] [--fetches N] [--events N]
+
+``--sources N`` watches N pages: copies of sources.yaml's pages (same
+countries, addresses made distinct), as a large deployment would.
 
 The database is kept (default build/site-benchmark.db) and reused when it
 already holds the requested numbers of rows; delete it to rebuild.
@@ -16,6 +19,7 @@ already holds the requested numbers of rows; delete it to rebuild.
 
 import argparse
 import asyncio
+import dataclasses
 import datetime
 import hashlib
 import pathlib
@@ -133,6 +137,7 @@ class History:
         diff = latest if latest and kind in TEXT_KINDS and latest["to_version_id"] == version[0] else None
         self.event_rows.append({
             "id": len(self.event_rows) + 1, "source_id": source_id, "fetch_id": fetch_id,
+            "country": self.countries[source_id],
             "at": iso(at), "kind": kind, "version_id": version[0],
             "marker_before": None if kind == "new" else "Last updated: earlier",
             "marker_after": f"Last updated: {version[2].isoformat()}",
@@ -165,11 +170,22 @@ def iso(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def build(path, fetches, events):
+def watched(count):
+    """``count`` sources: sources.yaml's, then copies of them with distinct ids and addresses."""
+    real = config.load(ROOT / "sources.yaml").sources
+    if not count or count <= len(real):
+        return real[:count] if count else real
+    copies = [dataclasses.replace(s, id=f"{s.id}-{n}", url=f"{s.url}#copy-{n}")
+              for n in range(1, -(-count // len(real))) for s in real]
+    return (list(real) + copies)[:count]
+
+
+def build(path, fetches, events, sources=None):
     db = store.open_db(path)
-    sources = config.load(ROOT / "sources.yaml").sources
+    sources = watched(sources)
     store.sync_sources(db, sources)
     history = History([s.id for s in sources], fetches, events)
+    history.countries = {s.id: s.country for s in sources}
     with db.atomic():
         db["crawls"].insert_all(history.crawl_rows(), batch_size=BATCH)
         for text in TEXTS:
@@ -188,7 +204,7 @@ def build(path, fetches, events):
 # -- timing the pages ------------------------------------------------------------
 
 
-def pages(source_id, country):
+def pages(source_id, country, event_id, version_id):
     return [
         ("home", "/"),
         ("staleness", "/monitor/staleness"),
@@ -202,6 +218,10 @@ def pages(source_id, country):
         ("page history", f"/monitor/history?source={source_id}"),
         ("monitoring health", "/monitor/health"),
         ("search", "/monitor/search?q=Tibet"),
+        ("the 2003 baseline", "/monitor/baseline_2003"),
+        ("a change", f"/monitor/change?event={event_id}"),
+        ("a capture", f"/monitor/capture?version={version_id}"),
+        ("compare two versions", f"/monitor/compare?source={source_id}&from=1&to=2"),
     ]
 
 
@@ -222,23 +242,28 @@ async def time_pages(path, targets):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default=str(ROOT / "build" / "site-benchmark.db"))
+    parser.add_argument("--sources", type=int, default=0, help="pages watched (default: sources.yaml's)")
     parser.add_argument("--fetches", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=100_000)
     args = parser.parse_args()
     path = pathlib.Path(args.db)
     db = store.open_db(path)
-    if (db["fetches"].count, db["events"].count) != (args.fetches, args.events):
+    wanted = (len(watched(args.sources)), args.fetches, args.events)
+    if (db["sources"].count, db["fetches"].count, db["events"].count) != wanted:
         db.close()
         for suffix in ("", "-wal", "-shm"):
             pathlib.Path(str(path) + suffix).unlink(missing_ok=True)
         started = time.perf_counter()
-        db = build(path, args.fetches, args.events)
+        db = build(path, args.fetches, args.events, args.sources)
         print(f"Built {path} in {time.perf_counter() - started:.0f} s.")
     counts = {name: db[name].count for name in ("sources", "fetches", "events", "versions", "diffs")}
     print("Rows: " + ", ".join(f"{name} {count:,}" for name, count in counts.items()))
     first = next(db["sources"].rows_where(order_by="id", limit=1))
+    busiest = next(db.query("SELECT source_id FROM versions GROUP BY source_id ORDER BY count(*) DESC LIMIT 1"))
+    changed = next(db.query("SELECT max(id) AS id FROM events WHERE diff_id IS NOT NULL"))
     db.close()
-    results = asyncio.run(time_pages(path, pages(first["id"], first["country"])))
+    targets = pages(busiest["source_id"], first["country"], changed["id"], changed["id"])
+    results = asyncio.run(time_pages(path, targets))
     print(f"\n{'page':<30} {'status':>6} {'median ms':>10} {'max ms':>8}   url")
     for label, url, status, median, worst in results:
         print(f"{label:<30} {status:>6} {median:>10.1f} {worst:>8.1f}   {url}")

@@ -17,8 +17,12 @@ def sync_sources(db, sources):
     """Mirror sources.yaml into the sources table; removed entries become inactive."""
     stamp = iso(now())
     with db.atomic():
+        before = dict(db.execute("SELECT id, country FROM sources").fetchall())
         db.execute("UPDATE sources SET active = 0")
         db["sources"].upsert_all([_source_row(s, stamp) for s in sources], pk="id", alter=False)
+        # a page whose entry now names another country (a corrected entry): its events follow
+        moved = [(s.country, s.id) for s in sources if before.get(s.id, s.country) != s.country]
+        db.conn.executemany("UPDATE events SET country = ? WHERE source_id = ?", moved)
 
 
 def _source_row(source, stamp):
@@ -563,8 +567,9 @@ def _insert_event(db, fetch, fetch_id, kind, current, version_id, observation, s
             "to_version_id": version_id, "lines_added": added, "lines_removed": removed,
             "diff": result["diff"],
         })
+    (country,) = db.execute("SELECT country FROM sources WHERE id = ?", [fetch.source_id]).fetchone()
     event_id = _insert(db, "events", {
-        "source_id": fetch.source_id, "fetch_id": fetch_id, "at": fetch.fetched_at,
+        "source_id": fetch.source_id, "country": country, "fetch_id": fetch_id, "at": fetch.fetched_at,
         "kind": kind, "version_id": version_id,
         "marker_before": current["marker_text"] if current else None,
         "marker_after": new_version["marker_text"] if new_version else None,

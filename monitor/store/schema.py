@@ -257,3 +257,25 @@ def m018_stale_alerts(db):
     db["events"].add_column("days_stale", int)
     db["event_kinds"].upsert_all(
         ({"kind": kind, "meaning": meaning} for kind, meaning in events.KINDS.items()), pk="kind")
+
+
+@migrations()
+def m019_site_at_scale(db):
+    """What the site needs to stay fast at 20,000 pages and 200,000 events: each event
+    keeps its page's country (the recent-changes view, its country facet and the
+    feeds then read the events' own indexes, never a join for every event), and
+    sources are indexed by country (the 2003 baseline page)."""
+    db["events"].add_column("country", str)
+    db.execute("UPDATE events SET country = (SELECT s.country FROM sources s WHERE s.id = events.source_id)")
+    db["events"].create_index(["country", "at"])
+    db["sources"].create_index(["country", "active"])
+    db["recent_changes"].drop()
+    # The title and the meaning are subqueries, not joins: SQLite computes them only
+    # for the rows shown, so a count or a facet reads nothing but an events index.
+    db.create_view("recent_changes", """
+        SELECT e.id, e.at, e.country, e.source_id,
+               (SELECT s.title FROM sources s WHERE s.id = e.source_id) AS title, e.kind,
+               (SELECT k.meaning FROM event_kinds k WHERE k.kind = e.kind) AS meaning,
+               e.marker_before, e.marker_after, e.lines_added, e.lines_removed, e.detail,
+               e.version_id, e.diff_id
+        FROM events e""")
