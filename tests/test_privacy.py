@@ -138,7 +138,7 @@ def test_a_real_server_refuses_the_same(watched_db, tmp_path, server):
         plugins.mkdir()
         for name in ("monitor/publish/datasette_plugin.py", "monitor/store/blobs.py",
                      "monitor/analysis/diffing.py"):
-            shutil.copy(site.SITE_DIR.parent / name, plugins)
+            shutil.copy(site_fixtures.ROOT / name, plugins)
         command = site_fixtures.datasette_command(watched_db, port) + ["--plugins-dir", str(plugins)]
     with site_fixtures.running(command, port) as base:
         for sql in SNEAKY_SQL[:4]:

@@ -295,7 +295,7 @@ def test_the_published_copy_reads_captures_with_the_two_plugin_files(demo_path, 
     plugins.mkdir()
     for name in ("monitor/publish/datasette_plugin.py", "monitor/store/blobs.py",
                      "monitor/analysis/diffing.py"):
-        shutil.copy(site.SITE_DIR.parent / name, plugins)
+        shutil.copy(site_fixtures.ROOT / name, plugins)
     updated = event(datasette, "demo-canada", "updated")
     shown = subprocess.run([sys.executable, "-c", PUBLISHED, str(demo_path), str(site.METADATA),
                             str(plugins), str(updated["version_id"])],

@@ -12,9 +12,9 @@ from pathlib import Path
 import click
 import yaml
 
-from monitor import store
+from monitor import files, store
 
-SITE_DIR = Path(__file__).resolve().parents[2] / "db"
+SITE_DIR = files.data_dir()
 METADATA = SITE_DIR / "metadata.yaml"
 TEMPLATES = SITE_DIR / "templates"
 # metadata.yaml and the templates are keyed by this name, whatever the file is called.

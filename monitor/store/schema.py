@@ -1,9 +1,8 @@
 """The schema: every migration, applied in order by ``connection.open_db``."""
 
-from pathlib import Path
-
 from sqlite_utils import Migrations
 
+from monitor import files
 from monitor.analysis import events
 
 migrations = Migrations("dialogue-watch")
@@ -86,7 +85,7 @@ def m003_site_report_kinds_and_changes(db):
     """The 2003 report's table, the event kinds in words, and the recent-changes view."""
     import csv
 
-    report = Path(__file__).resolve().parents[2] / "db" / "report_2003.csv"
+    report = files.data_dir() / "report_2003.csv"
     with open(report, encoding="utf-8", newline="") as lines:
         db["report_2003"].insert_all(csv.DictReader(lines), pk="country")
     db["event_kinds"].insert_all(

@@ -1,0 +1,11 @@
+"""Where dialogue-watch's own data files are: db/ in a checkout, the package
+``monitor.site_data`` once installed (pyproject.toml maps one to the other), so
+a normal install finds them without the source tree."""
+
+from importlib import resources
+from pathlib import Path
+
+
+def data_dir():
+    """The folder holding metadata.yaml, templates/ and report_2003.csv."""
+    return Path(str(resources.files("monitor.site_data")))
