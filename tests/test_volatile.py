@@ -282,6 +282,11 @@ def test_a_real_change_beside_the_counter_is_alerted(replica, make_config, db_pa
     sequence = crawl_each(cfg, db_path, replica, pages)
     assert sequence == ["new", "silent_edit", "silent_edit", "volatile_change, volatile_text",
                         "volatile_change", "silent_edit", "volatile_change"]
+    with sqlite3.connect(db_path) as db:  # "text changed" is the real edit, not the counter after it
+        (changed_at,) = db.execute("SELECT last_changed_at FROM source_state").fetchone()
+        (edited_at,) = db.execute("SELECT at FROM events WHERE kind = 'silent_edit' "
+                                  "ORDER BY id DESC LIMIT 1").fetchone()
+    assert changed_at == edited_at
 
 
 def test_a_real_change_to_the_counted_number_itself_is_alerted_in_a_new_place(replica, make_config,

@@ -619,7 +619,9 @@ def _update_state(db, fetch, observation, decision, state, version_id):
         row["last_full_at"], row["not_modified_answers"] = fetch.fetched_at, 0  # 304s verified
     elif fetch.status == 304:  # counted until the next full answer (validators)
         row["not_modified_answers"] = ((state or {}).get("not_modified_answers") or 0) + 1
-    if decision.text_changed:
+    if decision.text_changed and decision.kind in events.TEXT_KINDS:
+        # the government's last real change: not a counter (a volatile_change note),
+        # not a check whose new rules could not read the last version (no event)
         row["last_changed_at"] = fetch.fetched_at
     _upsert_state(db, row)
 
