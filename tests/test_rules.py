@@ -112,6 +112,26 @@ def test_a_rule_that_cannot_read_the_old_capture_restarts_without_an_alert(repli
     assert crawl(cfg) == {"canada": ("not_modified", None)}
 
 
+def test_rules_that_cannot_read_the_page_at_all_are_noted_once(replica, make_config, crawl, db_path):
+    replica.set("/ca", page(BODY))
+    crawl(make_config({"id": "canada", "path": "/ca"}))
+    cfg = make_config({"id": "canada", "path": "/ca", "content": "#nowhere"})  # on no version
+    for check in range(3):  # the page changes, and the new rules read none of it
+        replica.set("/ca", page(BODY + f" Check {check}."))
+        assert crawl(cfg)["canada"][0] == "error"
+    assert events_of(db_path).count("rules_changed") == 1, events_of(db_path)
+
+
+def test_rules_that_read_the_page_the_same_store_no_empty_diff(replica, make_config, crawl, db_path):
+    replica.set("/ca", page(BODY))
+    crawl(make_config({"id": "canada", "path": "/ca"}))
+    crawl(make_config({"id": "canada", "path": "/ca", "ignore": [".nothing-like-this"]}))
+    with sqlite3.connect(db_path) as db:
+        (detail, diff_id) = db.execute("SELECT detail, diff_id FROM events WHERE kind = 'rules_changed'").fetchone()
+        assert db.execute("SELECT count(*) FROM diffs").fetchone() == (0,)
+    assert "the page reads the same with them" in detail and diff_id is None
+
+
 @pytest.mark.parametrize("validators", [True, False])
 def test_pages_stored_by_older_extraction_code_are_read_again_not_alerted(replica, make_config,
                                                                           crawl, db_path, validators):

@@ -522,7 +522,13 @@ def _apply_rules(db, fetch, fetch_id, current, rules_json, reread):
 
 
 def _note_rules(db, fetch, fetch_id, current, version_id, changes, words):
-    if changes:  # a version from before rules were recorded takes them silently
+    """A rules_changed note, once: while the new rules cannot read the page at all, the
+    next checks find the same rules and the same version again and say nothing more."""
+    if not changes:  # a version from before rules were recorded takes them silently
+        return
+    last = db.conn.execute("SELECT detail, version_id FROM events WHERE source_id = ? AND kind = "
+                           "'rules_changed' ORDER BY id DESC LIMIT 1", [fetch.source_id]).fetchone()
+    if last != (words, version_id):
         _insert_event(db, fetch, fetch_id, "rules_changed", current, version_id, _Note(words))
 
 
@@ -558,7 +564,8 @@ def _insert_event(db, fetch, fetch_id, kind, current, version_id, observation, s
                   texts=None, words=None, columns=None):
     added = removed = diff_id = None
     new_version = _version_by_id(db, version_id) if version_id else None
-    if kind in events.DIFFED_KINDS and current and new_version:
+    same_reading = kind == "rules_changed" and new_version and new_version["id"] == current["id"]
+    if kind in events.DIFFED_KINDS and current and new_version and not same_reading:
         before, after = _diff_texts(db, texts, current, new_version)
         result = diffing.line_diff(before, after)
         added, removed = result["lines_added"], result["lines_removed"]
