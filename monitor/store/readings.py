@@ -5,7 +5,7 @@ reading while keeping the old one in ``readings``."""
 from monitor.store import blobs
 from monitor.store.connection import immediate_transaction, iso, now, writes
 from monitor.store.reads import fetch_capture
-from monitor.store.record import _marker_columns
+from monitor.store.record import _marker_columns, _version_by_id
 
 CHANGE_KINDS = ("updated", "silent_edit", "changed", "marker_only")
 MARKER_COLUMNS = ("marker_text", "marker_date", "marker_precision", "marker_origin", "marker_until")
@@ -41,9 +41,7 @@ def replace_reading(db, version_id, rules_json, text, marker):
     Returns True when the reading changed."""
     marker_columns = _marker_columns(marker)
     with immediate_transaction(db):
-        version = dict(zip([c[0] for c in db.execute("SELECT * FROM versions WHERE id = ?",
-                                                     [version_id]).description],
-                           db.execute("SELECT * FROM versions WHERE id = ?", [version_id]).fetchone()))
+        version = _version_by_id(db, version_id)
         sha = blobs.sha256(text.encode("utf-8"))
         changed = sha != version["text_sha256"] or any(
             marker_columns[c] != version[c] for c in MARKER_COLUMNS)
