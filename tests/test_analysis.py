@@ -300,10 +300,10 @@ def _stalling_worker(owner_pid):
     analysis_pool._worker_setup(owner_pid)
 
 
-def _read_or_stall(fetch, source):
+def _read_or_stall(fetch, source, previous_text=None):
     if STALLING:
         time.sleep(600)
-    return REAL_READ(fetch, source)
+    return REAL_READ(fetch, source, previous_text)
 
 
 REAL_READ = analyze.read

@@ -660,3 +660,19 @@ def test_wall_then_page_back(name, replica, make_config, crawl, open_db, db_path
     assert all(e.startswith(f"the site showed {what}") and "instead of the page" in e for e in errors)
     failing = next(db.query("SELECT detail FROM events WHERE kind = 'failing'"))["detail"]
     assert failing.startswith(f"the site showed {what}")
+
+
+def test_a_wall_with_much_text_is_told_from_the_page_it_replaced(replica, make_config, crawl, open_db):
+    """A sign-in page with a long help text: alone it could be a page (no wall is
+    claimed without the last version), but it shares nothing with the page it
+    replaced, so the crawl, which passes the last version's text, sees the wall
+    and never reports it as the government's edit."""
+    cfg = make_config({"id": "canada", "path": "/canada"})
+    replica.set("/canada", doc("Canada-China relations", "<main>" + "".join(
+        f"<p>{line}</p>" for line in PREVIOUS.splitlines()) + "</main>"))
+    assert crawl(cfg) == {"canada": ("ok", "new")}
+    replica.set("/canada", SIGN_IN_WITH_HELP)
+    assert crawl(cfg) == {"canada": ("error", None)}
+    (error,) = [r["error"] for r in open_db().query("SELECT error FROM fetches WHERE outcome = 'error'")]
+    assert error.startswith("the site showed a sign-in page")
+    assert len(store.versions(open_db(), "canada")) == 1

@@ -161,9 +161,9 @@ class PoolAnalysis:
         if self._slots is None:  # made here, in the running event loop
             self._slots = asyncio.Semaphore(self.workers)
         async with self._slots:
-            return await self._read(fetch, source)
+            return await self._read(fetch, source, (known or {}).get("text"))
 
-    async def _read(self, fetch, source):
+    async def _read(self, fetch, source, previous_text=None):
         died_on_its_own = 0
         while True:
             executor = None
@@ -171,7 +171,7 @@ class PoolAnalysis:
                 executor = self._pool()
                 if self.ready is not None:
                     await asyncio.shield(self.ready)
-                future = executor.submit(analyze.read, fetch, source)
+                future = executor.submit(analyze.read, fetch, source, previous_text)
                 try:
                     return await asyncio.wait_for(asyncio.wrap_future(future), self.limit)
                 except TimeoutError:

@@ -1,5 +1,6 @@
 """Item pipelines: where a fetch is analysed and stored (or reported)."""
 
+import hashlib
 import json
 import os
 import sys
@@ -53,6 +54,8 @@ class StorePipeline(_AnalysingPipeline):
         reread = None
         if known and known["rules"] != reading_rules:  # compare like with like
             reread = await self._reread(known["version_id"], source)
+        if known and _may_read(item, known):  # a wall is told more surely against the last text
+            known["text"] = store.text_of(self.db, known["text_sha256"])
         observation = await self.analysis.analyze(item, source, known)
         try:
             kind = store.record_fetch(self.db, item, observation, self.failing_after, self.crawl_id,
@@ -113,3 +116,10 @@ def _summary(observation, kind):
         words = f"{words}, event: {kind}"
     detail = observation.error or observation.note
     return f"{words} ({detail})" if detail else words
+
+
+def _may_read(item, known):
+    """Whether this fetch's page will be read (new bytes in a full answer): only then
+    does the analysis need the last version's text."""
+    return item.status == 200 and bool(item.body) and \
+        hashlib.sha256(item.body).hexdigest() != known["body_sha256"]

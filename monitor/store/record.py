@@ -195,7 +195,7 @@ def current_capture(db, source_id):
     if not row:
         return None
     return {"body_sha256": row["body_sha256"], "marker_origin": row["marker_origin"],
-            "rules": row["rules"], "version_id": row["id"]}
+            "rules": row["rules"], "version_id": row["id"], "text_sha256": row["text_sha256"]}
 
 
 def _state(db, source_id):
