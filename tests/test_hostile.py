@@ -167,7 +167,8 @@ def hostile_crawl(tmp_path_factory):
                         "url": replica.url(f"/normal-{number}")})
     path = folder / "sources.yaml"
     path.write_text(yaml.safe_dump({"settings": {"delay_seconds": 0, "timeout_seconds": 3, "retries": 0,
-                                                 "concurrent_requests": 32}, "sources": sources},
+                                                 "concurrent_requests": 32},
+                                    "defaults": {"stale_after": "never"}, "sources": sources},
                                    allow_unicode=True))
     db_path = folder / "hostile.db"
     _, results = crawler.crawl(config.load(path), db_path, CONCURRENT_REQUESTS_PER_DOMAIN=32)
