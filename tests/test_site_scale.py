@@ -88,3 +88,23 @@ def test_events_keep_their_page_country_even_when_the_entry_is_corrected(replica
     crawl(make_config({"id": "canada", "path": "/ca", "country": "Canada"}))  # corrected
     with sqlite3.connect(db_path) as db:
         assert db.execute("SELECT DISTINCT country FROM recent_changes").fetchall() == [("Canada",)]
+
+
+def test_the_kept_chart_follows_every_new_check(replica, make_config, crawl, db_path):
+    """The chart's rows are kept between requests, never past a change in the history."""
+    from tests.test_crawl import page
+
+    cfg = make_config({"id": "canada", "path": "/ca"})
+    replica.set("/ca", page(marker="Last updated 3 March 2003"))
+    crawl(cfg)
+    datasette = site.make_datasette(db_path)
+
+    def canada():
+        (row,) = asyncio.run(datasette_plugin.soft_rows(datasette, "staleness_chart"))
+        return row["days_stale"]
+
+    old = canada()
+    assert canada() == old  # kept
+    replica.set("/ca", page(marker="Last updated 1 December 2026"))
+    crawl(cfg)
+    assert canada() < old - 8000  # the new date, at once
