@@ -14,7 +14,7 @@ import re
 import pytest
 import yaml
 
-from monitor.analysis import dates, markers
+from monitor.analysis import dates, marker_page, markers
 from monitor.analysis.markers import Marker, find_marker, latest_day, parse_date
 
 REAL_PAGES = pathlib.Path(__file__).parent / "files" / "markers"
@@ -756,7 +756,7 @@ def test_latest_day_rejects_unknown_precision():
      [(0, 1, "2024"), (1, 4, "2023")]),
 ])
 def test_visible_text_and_time_spans(html, text, times):
-    page = markers._read_page(html, None)
+    page = marker_page.read_page(html, None)
     assert (page.text, page.times) == (text, times)
 
 
@@ -773,7 +773,7 @@ def test_visible_text_and_time_spans(html, text, times):
     ("a\n\t", "x", "a "),
 ])
 def test_collapse_pieces(raw, last, expected):
-    assert markers._collapse_pieces(raw, last) == expected
+    assert marker_page.collapse_pieces(raw, last) == expected
 
 
 @pytest.mark.parametrize("text", [

@@ -19,25 +19,23 @@ story, related articles, asides: see ``_Scope``) are never read. A per-source ru
 (CSS selector or regex) replaces that search entirely.
 Dates keep their own precision: "Nov 2002" is ("2002-11", "month"), never a day.
 Labels live in ``LABELS`` below; extend that table for new languages. The dates in
-metadata, the HTTP header and the PDF are read by ``monitor.analysis.marker_metadata``.
+metadata, the HTTP header and the PDF are read by ``monitor.analysis.marker_metadata``;
+the visible text and the other pages' content in it by ``monitor.analysis.marker_page``.
 """
 from __future__ import annotations
 
 import datetime as dt
 import os
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Mapping, NamedTuple
-
-import lxml.etree
-import lxml.html
 
 from monitor.analysis import dates
 from monitor.analysis.dates import latest_day  # noqa: F401 - part of this module's API
 from monitor.analysis.marker_metadata import (  # noqa: F401 - Marker is part of this module's API
     PUBLISHED_META, Marker, header, header_marker, page_metadata, meta_marker, modified_meta,
     pdf_marker, publication_floor)
+from monitor.analysis.marker_page import Page, collapse, in_foreign, read_page, trie
 
 __all__ = ["LABELS", "Marker", "find_marker", "parse_date", "latest_day"]
 
@@ -107,24 +105,8 @@ _CLASS_RANK = {"strong": 0, "weak": 1, "published": 2}
 
 # Metadata names (lower-cased) in priority order.
 
-_SKIP_TAGS = frozenset("script style noscript template svg head iframe object canvas select".split())
-_BLOCK_TAGS = frozenset((
-    "address article aside blockquote body br caption dd details dialog div dl dt fieldset "
-    "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol option p pre "
-    "section summary table tbody td tfoot th thead tr ul legend").split())
-_SCOPE_TAGS = frozenset("article aside div section ul ol li a".split())  # where teasers live (see _Scope)
-_OUTSIDE, _IN_MAIN, _IN_FOREIGN = 0, 1, 2  # where an element is: outside or in the main article, in a teaser
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _SEP = re.compile(r"(?:[\s:：\-–—|]|\b(?:on|am|le|em|el|den|vom|il|op|per|at|à)\b){0,8}", re.I)
-
-
-@dataclass
-class _Page:
-    text: str = ""
-    times: list = field(default_factory=list)    # (start, end, datetime attribute)
-    root: object = None                           # lxml tree, None for plain text
-    foreign: list = field(default_factory=list)   # (start, end) of other pages' content (see _Scope)
-    foreign_elements: frozenset = frozenset()     # the elements holding it
 
 
 # ---------------------------------------------------------------- dates
@@ -153,106 +135,6 @@ def parse_date(s: str, locale: str = "en") -> tuple[str, str] | None:
     return found[0], found[1]
 
 
-# ---------------------------------------------------------------- visible text
-#
-# The visible text has whitespace collapsed to one space and one newline between
-# blocks. The walk only collects raw pieces (a NUL stands for a block edge: lxml
-# text never contains NUL); ``_visible`` then collapses them in a few passes over
-# the whole text instead of one Python call per piece.
-
-_BLOCK_EDGE = "\0"
-_EDGE_RUN = re.compile("\0[\0 ]*")  # once spaces are collapsed: block edges with the spaces between them
-
-
-def _walk(el, pieces: list, times: list, scope, regions: list, state: int = _OUTSIDE):
-    """Collect the raw visible pieces under ``el``; ``times``: (first piece, end piece, datetime);
-    ``regions``: (first piece, end piece, element) of other pages' content, when ``scope``
-    (a ``_Scope``) is given; ``state``: where ``el`` is (``_OUTSIDE``, ``_IN_MAIN``, ``_IN_FOREIGN``)."""
-    tag = el.tag
-    if isinstance(tag, str):  # comments and processing instructions only contribute their tail
-        tag = tag.lower()
-        if tag not in _SKIP_TAGS and el.get("hidden") is None:
-            block = tag in _BLOCK_TAGS
-            if block:
-                pieces.append(_BLOCK_EDGE)
-            start = len(pieces)
-            inner = (scope.state_in(el, tag, state) if scope is not None and state != _IN_FOREIGN
-                     and tag in _SCOPE_TAGS else state)
-            if el.text:
-                pieces.append(el.text)
-            for child in el:
-                _walk(child, pieces, times, scope, regions, inner)
-            if tag == "time" and el.get("datetime"):
-                times.append((start, len(pieces), el.get("datetime")))
-            if inner == _IN_FOREIGN and state != _IN_FOREIGN:
-                regions.append((start, len(pieces), el))
-            if block:
-                pieces.append(_BLOCK_EDGE)
-    if el.tail:
-        pieces.append(el.tail)
-
-
-def _collapse_pieces(raw: str, last: str) -> str:
-    """Whitespace runs to one space, block edges to one newline, nothing at the start of
-    a line; ``last`` is the character the text so far ends with ("\n" when empty)."""
-    words = " ".join(raw.split())  # str.split() and re's \s agree on what whitespace is
-    if words and raw[0].isspace():
-        words = " " + words
-    if raw and raw[-1].isspace():
-        words += " "
-    text = _EDGE_RUN.sub("\n", words)
-    return text.lstrip(" \n") if last == "\n" else text.lstrip(" ") if last == " " else text
-
-
-def _visible(root, scope=None) -> tuple[str, list, list]:
-    """The visible text under ``root``, its <time datetime> spans (start, end, datetime) and,
-    with a ``scope``, the spans of other pages' content (start, end, element)."""
-    pieces, spans, regions = [], [], []
-    _walk(root, pieces, spans, scope, regions)
-    cuts = sorted({i for start, end, _ in spans + regions for i in (start, end)} | {len(pieces)})
-    parts, offsets, size, last, done = [], {0: 0}, 0, "\n", 0
-    for cut in cuts:
-        part = _collapse_pieces("".join(pieces[done:cut]), last)
-        if part:
-            parts.append(part)
-            size, last = size + len(part), part[-1]
-        offsets[cut], done = size, cut
-    spans, regions = ([(offsets[start], offsets[end], value) for start, end, value in found]
-                      for found in (spans, regions))
-    return "".join(parts), spans, regions
-
-
-def _parse_html(html: str):
-    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
-    if not html.strip():
-        return None
-    try:
-        return lxml.html.document_fromstring(html)
-    except (ValueError, lxml.etree.ParserError):
-        return None
-
-
-def _read_page(html: str | None, text: str | None, root=None, scoped: bool = True) -> _Page:
-    """``root``: the page already parsed (see ``find_marker``), else ``html`` is parsed here.
-    ``scoped``: other pages' content on this one (see ``_Scope``) is set apart."""
-    page = _Page()
-    if root is None and html:
-        root = _parse_html(html)
-    if root is not None:
-        page.text, page.times, regions = _visible(root, _Scope.of(root) if scoped else None)
-        page.foreign = [(start, end) for start, end, _ in regions]
-        page.foreign_elements = frozenset(el for _, _, el in regions)
-        page.root = root
-    if text:
-        plain = "\n".join(" ".join(line.split()) for line in str(text).splitlines())
-        page.text += "\n" + re.sub(r"\n{2,}", "\n", plain).strip()
-    return page
-
-
-def _collapse(s: str) -> str:
-    return " ".join(s.split())
-
-
 # ---------------------------------------------------------------- labels
 
 class _Label(NamedTuple):
@@ -265,26 +147,6 @@ def _key(label: str) -> str:
     return " ".join(label.split()).lower()
 
 
-def _trie(words: list[str]) -> str:
-    """One regex for many words, as a prefix tree (a plain alternation is ~20x slower)."""
-    tree: dict = {}
-    for word in words:
-        node = tree
-        for ch in " ".join(word.lower().split()):
-            node = node.setdefault(ch, {})
-        node[""] = {}
-    return _trie_node(tree)
-
-
-def _trie_node(node: dict) -> str:
-    alts = [(r"\s+" if ch == " " else re.escape(ch)) + _trie_node(child)
-            for ch, child in sorted(node.items()) if ch]
-    if not alts:
-        return ""
-    body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-    return f"(?:{body})?" if "" in node else body
-
-
 @lru_cache(maxsize=1)
 def _label_table() -> tuple[re.Pattern, dict[str, _Label]]:
     """The regex finding every label in ``LABELS``, and label key -> (language, class)."""
@@ -293,8 +155,8 @@ def _label_table() -> tuple[re.Pattern, dict[str, _Label]]:
         for cls, names in classes.items():
             for name in names:
                 index.setdefault(_key(name), _Label(lang, cls, _key(name)))
-    latin = _trie([key for key in index if not _CJK.search(key)])
-    cjk = _trie([key for key in index if _CJK.search(key)])
+    latin = trie([key for key in index if not _CJK.search(key)])
+    cjk = trie([key for key in index if _CJK.search(key)])
     return re.compile(rf"(?<![^\W\d_]){latin}(?![^\W\d_])|{cjk}", re.I), index
 
 
@@ -374,19 +236,19 @@ def _label_matches(text: str):
             yield m
 
 
-def _label_hits(page: _Page) -> list[tuple[int, int, re.Match, _Label]]:
+def _label_hits(page: Page) -> list[tuple[int, int, re.Match, _Label]]:
     """Every acceptable label of the page's own content, best first: (class rank, start of the
     marker's text, match, label)."""
     hits, (_, index) = [], _label_table()
     for m in _label_matches(page.text):
         label = index.get(_key(m.group()))
         start = _label_start(m, label, page.text) if label else None
-        if start is not None and not _in_foreign(page, m.start()):
+        if start is not None and not in_foreign(page, m.start()):
             hits.append((_CLASS_RANK[label.cls], start, m, label))
     return sorted(hits, key=lambda hit: hit[:2])
 
 
-def _first_labelled(page: _Page, hits, ranks, locale: str, origin: str, words: bool = True,
+def _first_labelled(page: Page, hits, ranks, locale: str, origin: str, words: bool = True,
                     floor: dt.date | None = None) -> Marker | None:
     """The best label in ``ranks`` that has a date (dates read lazily); ``words``: words may
     come between label and date (not in a rule's element, where a bare date is next).
@@ -405,11 +267,11 @@ def _first_labelled(page: _Page, hits, ranks, locale: str, origin: str, words: b
         if found:
             (iso, precision, _), (first, end) = found
             name = "label:published" if origin == "label" and label.cls == "published" else origin
-            return Marker(_collapse(page.text[first:end]), iso, precision, name)
+            return Marker(collapse(page.text[first:end]), iso, precision, name)
     return None
 
 
-def _label_date(page: _Page, start: int, m: re.Match, label: _Label, ctx: dates.Context, words: bool):
+def _label_date(page: Page, start: int, m: re.Match, label: _Label, ctx: dates.Context, words: bool):
     """The date of the label ``m`` (after it, or before it for ``DATE_FIRST_LABELS``) and the
     span of the marker's text, or None."""
     dated = _date_after(page, m.end(), ctx, label.cls if words else None)
@@ -423,7 +285,7 @@ def _before(found: tuple, floor: dt.date) -> bool:
     return latest_day(found[0], found[1]) < floor
 
 
-def _date_after(page: _Page, pos: int, ctx: dates.Context, cls: str | None = None) -> tuple[str, str, int] | None:
+def _date_after(page: Page, pos: int, ctx: dates.Context, cls: str | None = None) -> tuple[str, str, int] | None:
     """The date right after a label (same line, or alone at the start of the next line), or
     after a few words on the same line when ``cls`` (the label's class) is given."""
     start = _SEP.match(page.text, pos).end()
@@ -451,7 +313,7 @@ _ZONE_AFTER = re.compile(r"[^\S\n]?(?:GMT|UTC|[A-Z]{1,3}[SD]?T)\b")  # "Updated 
 _GAP_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*,?")
 
 
-def _date_after_words(page: _Page, pos: int, ctx: dates.Context, cls: str) -> tuple[str, str, int] | None:
+def _date_after_words(page: Page, pos: int, ctx: dates.Context, cls: str) -> tuple[str, str, int] | None:
     """The date after a few words following a label of class ``cls`` (see ``_GAP_WORDS``)."""
     text, words, at = page.text, 0, pos
     while at < pos + 60:
@@ -485,7 +347,7 @@ def _gap_stops(token: re.Match, text: str, at: int, cls: str) -> bool:
     return bool(label) and (label.cls == "published") != (cls == "published")
 
 
-def _time_attribute(page: _Page, start: int, ctx: dates.Context) -> tuple[str, str, int] | None:
+def _time_attribute(page: Page, start: int, ctx: dates.Context) -> tuple[str, str, int] | None:
     """The datetime attribute of a <time> element that starts at ``start``."""
     for t_start, t_end, stamp in page.times:
         if t_start == start or t_start <= start < t_end:
@@ -494,89 +356,9 @@ def _time_attribute(page: _Page, start: int, ctx: dates.Context) -> tuple[str, s
     return None
 
 
-# ---------------------------------------------------------------- scope: the page's own content
-#
-# A page often shows other pages' dates: related-article cards, the next story an infinite
-# scroll appends, teaser lists, sidebars. Their labels (and microdata) are never read, so a
-# page without its own label gives none rather than a teaser's. They are found by structure:
-# every <article> other than the page's main one (``_main_article``), <aside> outside the
-# main article, and elements whose class or id name such content (``_FOREIGN_WORDS``) and
-# which link elsewhere. An element holding the main article or the page's first <h1> is
-# never set apart.
-
-_FOREIGN_PAIRS = [("most", "read"), ("most", "viewed"), ("mais", "lid"), ("mas", "leid"), ("read", "next"),
-                  ("up", "next"), ("next", "article"), ("next", "story"), ("next", "post"), ("article", "next"),
-                  ("story", "next"), ("second", "article"), ("under", "article"), ("also", "read"),
-                  ("read", "also"), ("see", "also"), ("lesen", "sie-auch"), ("lire", "aussi"),
-                  ("leia", "tambem"), ("lea", "tambien"), ("les", "ogsa")]
-_FOREIGN_PAIRS += [(more, what) for more in "more other mehr weitere autres otras mas mais outras flere".split()
-                   for what in "stories news articles artikel nachrichten actus noticias nyheter saker cikkek".split()]
-_FOREIGN_WORDS = ["related", "relacionad", "relaterte", "kapcsolod", "kapcsolód", "teaser", "recommend",
-                  "recomend", "empfehl", "ajanl", "ajánl", "trending", "popular", "ranking", "meistgelesen",
-                  "legolvasott", "outbrain", "taboola"]
-_FOREIGN_WORDS += [a + sep + b for a, b in _FOREIGN_PAIRS for sep in ("", "-", "_")]
-_FOREIGN_NAME = re.compile(_trie(_FOREIGN_WORDS))  # on lower-cased names: ~5x faster than re.I
-
-
-class _Scope(NamedTuple):
-    main: object        # the page's main <article>, or None
-    own: frozenset      # the elements holding it or the page's first <h1>: never foreign
-
-    @classmethod
-    def of(cls, root) -> "_Scope":
-        main = _main_article(root)
-        heading = next((h for h in main.iter("h1")), None) if main is not None else root.find(".//h1")
-        own = {a for el in (main, heading) if el is not None for a in (el, *el.iterancestors())}
-        return cls(main, frozenset(own))
-
-    def state_in(self, el, tag: str, state: int) -> int:
-        """Where the content of ``el`` (one of ``_SCOPE_TAGS``) is, inside content at ``state``."""
-        if el in self.own:
-            return _IN_MAIN if el is self.main else state
-        if tag == "article" and self.main is not None or tag == "aside" and state != _IN_MAIN:
-            return _IN_FOREIGN
-        name, ident = el.get("class"), el.get("id")
-        if ((name and _names_foreign(name) or ident and _names_foreign(ident))
-                and (tag == "a" or el.find(".//a") is not None)):  # a teaser links elsewhere
-            return _IN_FOREIGN
-        return state
-
-
-@lru_cache(maxsize=65536)
-def _names_foreign(value: str) -> bool:
-    """A class or id value naming other pages' content ("related-stories", "read-next")."""
-    return bool(_FOREIGN_NAME.search(value.lower()))
-
-
-_FURNITURE = frozenset("nav header footer aside".split())
-
-
-def _main_article(root):
-    """The page's main <article>: of those outside nav, header, footer, aside and containers
-    named as other pages' content (and inside <main>, if any is), the one holding the first
-    <h1>, else the first."""
-    articles = [a for a in root.iter("article") if not any(_furniture(p) for p in a.iterancestors())]
-    in_main = [a for a in articles if any(p.tag == "main" or p.get("role") == "main" for p in a.iterancestors())]
-    pool = set(in_main or articles)
-    for heading in root.iter("h1"):
-        article = next(heading.iterancestors("article"), None)
-        if article in pool:
-            return article
-    return (in_main or articles or [None])[0]
-
-
-def _furniture(el) -> bool:
-    """Site furniture or other pages' content: no place for the page's main article."""
-    return el.tag in _FURNITURE or any(value and _names_foreign(value) for value in (el.get("class"), el.get("id")))
-
-
-def _in_foreign(page: _Page, pos: int) -> bool:
-    return any(start <= pos < end for start, end in page.foreign)
-
-
 # ---------------------------------------------------------------- rules
 
-def _first_date(page: _Page, ctx: dates.Context) -> tuple[str, str, int, int] | None:
+def _first_date(page: Page, ctx: dates.Context) -> tuple[str, str, int, int] | None:
     """The first date anywhere in the text, labelled or not: (iso, precision, start, end)."""
     for token in re.finditer(r"令和|平成|昭和|\d+|[A-Za-zÀ-ɏ]+", page.text):
         found = dates.date_at(page.text, token.start(), ctx)
@@ -585,14 +367,14 @@ def _first_date(page: _Page, ctx: dates.Context) -> tuple[str, str, int, int] | 
     return None
 
 
-def _date_in(page: _Page, locale: str, origin: str) -> Marker | None:
+def _date_in(page: Page, locale: str, origin: str) -> Marker | None:
     marker = _first_labelled(page, _label_hits(page), (0, 1, 2), locale, origin, words=False)
     if marker:
         return marker
     found = _first_date(page, dates.context(locale))
     if found:
         iso, precision, start, end = found
-        return Marker(_collapse(page.text[start:end]), iso, precision, origin)
+        return Marker(collapse(page.text[start:end]), iso, precision, origin)
     return None
 
 
@@ -601,7 +383,7 @@ def _selector_marker(html: str | None, selector: str, locale: str) -> Marker | N
     element = BeautifulSoup(html, "lxml").select_one(selector) if html else None
     if element is None:
         return None
-    marker = _date_in(_read_page(str(element), None, scoped=False), locale, "selector")
+    marker = _date_in(read_page(str(element), None, scoped=False), locale, "selector")
     if marker:
         return marker
     for el in [element, *element.find_all("time")]:
@@ -613,14 +395,14 @@ def _selector_marker(html: str | None, selector: str, locale: str) -> Marker | N
     return None
 
 
-def _regex_marker(page: _Page, pattern, locale: str) -> Marker | None:
+def _regex_marker(page: Page, pattern, locale: str) -> Marker | None:
     regex = re.compile(pattern) if isinstance(pattern, str) else pattern
     m = regex.search(page.text)
     span = m and (m.group(1) if regex.groups else m.group(0))
     if not span:
         return None
-    found = _date_in(_read_page(None, span, scoped=False), locale, "regex")
-    return Marker(_collapse(m.group(0)), found.date, found.precision, "regex") if found else None
+    found = _date_in(read_page(None, span, scoped=False), locale, "regex")
+    return Marker(collapse(m.group(0)), found.date, found.precision, "regex") if found else None
 
 
 # ---------------------------------------------------------------- entry point
@@ -639,9 +421,9 @@ def find_marker(html: str | None = None, *, text: str | None = None,
         if kind == "selector":
             return _selector_marker(html, spec, locale)
         if kind == "regex":
-            return _regex_marker(_read_page(html, text, root, scoped=False), spec, locale)
+            return _regex_marker(read_page(html, text, root, scoped=False), spec, locale)
         raise ValueError(f"unknown marker rule kind {kind!r}")
-    page = _read_page(html, text, root)
+    page = read_page(html, text, root)
     hits, meta, ctx = _label_hits(page), page_metadata(page.root, page.foreign_elements), dates.context(locale)
     now = [t for t in (dates.http_date(header(headers, "date")), fetched_at and dates.as_utc(fetched_at)) if t]
     published = meta_marker(meta, PUBLISHED_META, ctx, now)
