@@ -164,3 +164,10 @@ def immediate_transaction(db):
 
 def db_path(db):
     return Path(db.conn.execute("PRAGMA database_list").fetchone()[2])
+
+
+def one(db, sql, params):
+    """The first row as a dict, or None (plain sqlite3: this runs for every fetch)."""
+    cursor = db.conn.execute(sql, params)
+    row = cursor.fetchone()
+    return dict(zip([column[0] for column in cursor.description], row)) if row else None

@@ -6,8 +6,9 @@ import json
 
 from monitor.analysis import diffing, events, markers, rules, staleness, volatile
 from monitor.store import blobs
-from monitor.store.connection import immediate_transaction, iso, now, writes
+from monitor.store.connection import immediate_transaction, iso, now, one, writes
 from monitor.store.outbox import enqueue_alerts
+from monitor.store.trust import distrust, hid_a_change
 
 # -- sources ------------------------------------------------------------------
 
@@ -85,109 +86,6 @@ def crawl_results(db, crawl_id):
     return list(db.query(sql, [crawl_id]))
 
 
-# -- conditional requests and dedup ------------------------------------------
-
-
-def validators(db, source_id, url=None, verify_every=None):
-    """ETag / Last-Modified of the current version, for a conditional request to ``url``
-    (none when they were given by another address: a moved page is fetched whole).
-
-    A 304 is trusted, but verified: none either when this check verifies the page with
-    a full fetch (``_verification_due``), or when the page's site once answered 304 for
-    a page that had changed (``distrusted_sites``).
-
-    Example: with ``verify_every=3`` an unchanged page's checks 1, 4, 7 ... are full.
-    """
-    row = _state(db, source_id)
-    if not row or not row["current_version_id"] or row["state"] == "gone":
-        return {}
-    if url is not None and row["validators_url"] not in (None, url):
-        return {}
-    sent = {k: row[k] for k in ("etag", "last_modified") if row[k]}
-    if not sent or _verification_due(row, verify_every) or _distrusted(db, url or row["url"]):
-        return {}
-    return sent
-
-
-# -- a 304 is trusted, but verified ------------------------------------------
-
-# However few checks a page had, its last full (200) answer is at most this old.
-VERIFY_AT_LEAST_EVERY_DAYS = 7
-# A Last-Modified this much before our last 304 proves the 304 wrong (clocks differ).
-CLOCK_SLACK_SECONDS = 3600
-DISTRUSTED = ("the site kept answering 'not modified' although the page had changed; "
-              "dialogue-watch no longer trusts its 'not modified' answers and fetches every "
-              "page on {host} in full from now on")
-
-
-def _verification_due(row, verify_every):
-    """Is this check sent without validators, to verify the site's 304s? When the
-    page's 304 answers since its last full one reach ``verify_every`` less one (every
-    ``verify_every``-th check; 0 or None: never by count), or that answer is a week old."""
-    import datetime
-
-    if verify_every and (row["not_modified_answers"] or 0) >= verify_every - 1:
-        return True
-    week_ago = now() - datetime.timedelta(days=VERIFY_AT_LEAST_EVERY_DAYS)
-    return row["last_full_at"] is None or row["last_full_at"] < iso(week_ago)
-
-
-def _site(url):
-    """The host whose 304s are trusted or not: one answer for all of its pages."""
-    from urllib.parse import urlsplit
-
-    return (urlsplit(url).hostname or "") if url else ""
-
-
-def _distrusted(db, url):
-    sql = "SELECT 1 FROM distrusted_sites WHERE host = ?"
-    return db.conn.execute(sql, [_site(url)]).fetchone() is not None
-
-
-def _hid_a_change(db, fetch, state):
-    """Does this full answer, which shows a change, prove that the site's 304s since
-    the last full one hid it? Only when the page still has the validators those 304s
-    confirmed (the same ETag; the same Last-Modified where the site sends no ETag), or
-    a Last-Modified between the last full answer and the last 304. New validators and
-    a later date prove nothing: the page may have changed after the last 304."""
-    if fetch.status != 200 or not state or not state.get("not_modified_answers"):
-        return False
-    if state["validators_url"] not in (None, fetch.url):
-        return False
-    etag, modified = fetch.headers.get("ETag"), fetch.headers.get("Last-Modified")
-    if etag and etag == state["etag"]:
-        return True
-    if not (modified and state["last_modified"]):
-        return False
-    if not etag and not state["etag"] and modified == state["last_modified"]:
-        return True
-    return _modified_before_last_304(db, fetch.source_id, modified, state["last_modified"])
-
-
-def _modified_before_last_304(db, source_id, modified, known):
-    import datetime
-    import email.utils
-
-    try:
-        modified, known = (email.utils.parsedate_to_datetime(v) for v in (modified, known))
-    except (TypeError, ValueError):
-        return False
-    row = db.conn.execute("SELECT at FROM fetches WHERE source_id = ? AND status = 304 "
-                          "ORDER BY at DESC LIMIT 1", [source_id]).fetchone()
-    if row is None or None in (modified.tzinfo, known.tzinfo) or modified <= known:
-        return False
-    last_304 = datetime.datetime.fromisoformat(row[0].replace("Z", "+00:00"))
-    return modified <= last_304 - datetime.timedelta(seconds=CLOCK_SLACK_SECONDS)
-
-
-def _distrust(db, fetch, fetch_id):
-    """Send no validators to this fetch's site again; the words for the change's event."""
-    host = _site(fetch.url)
-    db.conn.execute("INSERT OR IGNORE INTO distrusted_sites (host, since, source_id, fetch_id) "
-                    "VALUES (?, ?, ?, ?)", [host, fetch.fetched_at, fetch.source_id, fetch_id])
-    return DISTRUSTED.format(host=host)
-
-
 def current_capture(db, source_id):
     """The current version's body hash and marker origin (for skipping re-analysis),
     the rules that read it and its id."""
@@ -199,13 +97,13 @@ def current_capture(db, source_id):
 
 
 def _state(db, source_id):
-    return _one(db, "SELECT * FROM source_state WHERE source_id = ?", [source_id])
+    return one(db, "SELECT * FROM source_state WHERE source_id = ?", [source_id])
 
 
 def _current_version(db, source_id):
     sql = """SELECT v.* FROM versions v JOIN source_state s ON s.current_version_id = v.id
              WHERE s.source_id = ?"""
-    return _one(db, sql, [source_id])
+    return one(db, sql, [source_id])
 
 
 # -- recording one fetch ------------------------------------------------------
@@ -277,8 +175,8 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
         db.conn.execute("UPDATE fetches SET version_id = ? WHERE id = ?", [version_id, fetch_id])
     hidden = None  # a full answer shows a change the site's 304s hid: say so, trust them no more
     if decision.new_version and current and not restart and decision.kind != "restored" \
-            and _hid_a_change(db, fetch, state):
-        hidden = _distrust(db, fetch, fetch_id)
+            and hid_a_change(db, fetch, state):
+        hidden = distrust(db, fetch, fetch_id)
     if decision.kind:
         _insert_event(db, fetch, fetch_id, decision.kind, current, version_id, observation,
                       subscribers, texts, hidden)
@@ -300,7 +198,7 @@ def _note_stale(db, fetch, fetch_id, state, version_id, subscribers):
     (``staleness.stale_level``): once at 1x, once more at 2x, again only for another
     claim. The claim and the level raised for it are kept in source_state. Only a
     check that reached the page counts: a gone or failed one judges nothing."""
-    source = _one(db, "SELECT stale_after_days, baseline_days_stale FROM sources WHERE id = ?",
+    source = one(db, "SELECT stale_after_days, baseline_days_stale FROM sources WHERE id = ?",
                   [fetch.source_id])
     if not source["stale_after_days"]:  # never: nothing to judge (the level raised stands)
         return
@@ -653,11 +551,4 @@ def _upsert_state(db, row):
 
 
 def _version_by_id(db, version_id):
-    return _one(db, "SELECT * FROM versions WHERE id = ?", [version_id])
-
-
-def _one(db, sql, params):
-    """The first row as a dict, or None (plain sqlite3: this runs for every fetch)."""
-    cursor = db.conn.execute(sql, params)
-    row = cursor.fetchone()
-    return dict(zip([column[0] for column in cursor.description], row)) if row else None
+    return one(db, "SELECT * FROM versions WHERE id = ?", [version_id])
