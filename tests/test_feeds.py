@@ -161,3 +161,22 @@ def test_an_entry_quotes_the_first_three_lines_each_way_escaped_and_cut():
 def test_an_entry_without_changed_lines_quotes_none():
     assert datasette_plugin.diff_html(None) is None
     assert datasette_plugin.diff_html("") is None
+
+
+def test_before_the_first_check_every_page_answers_and_the_feed_says_so(tmp_path):
+    """A new site (the database created, nothing crawled yet): no page may fail, and a
+    campaigner who subscribes now gets a valid feed saying there is nothing yet."""
+    from monitor import store
+
+    path = tmp_path / "monitor.db"
+    store.open_db(path).conn.close()
+    datasette = site.make_datasette(path)
+    for page in ("/", "/monitor/staleness", "/monitor/recent_changes", "/monitor/health",
+                 "/monitor/search?q=Tibet", "/monitor/baseline_2003", "/monitor/feed.atom",
+                 "/monitor/country_feed.atom?country=Canada", "/monitor/history?source=x",
+                 "/monitor/change?event=1", "/monitor/capture?version=1",
+                 "/monitor/compare?source=x&from=1&to=2"):
+        assert asyncio.run(datasette.client.get(page)).status_code == 200, page
+    feed = feedparser.parse(asyncio.run(datasette.client.get("/monitor/feed.atom")).text)
+    assert not feed.bozo and [e.title for e in feed.entries] == ["No events yet"]
+    assert "No events yet" not in asyncio.run(datasette.client.get("/")).text  # not a change

@@ -151,8 +151,9 @@ def extra_template_vars(template, datasette):
 
     async def chart_and_latest():
         chart, latest = await soft_rows(datasette, "staleness_chart"), await soft_rows(datasette, "feed")
+        events = [row for row in latest or [] if row["kind"]]  # not the feed's "no events yet"
         return {"chart_rows": chart or [], "chart_unavailable": chart is None,
-                "latest_rows": (latest or [])[:8]}
+                "latest_rows": events[:8]}
 
     return chart_and_latest
 
