@@ -103,7 +103,7 @@ def _same_bytes(fetch, known):
     from the HTTP Last-Modified header, which can change on its own."""
     if not known or known.get("marker_origin") == "http:last-modified":
         return False
-    return hashlib.sha256(fetch.body).hexdigest() == known.get("body_sha256")
+    return fetch.body_sha256() == known.get("body_sha256")
 
 
 def report(fetch, observation):

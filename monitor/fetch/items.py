@@ -1,6 +1,7 @@
 """The one item the spider produces: what a single fetch returned."""
 
 import dataclasses
+import hashlib
 
 
 @dataclasses.dataclass
@@ -16,3 +17,10 @@ class PageFetch:
     body: bytes = b""
     duration_ms: int | None = None
     error: str | None = None  # a transport failure, in plain words
+    _digest: str | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    def body_sha256(self):
+        """The body's SHA-256, computed once (the pipeline and the analysis both ask)."""
+        if self._digest is None:
+            self._digest = hashlib.sha256(self.body).hexdigest()
+        return self._digest

@@ -1,6 +1,5 @@
 """Item pipelines: where a fetch is analysed and stored (or reported)."""
 
-import hashlib
 import json
 import os
 import sys
@@ -121,5 +120,4 @@ def _summary(observation, kind):
 def _may_read(item, known):
     """Whether this fetch's page will be read (new bytes in a full answer): only then
     does the analysis need the last version's text."""
-    return item.status == 200 and bool(item.body) and \
-        hashlib.sha256(item.body).hexdigest() != known["body_sha256"]
+    return item.status == 200 and bool(item.body) and item.body_sha256() != known["body_sha256"]

@@ -186,14 +186,14 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
     _note_problem(db, fetch, fetch_id, (state or {}).get("problem"), current, version_id,
                   observation, subscribers)
     if version_id is not None and observation.outcome in ("ok", "not_modified"):
-        _note_stale(db, fetch, fetch_id, state, version_id, subscribers)
+        _note_stale(db, fetch, fetch_id, state, current, version_id, subscribers)
     return decision.kind
 
 
 # -- stale: a claimed last update older than stale_after ----------------------
 
 
-def _note_stale(db, fetch, fetch_id, state, version_id, subscribers):
+def _note_stale(db, fetch, fetch_id, state, current, version_id, subscribers):
     """Raise a ``stale`` event when the page's claim passes its source's stale_after
     (``staleness.stale_level``): once at 1x, once more at 2x, again only for another
     claim. The claim and the level raised for it are kept in source_state. Only a
@@ -202,7 +202,8 @@ def _note_stale(db, fetch, fetch_id, state, version_id, subscribers):
                   [fetch.source_id])
     if not source["stale_after_days"]:  # never: nothing to judge (the level raised stands)
         return
-    version = _version_by_id(db, version_id)
+    # an unchanged page (most checks) is still its current version: no second read of it
+    version = current if current and current["id"] == version_id else _version_by_id(db, version_id)
     claim = version["marker_until"]
     same_claim = state is not None and state.get("stale_claim") == claim
     raised = (state.get("stale_level") or 0) if same_claim else 0
