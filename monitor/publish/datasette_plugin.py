@@ -174,8 +174,9 @@ async def soft_rows(datasette, name):
     try:
         if name not in CACHED or DATABASE not in datasette.databases:
             return await canned_rows(datasette, name)
-        stamp = tuple((await datasette.get_database(DATABASE).execute(HISTORY_STAMP)).rows[0])
-        key = (id(datasette), name)
+        database = datasette.get_database(DATABASE)
+        stamp = tuple((await database.execute(HISTORY_STAMP)).rows[0])
+        key = (database.path, name)  # the file, never an object id a new site could reuse
         if _cache.get(key, (None,))[0] != stamp:
             _cache[key] = (stamp, await canned_rows(datasette, name))
         return _cache[key][1]
