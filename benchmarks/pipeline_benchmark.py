@@ -112,10 +112,10 @@ def _full_crawl(sources_path, db_path, concurrency, profile_path):
     started = time.perf_counter()
     cfg = config.load(sources_path)
     loaded = time.perf_counter()
-    child_seconds = _time_child(profile_path)
+    child_seconds = _time_child()
     usage_path = f"{db_path}.usage.json"  # the crawl child is the fork server's, not ours
     _, results = crawler.crawl(cfg, db_path, CONCURRENT_REQUESTS_PER_DOMAIN=concurrency,
-                               DW_USAGE_PATH=usage_path)
+                               DW_USAGE_PATH=usage_path, DW_PROFILE_PATH=profile_path)
     seconds = time.perf_counter() - loaded
     outcomes = collections.Counter(f"{r['outcome']}/{r['event'] or '-'}" for r in results)
     usage = json.loads(Path(usage_path).read_text())
@@ -124,11 +124,12 @@ def _full_crawl(sources_path, db_path, concurrency, profile_path):
             "child_cpu_seconds": usage["cpu_seconds"], "child_peak_mb": usage["peak_mb"]}
 
 
-def _time_child(profile_path):
-    """Time (and optionally profile) the crawl child that ``crawler.crawl`` forks,
-    by wrapping ``crawler._run_in_child`` (and ``_child_main``) in this process only."""
+def _time_child():
+    """Time the crawl child that ``crawler.crawl`` starts, by wrapping
+    ``crawler._run_in_child`` in this process only (the child itself is the fork
+    server's, so it profiles itself: ``DW_PROFILE_PATH``)."""
     measured = [None]
-    run_in_child, child_main = crawler._run_in_child, crawler._child_main
+    run_in_child = crawler._run_in_child
 
     def timed(targets, settings):
         started = time.perf_counter()
@@ -136,18 +137,7 @@ def _time_child(profile_path):
         measured[0] = time.perf_counter() - started
         return code
 
-    def profiled(targets, settings):
-        import cProfile
-
-        profiler = cProfile.Profile()
-        try:
-            profiler.runcall(child_main, targets, settings)
-        finally:
-            profiler.dump_stats(profile_path)
-
     crawler._run_in_child = timed
-    if profile_path:
-        crawler._child_main = profiled
     return measured
 
 

@@ -18,12 +18,15 @@ from monitor.errors import CrawlError, DialogueWatchError, NotFoundError
 
 
 class Context:
-    def __init__(self, sources, db):
+    def __init__(self, sources, db, shard=None):
         self.sources_path = sources
         self.db_path = db
+        self.shard = shard  # (K, N): only this node's share of sources.yaml (monitor.shards)
 
     def config(self):
-        return config_module.load(self.sources_path)
+        from monitor import shards
+
+        return shards.select(config_module.load(self.sources_path), self.shard)
 
     def db(self):
         return store.open_db(self.db_path)
@@ -34,16 +37,27 @@ class Context:
               help="The list of watched pages.")
 @click.option("--db", default="db/monitor.db", show_default=True, metavar="PATH",
               help="The SQLite database holding every capture, diff and event.")
+@click.option("--shard", metavar="K/N", callback=lambda ctx, param, value: _shard(value),
+              help="Only the pages of shard K of N (split by site; one database per node).")
 @click.version_option(package_name="dialogue-watch")
 @click.pass_context
-def cli(ctx, sources, db):
+def cli(ctx, sources, db, shard):
     """Watch governments' official pages about their human-rights dialogues
     with China: keep every version, flag every change to the text or to the
     page's "last updated" line, and show how stale each disclosure is.
 
     Example: dialogue-watch crawl && dialogue-watch stale
     """
-    ctx.obj = Context(sources, db)
+    ctx.obj = Context(sources, db, shard)
+
+
+def _shard(value):
+    from monitor import shards
+
+    try:
+        return shards.parse(value) if value else None
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 # -- sources ------------------------------------------------------------------
@@ -108,23 +122,9 @@ def crawl(obj, ids, quiet, alerts_path):
 
 
 def crawl_summary(results):
-    outcomes = collections.Counter(r["outcome"] for r in results)
-    kinds = collections.Counter(r["event"] for r in results if r["event"])
-    lines = [f"Checked {len(results)} page(s): " + _counted(outcomes, events.OUTCOME_WORDS)]
-    if kinds:
-        lines.append("Events: " + ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())))
-    failed = [r for r in results if r["outcome"] == "error"]
-    for row in failed:
-        lines.append(f"  {row['source_id']}: {row['error']}")
-    if results and len(failed) == len(results):
-        lines.append("No page could be fetched. If this machine is offline, try "
-                     "'dialogue-watch demo' to see dialogue-watch work on a local replica.")
-    return "\n".join(lines)
+    from monitor.fetch import crawler
 
-
-def _counted(counter, words):
-    parts = [f"{counter[key]} {word}" for key, word in words.items() if counter.get(key)]
-    return ", ".join(parts) or "nothing"
+    return crawler.summary(results)
 
 
 # -- test-source --------------------------------------------------------------
@@ -266,21 +266,33 @@ def history(obj, source_id, as_json):
     Example: dialogue-watch history canada-relations-2002
     """
     rows = store.history(obj.db(), source_id)
-    keys = ("at", "kind", "marker_before", "marker_after", "lines_added", "lines_removed")
-    if as_json:
-        click.echo(json.dumps([{k: r[k] for k in keys} for r in rows], indent=2, ensure_ascii=False))
+    keys = ("at", "kind", "marker_before", "marker_after", "lines_added", "lines_removed", "origin")
+    if as_json:  # a documents_changed / links_changed event lists the links that came and went
+        changed = store.links.changes_of_page(obj.db(), source_id)
+        click.echo(json.dumps([{**{k: r[k] for k in keys}, **_links_of(changed, r)} for r in rows],
+                              indent=2, ensure_ascii=False))
         return
     if not rows:
         raise NotFoundError(f"No history for '{source_id}' yet. Run 'dialogue-watch crawl {source_id}' first.")
-    click.echo(_table(["at", "event", "last updated: before -> after", "+lines", "-lines"],
+    click.echo(_table(["at", "event", "last updated: before -> after", "+lines", "-lines", "from"],
                       [_history_cells(r) for r in rows], limit=60))
     click.echo("\nEvents: " + "; ".join(f"{k} = {v}" for k, v in events.KINDS.items()
                                        if k in {r["kind"] for r in rows}))
 
 
+def _links_of(changed, row):
+    found = changed.get((row["version_id"], row["kind"]))
+    return {"links": found} if found else {}
+
+
 def _history_cells(row):
     markers = f"{row['marker_before'] or '-'} -> {row['marker_after'] or '-'}"
-    return [row["at"], row["kind"], markers, row["lines_added"] or "", row["lines_removed"] or ""]
+    return [row["at"], row["kind"], markers, row["lines_added"] or "", row["lines_removed"] or "",
+            ORIGIN_WORDS.get(row["origin"], row["origin"] or "")]
+
+
+# Where an event came from, in history's last column (none: dialogue-watch's own check).
+ORIGIN_WORDS = {"archive": "Internet Archive"}
 
 
 @cli.command()
@@ -331,17 +343,49 @@ def demo(demo_db, rounds):
     demo_module.run(demo_db, rounds=rounds, echo=click.echo)
 
 
+# -- merge --------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("out", metavar="OUT.db", type=click.Path(dir_okay=False))
+@click.argument("nodes", nargs=-1, required=True, metavar="NODE.db...",
+                type=click.Path(exists=True, dir_okay=False))
+def merge(out, nodes):
+    """Combine the nodes' databases into OUT.db, for the site and the feeds.
+
+    Each capture, event and diff is added once: merging a node again adds only
+    what it stored since. Merge copies of the nodes' databases, made while no
+    crawl runs there (e.g. with sqlite3's .backup).
+
+    Example: dialogue-watch merge site.db node1.db node2.db
+    """
+    from monitor.fetch import locks
+    from monitor.store import merge as merging
+
+    with locks.database_lock(out, "merge"):
+        db = store.open_db(out)
+        for node in nodes:
+            added, updated = merging.merge(db, node)
+            words = ", ".join(f"{count} {table}" for table, count in added.items()) or "nothing new"
+            changed = f"; brought {sum(updated.values())} row(s) up to date" if updated else ""
+            click.echo(f"{node}: added {words}{changed}.")
+
+
 # -- commands that live in their own modules ---------------------------------
 # (each module defines a click command or group; register it here)
 
 from monitor import scheduler  # noqa: E402
 from monitor.notify import dispatch  # noqa: E402
 from monitor.publish import site  # noqa: E402
+from monitor.archive import commands as archive_commands  # noqa: E402
 
 cli.add_command(scheduler.run)
 cli.add_command(scheduler.status)
 cli.add_command(dispatch.alerts_group)
 cli.add_command(site.serve)
+cli.add_command(archive_commands.backfill)
+cli.add_command(archive_commands.archive_changes)
+cli.add_command(archive_commands.export)
 
 
 def main(argv=None):

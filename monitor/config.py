@@ -31,6 +31,19 @@ SETTINGS_DEFAULTS = {
     "analysis_timeout_seconds": 60.0,
     # every Nth check of a page goes without ETag / If-Modified-Since (0: only the weekly one)
     "verify_unchanged_every": 7,
+    # render: browser pages (monitor.fetch.browser): the Chromium to run (a command or a
+    # path), seconds a page may take to settle, and the browser's memory ceiling
+    "browser": "chromium",
+    "browser_timeout_seconds": 30.0,
+    "browser_memory_mb": 1500.0,
+    # the Internet Archive (monitor.archive): its address, the pause between two CDX
+    # listings (its published limit), the first wait after a 429 (doubled each time),
+    # and whether every change is sent to Save Page Now (also per source)
+    "archive_url": "https://web.archive.org",
+    "archive_delay_seconds": 2.5,
+    "archive_backoff_seconds": 60.0,
+    "archive_changes": False,
+    "archive_save_delay_seconds": 5.0,  # between two Save Page Now requests
 }
 # stale_after: a page whose 'last updated' date is older raises a stale event
 # (never: no stale events; the shipped sources.yaml sets 365d).
@@ -59,6 +72,20 @@ SOURCE_KEY_HELP = {
     "stale_after": "Raise a `stale` event when the page's 'last updated' date is older than "
                    "this (`365d`, `52w`), once more at twice as old; `never` for none. "
                    "Default: defaults.stale_after.",
+    "render": "`browser` for a page built by JavaScript: fetched through a headless Chromium, "
+              "then read like any page. Default: plain HTTP.",
+    "wait_for": "With `render: browser`: a CSS selector the browser waits for before reading the "
+                "page. Default: wait until the network is idle.",
+    "screenshot": "`true` or `false`: keep a full-page picture of each new version. Default: "
+                  "`true` with `render: browser`.",
+    "follow": "`documents`: every PDF linked from the page's content becomes a watched source "
+              "of its own (id: this id, '-' and a hash of the address; title: the link's words; "
+              "this source's country, locale and schedule); or a CSS selector: the PDFs and "
+              "pages linked inside what it selects. Default: none.",
+    "follow_limit": "With `follow:`: the most documents watched for this source (a "
+                    "`follow_limit` problem says when more are linked). Default: 200.",
+    "archive_changes": "`true`: ask the Internet Archive's Save Page Now to copy the page at "
+                       "each change (an independent copy). Default: settings.archive_changes.",
     "notes": "Anything the next person should know.",
 }
 SOURCE_KEYS = set(SOURCE_KEY_HELP)
@@ -117,6 +144,12 @@ class Source:
     every: str | None = None
     stale_after: int | None = None  # days; None: never stale
     notes: str | None = None
+    archive_changes: bool = False  # Save Page Now at each change (monitor.archive.savepagenow)
+    follow: Rule | None = None  # "documents" (kind "documents"), or a CSS selector
+    follow_limit: int = 200
+    render: str | None = None  # "browser": fetched through a headless Chromium
+    wait_for: str | None = None  # a CSS selector the browser waits for
+    screenshot: bool | None = None  # None: on for rendered pages
     line: int = 0
 
 
@@ -359,6 +392,9 @@ def parse(document, path="sources.yaml"):
                                document.get("defaults") or document, problems)
     sources = [_source(entry, defaults, stale_after, problems) for entry in document["sources"]]
     sources = [s for s in sources if s is not None]
+    sources = [s if s.archive_changes is not None else
+               dataclasses.replace(s, archive_changes=bool(settings["archive_changes"]))
+               for s in sources]
     _check_unique(sources, problems)
     if problems:
         raise ConfigError(path, sorted(problems, key=lambda p: p[0]))
@@ -480,6 +516,9 @@ def _source(entry, defaults, stale_after, problems):
         "stale_after": _stale_after(entry["stale_after"], where, entry, problems)
         if "stale_after" in entry else stale_after,
         "notes": _optional_text(entry, "notes"),
+        "archive_changes": _archive_changes(entry, where, problems),
+        **_check_follow(entry, where, problems),
+        **_check_render(entry, where, problems),
         "line": entry.line,
     }
     if "every" in entry:
@@ -489,6 +528,85 @@ def _source(entry, defaults, stale_after, problems):
                          "the reason as its value, e.g. ignore_robots_txt: \"robots.txt blocks "
                          "all robots; the page is public record\"."))
     return Source(**fields) if len(problems) == start else None
+
+
+def _check_render(entry, where, problems):
+    """``render``, ``wait_for`` and ``screenshot`` of a source (``monitor.fetch.browser``)."""
+    render = _optional_text(entry, "render")
+    if render is not None and render.lower() != "browser":
+        problems.append((entry.line_of("render"), f"{where}: render must be 'browser', not "
+                         f"'{render}'. Fix: write render: browser for a page built by "
+                         "JavaScript, or remove the line to fetch it plainly."))
+    if render is not None and str(entry.get("kind")).lower() == "pdf":
+        problems.append((entry.line_of("render"), f"{where}: render: browser only applies to "
+                         "web pages (kind: html); a PDF is read as it is. Fix: remove render."))
+    wait_for = _optional_text(entry, "wait_for")
+    if wait_for is not None:
+        _check_wait_for(entry, where, wait_for, render, problems)
+    screenshot = entry.get("screenshot")
+    if screenshot is not None and not isinstance(screenshot, bool):
+        problems.append((entry.line_of("screenshot"), f"{where}: screenshot must be true or "
+                         f"false, not '{screenshot}'."))
+    return {"render": render and render.lower(), "wait_for": wait_for,
+            "screenshot": screenshot if isinstance(screenshot, bool) else None}
+
+
+def _check_wait_for(entry, where, wait_for, render, problems):
+    line = entry.line_of("wait_for")
+    if render is None:
+        problems.append((line, f"{where}: wait_for only applies to pages shown in the browser. "
+                         "Fix: add render: browser, or remove wait_for."))
+    try:
+        rule = parse_rule(wait_for)
+    except ValueError as error:
+        rule = None
+        problems.append((line, f"{where}: wait_for: {error}. Fix: write a CSS selector such "
+                         "as '#content p' or 'main article'."))
+    if rule is not None and rule.kind != "selector":
+        problems.append((line, f"{where}: wait_for must be a CSS selector, not a regex. Fix: "
+                         "write a selector such as '#content p'."))
+
+
+FOLLOW_LIMIT = 200
+
+
+def _check_follow(entry, where, problems):
+    """``follow`` (``documents`` or a CSS selector) and ``follow_limit`` of a source."""
+    fields = {"follow": None, "follow_limit": FOLLOW_LIMIT}
+    value = _optional_text(entry, "follow")
+    fix = ("Fix: write follow: documents, or a CSS selector such as follow: '#publications a'.")
+    if value == "documents":
+        fields["follow"] = Rule("documents", value)
+    elif value is not None:
+        try:
+            rule = parse_rule(value)
+        except ValueError as error:
+            problems.append((entry.line_of("follow"), f"{where}: follow: {error}. {fix}"))
+        else:
+            if rule.kind == "selector":
+                fields["follow"] = rule
+            else:
+                problems.append((entry.line_of("follow"), f"{where}: follow takes no /regex/. {fix}"))
+    limit = entry.get("follow_limit", FOLLOW_LIMIT)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        problems.append((entry.line_of("follow_limit"), f"{where}: follow_limit must be a whole "
+                         f"number of documents, 1 or more, not '{limit}'."))
+    else:
+        fields["follow_limit"] = limit
+    if "follow_limit" in entry and value is None:
+        problems.append((entry.line_of("follow_limit"), f"{where}: follow_limit only applies "
+                         f"with follow:. {fix}"))
+    return fields
+
+
+def _archive_changes(entry, where, problems):
+    """True, False, or None (then settings.archive_changes decides: ``parse``)."""
+    value = entry.get("archive_changes")
+    if value is not None and not isinstance(value, bool):
+        problems.append((entry.line_of("archive_changes"), f"{where}: archive_changes must be "
+                         f"true or false, not '{value}'."))
+        return None
+    return value
 
 
 def _optional_text(entry, key):

@@ -69,6 +69,14 @@ PDFS = {
 }
 
 
+# id -> the list of links each page starts with inside its main content (link events)
+LINKS = {
+    "demo-chile": ("<ul><li><a href='/demo-chile/acta-2022.pdf'>Acta de la consulta 2022</a></li>"
+                   "<li><a href='/demo-chile/acta-2023.pdf'>Acta de la consulta 2023</a></li></ul>"),
+    "demo-hungary": "<ul><li><a href='/demo-hungary/kozlemeny-2023'>Sajtóközlemény</a></li></ul>",
+}
+
+
 def html(title, paragraph, marker, extra=""):
     footer = f"<p class='updated'>{marker}</p>" if marker else ""
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head><body>"
@@ -88,11 +96,15 @@ class Scenario:
     def __init__(self, replica):
         self.replica = replica
         self.pages = {i: list(spec) for i, spec in PAGES.items()}
+        self.links = dict(LINKS)
 
-    def serve(self, source_id, extra="", marker=None):
+    def serve(self, source_id, extra="", marker=None, links=None):
         country, locale, title, paragraph, old_marker = self.pages[source_id]
         marker = old_marker if marker is None else marker
         self.pages[source_id][4] = marker
+        if links is not None:
+            self.links[source_id] = links
+        extra += self.links.get(source_id, "")
         self.replica.set(f"/{source_id}", html(title, paragraph, marker, extra))
 
     def serve_pdf(self, source_id, text, year):
@@ -120,8 +132,11 @@ class Scenario:
             ("Australia's page disappears; Brazil's page (no date) changes; Norway still broken",
              lambda: (self.replica.remove("/demo-australia"),
                       self.serve("demo-brazil", "<p>Nova rodada de consultas prevista.</p>"))),
-            ("Norway fails a third time in a row; Switzerland edits silently",
-             lambda: self.serve("demo-switzerland", reworded)),
+            ("Norway fails a third time in a row; Switzerland edits silently; Chile removes "
+             "a document from its page; Hungary's page links to another press release",
+             lambda: (self.serve("demo-switzerland", reworded),
+                      self.serve("demo-chile", links=LINKS["demo-chile"].split("</li>")[0] + "</li></ul>"),
+                      self.serve("demo-hungary", links=LINKS["demo-hungary"].replace("2023", "2024")))),
             ("Australia's page is back; Norway's site works again; the EU PDF is updated",
              lambda: (self.serve("demo-australia"), self.serve("demo-norway"),
                       self.serve_pdf("demo-eu-report-p31", "China: the human rights dialogue "

@@ -48,6 +48,11 @@ class NotFoundError(DialogueWatchError):
     """Something asked for (a version, a source's history) is not in the database."""
 
 
+class ArchiveError(DialogueWatchError):
+    """The Internet Archive (``settings.archive_url``) could not be read: unreachable,
+    refusing (429 again and again), or answering something else than its APIs."""
+
+
 # The exit statuses of `crawl` and `run --once` (the README's table is generated from this).
 EXIT_CODES = {
     0: "every page was checked (changed, unchanged or gone)",

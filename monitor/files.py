@@ -9,3 +9,9 @@ from pathlib import Path
 def data_dir():
     """The folder holding metadata.yaml, templates/ and report_2003.csv."""
     return Path(str(resources.files("monitor.site_data")))
+
+
+def read_text(name):
+    """The text of the data file ``name``, wherever the package is: a folder, a wheel,
+    or the zipped egg a Scrapyd node runs (where ``data_dir()`` is no real folder)."""
+    return resources.files("monitor.site_data").joinpath(name).read_text(encoding="utf-8")

@@ -209,14 +209,27 @@ class Daemon:
         log.warning("Those pages are tried again at %s.", store.iso(until))
 
     def deliver(self):
-        """Send the alerts and digests that are due (a no-op without subscribers)."""
+        """Ask the archive for the independent copies that are due (``archive_changes``),
+        then send the alerts and digests that are due (none without subscribers):
+        an alert can then name its page's copy."""
+        db = store.open_db(self.db_path)
+        self.archive_changes(db)
         if not self.settings.subscribers:
             return None
-        counts = dispatch.deliver(store.open_db(self.db_path), self.settings, self.clock(),
-                                  should_stop=self.stop.is_set)
+        counts = dispatch.deliver(db, self.settings, self.clock(), should_stop=self.stop.is_set)
         if counts["sent"] or counts["failed"]:
             log.info("Alerts: %d sent, %d failed (tried again later).", counts["sent"], counts["failed"])
         return counts
+
+
+    def archive_changes(self, db):
+        from monitor.archive import savepagenow
+
+        counts = savepagenow.deliver(db, self.config.settings, self.clock(),
+                                     should_stop=self.stop.is_set)
+        if counts["saved"] or counts["failed"]:
+            log.info("Independent copies: %d saved by the archive, %d failed (asked again later).",
+                     counts["saved"], counts["failed"])
 
 
 def crawl_report(results):

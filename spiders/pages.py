@@ -1,11 +1,13 @@
 """The one generic spider: fetch every target page once, conditionally."""
 
 import datetime
+import os
 
 import scrapy
 
+from monitor.fetch import browser
 from monitor.fetch.items import PageFetch
-from monitor.fetch.transport import describe_failure, selected_headers
+from monitor.fetch.transport import selected_headers
 
 # Every status reaches the callback except redirects, which Scrapy follows.
 HANDLED_STATUSES = [304] + [s for s in range(400, 600)]
@@ -14,23 +16,35 @@ HANDLED_STATUSES = [304] + [s for s in range(400, 600)]
 class PagesSpider(scrapy.Spider):
     name = "pages"
 
-    def __init__(self, targets=None, sources=None, db="db/monitor.db", **kwargs):
+    def __init__(self, targets=None, **kwargs):
         super().__init__(**kwargs)
-        self.standalone = None
-        if targets is None and sources:
-            self.standalone = _standalone(sources, db)
-            targets = self.standalone["targets"]
         self.targets = list(targets or ())
+        self._finish = None
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, targets=None, sources=None, db="db/monitor.db", shard=None,
+                     **kwargs):
+        """``scrapy crawl pages -a sources=PATH -a db=PATH [-a shard=K/N]`` (and a Scrapyd job,
+        ``-d sources=... -d db=...``): no dialogue-watch command prepared this crawl, so
+        prepare it here as ``dialogue-watch crawl`` does (``crawler.standalone``), and give
+        Scrapy sources.yaml's settings before it builds anything from them."""
+        finish = None
+        if targets is None and sources:
+            targets, finish = _standalone(crawler, sources, db, shard)
+        spider = super().from_crawler(crawler, *args, targets=targets, **kwargs)
+        spider._finish = finish
+        return spider
 
     def closed(self, reason):
-        if self.standalone:
-            self.standalone["finish"](reason)
+        if self._finish:
+            self.logger.info("dialogue-watch: %s", _summary(self._finish(reason)))
 
     async def start(self):
+        timeout_ms = self.settings.getfloat("DW_BROWSER_TIMEOUT_MS", 30000)
         for target in self.targets:
             yield scrapy.Request(
                 target["url"],
-                headers=_conditional_headers(target),
+                headers=_conditional_headers(target) if not target.get("render") else {},
                 callback=self.parse_page,
                 errback=self.on_error,
                 dont_filter=True,
@@ -38,12 +52,13 @@ class PagesSpider(scrapy.Spider):
                     "source_id": target["id"],
                     "handle_httpstatus_list": HANDLED_STATUSES,
                     "dont_obey_robotstxt": bool(target.get("ignore_robots_txt")),
+                    **browser.request_meta(target, timeout_ms),  # render: browser only
                 },
             )
 
     def parse_page(self, response):
         received, sent = _times(response.meta)
-        yield PageFetch(
+        yield browser.fetch_class(response.meta)(
             source_id=response.meta["source_id"],
             url=(response.meta.get("redirect_urls") or [response.url])[0],
             fetched_at=received,
@@ -54,6 +69,7 @@ class PagesSpider(scrapy.Spider):
             content_type=_header(response.headers, b"Content-Type"),
             body=response.body,
             duration_ms=_duration(response.meta),
+            **browser.extra_fields(response.meta),
         )
 
     def on_error(self, failure):
@@ -64,28 +80,30 @@ class PagesSpider(scrapy.Spider):
             url=request.url,
             fetched_at=received,
             started_at=sent,
-            error=describe_failure(failure),
+            error=browser.describe_failure(failure),
             duration_ms=_duration(request.meta),
         )
 
 
-def _standalone(sources, db_path):
-    """Set-up for ``scrapy crawl pages -a sources=PATH -a db=PATH`` (and Scrapyd),
-    where no dialogue-watch command prepared the crawl: the same lock and preparation."""
-    import contextlib
+def _standalone(crawler, sources, db_path, shard):
+    """Lock, analysis workers, crawl row and targets for a crawl Scrapy started; the
+    crawl's settings (sources.yaml's ``settings:``) applied at spider priority, so a
+    ``-s NAME=VALUE`` (Scrapyd: ``-d setting=NAME=VALUE``) still wins. Logged at INFO."""
+    from monitor import shards
+    from monitor.fetch import crawler as crawler_module
 
-    from monitor import config, store
-    from monitor.fetch import crawler, locks
+    targets, settings, finish = crawler_module.standalone(
+        os.path.abspath(sources), os.path.abspath(db_path), shards.parse(shard) if shard else None,
+        crawler.settings.get("DW_ANALYSIS_WORKERS"))
+    crawler.settings.update(settings, priority="spider")
+    crawler.settings.set("LOG_LEVEL", "INFO", priority="spider")
+    return targets, finish
 
-    held = contextlib.ExitStack()
-    held.enter_context(locks.database_lock(db_path, "crawl"))
-    db, crawl_id, targets, settings = crawler.prepare(config.load(sources), db_path)
 
-    def finish(reason):
-        with held:
-            store.finish_crawl(db, crawl_id, reason)
+def _summary(results):
+    from monitor.fetch import crawler as crawler_module
 
-    return {"targets": targets, "settings": settings, "finish": finish}
+    return crawler_module.summary(results).replace("\n", "\n  ")
 
 
 def _conditional_headers(target):

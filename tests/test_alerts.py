@@ -199,8 +199,8 @@ def test_wants(who, source_id, country, kind, wanted):
     assert who.wants(source_id, country, kind) is wanted
 
 
-def test_default_kinds_are_all_but_recovered():
-    assert alerts.DEFAULT_KINDS == set(events.KINDS) - {"recovered"} - events.NOTE_KINDS
+def test_default_kinds_are_all_but_recovered_and_other_links():
+    assert alerts.DEFAULT_KINDS == set(events.KINDS) - {"recovered", "links_changed"} - events.NOTE_KINDS
 
 
 # -- timing ------------------------------------------------------------------

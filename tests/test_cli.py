@@ -77,7 +77,7 @@ def test_scrapy_crawl_runs_the_spider_standalone(replica, make_config, db_path):
     db = store.open_db(db_path)
     assert [row["kind"] for row in store.history(db, "canada")] == ["new"]
     crawl = next(db.query("SELECT finished_at, outcome FROM crawls"))
-    assert crawl["finished_at"] and crawl["outcome"] == "finished"
+    assert crawl["finished_at"] and crawl["outcome"] == "completed"  # as `dialogue-watch crawl` records it
 
 
 # -- exit statuses of crawl and run --once (errors.EXIT_CODES) -------------------

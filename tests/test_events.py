@@ -2,7 +2,7 @@
 
 import pytest
 
-from monitor.analysis.events import KINDS, NOTE_KINDS, PROBLEM_KINDS, Outcome, Previous, classify
+from monitor.analysis.events import KINDS, LINK_KINDS, NOTE_KINDS, PROBLEM_KINDS, Outcome, Previous, classify
 
 NONE = Previous(False, None, None, "new", 0)
 OK = Previous(True, "t1", "2002-11|month", "ok", 0)
@@ -54,8 +54,9 @@ def test_failing_threshold_is_configurable():
 def test_every_kind_is_reachable_and_described():
     reached = {c[2] for c in CASES if c[2]}
     # problems: events.problem (test_alerts.py); notes: the store (test_rules.py, test_volatile.py);
-    # stale: staleness.stale_level at each check (test_stale_alerts.py)
-    assert reached == set(KINDS) - PROBLEM_KINDS - NOTE_KINDS - {"stale"}
+    # stale: staleness.stale_level at each check (test_stale_alerts.py); links: the store
+    # compares link sets (test_links.py)
+    assert reached == set(KINDS) - PROBLEM_KINDS - NOTE_KINDS - LINK_KINDS - {"stale"}
     assert all(KINDS[k] for k in KINDS)
 
 

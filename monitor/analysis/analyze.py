@@ -11,7 +11,7 @@ import datetime
 import re
 from urllib.parse import urlsplit
 
-from monitor.analysis import extract, markers, pdf, walls
+from monitor.analysis import extract, links, markers, pdf, shell, walls
 
 GONE_STATUSES = {404, 410}
 SOFT_404 = re.compile(
@@ -32,6 +32,7 @@ class Observation:
     marker: markers.Marker | None = None
     error: str | None = None
     note: str | None = None
+    links: tuple | None = None  # monitor.analysis.links.Link of a web page read now, else None
 
     @property
     def keeps_body(self):
@@ -116,7 +117,16 @@ def report(fetch, observation):
         "last_updated": observation.marker.to_dict() if observation.marker else None,
         "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest() if text is not None else None,
         "text_chars": len(text) if text is not None else None,
+        "links": _link_counts(observation.links),
     }
+
+
+def _link_counts(found):
+    if found is None:
+        return None
+    content = [link for link in found if link.area == "content"]
+    return {"content": len(content), "documents": sum(1 for link in content if link.document),
+            "navigation": len(found) - len(content)}
 
 
 class _Unreadable(Exception):
@@ -153,6 +163,9 @@ def _read_html(fetch, source, previous_text=None):
         raise _Unreadable(f"the site sent {_what(fetch)}, which is not a readable web page")
     parsed = extract.parse_html(html)  # one lxml parse for trafilatura and the marker search
     wall = walls.check(html, fetch.url, fetch.final_url, parsed.tree, previous_text)
+    empty = _shell(fetch, source, parsed.tree, wall)
+    if empty is not None:  # a JavaScript shell: a needs_browser problem, never a version
+        return Observation("error", error=empty.words)
     if wall is not None:  # never compared as the page: an error, or a '404' sent as 200
         return SOFT_404_GONE if wall.kind == "not_found" else Observation("error", error=wall.words)
     text = extract.html_text(html, source.content, source.ignore, tree=parsed.tree)
@@ -162,7 +175,20 @@ def _read_html(fetch, source, previous_text=None):
         return SOFT_404_GONE
     marker = markers.find_marker(html, headers=fetch.headers, locale=source.locale,
                                  rule=_rule(source), fetched_at=_when(fetch), root=parsed.document)
-    return Observation("ok", text=text, marker=marker, note=_rule_note(source, marker))
+    found = None if parsed.tree is None else links.extract(
+        parsed.tree, fetch.final_url or fetch.url, source.content, source.ignore)
+    return Observation("ok", text=text, marker=marker, note=_rule_note(source, marker), links=found)
+
+
+def _shell(fetch, source, tree, wall):
+    """The JavaScript shell a plainly fetched page is (``monitor.analysis.shell``), unless
+    the browser showed it, or it is a wall other than "only says JavaScript is required"
+    (a robot check's own markup stays a robot check)."""
+    if getattr(source, "render", None) or (wall is not None and wall.kind != "robot_check"):
+        return None
+    if wall is not None and walls.challenge_in(fetch.body):
+        return None
+    return shell.check(tree)
 
 
 def _rule(source):

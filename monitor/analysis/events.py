@@ -26,6 +26,9 @@ KINDS = {
     "layout_changed": "a content or marker selector set in sources.yaml no longer matches "
                       "the page: did the page layout change?",
     "robots_blocked": "the site's robots.txt now forbids fetching the page",
+    "needs_browser": "the page arrives as an empty shell that JavaScript fills in: a plain "
+                     "fetch does not see its text; `render: browser` in sources.yaml shows it "
+                     "in a headless browser first",
     "volatile_text": "a part of the page changes at nearly every check (a counter, a token, a "
                      "'generated at' line): those changes are kept without alerts; an `ignore:` "
                      "rule can silence it",
@@ -37,18 +40,32 @@ KINDS = {
              "fetched and compared with the last version (never alerted)",
     "volatile_change": "a note: only the part of the page that changes at every check "
                        "changed (kept, never alerted)",
+    "documents_changed": "a document (PDF, Word, ODF, spreadsheet, presentation) linked from "
+                         "the page's content was added or removed; the event lists which",
+    "links_changed": "a link in the page's content (not its menus, header or footer) was "
+                     "added or removed; the event lists which (not alerted unless asked for)",
+    "unlinked": "a note: a document watched because its index page linked to it is no "
+                "longer linked from there; it is still watched at its address",
+    "follow_limit": "a source's `follow:` found more documents than its follow_limit: the "
+                    "rest are not watched (is the selector too wide?)",
+    "seen_in_archive": "a note: dialogue-watch's first capture of the page reads the same as "
+                       "the Internet Archive's last copy before it (never alerted)",
 }
 TEXT_KINDS = {"updated", "silent_edit", "changed", "restored"}
 # Events stored with the diff between the version before and the version after.
 DIFFED_KINDS = TEXT_KINDS | {"rules_changed", "volatile_change"}
 # Monitoring problems: recorded (as an extra event) when they first appear.
-PROBLEM_KINDS = {"layout_changed", "robots_blocked", "volatile_text"}
+PROBLEM_KINDS = {"layout_changed", "robots_blocked", "volatile_text", "follow_limit",
+                 "needs_browser"}
 # Notes: recorded in the history beside (or instead of) a change event, never alerted.
-NOTE_KINDS = {"rules_changed", "moved", "volatile_change"}
+NOTE_KINDS = {"rules_changed", "moved", "volatile_change", "unlinked", "seen_in_archive"}
+# What a page links to (monitor.analysis.links): recorded beside the text's change event.
+LINK_KINDS = {"documents_changed", "links_changed"}
 # How they show in the words of an observation's error or note (written by
 # monitor.analysis.analyze and monitor.fetch.transport; tests/test_alerts.py crawls both).
 PROBLEM_SIGNS = {"layout_changed": "did the page layout change?",
-                 "robots_blocked": "robots.txt forbids"}
+                 "robots_blocked": "robots.txt forbids",
+                 "needs_browser": "add render: browser"}  # monitor.analysis.shell.SIGN
 STATES = ("new", "ok", "gone", "failing")
 # A stored fetch's outcome, in the words the crawl's progress and summary use.
 OUTCOME_WORDS = {"ok": "fetched", "not_modified": "unchanged", "gone": "gone", "error": "failed",

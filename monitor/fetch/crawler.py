@@ -13,16 +13,24 @@ locks it holds). Children come from a fork server (``multiprocessing``'s
 code but never opened a database, so each crawl starts in milliseconds with
 nothing inherited. The child, and the analysis workers it forks before it
 opens the database, die with their parent (``monitor.fetch.processes``).
+
+A crawl that Scrapy itself starts (``scrapy crawl pages -a sources=...``, a Scrapyd
+job) runs in Scrapy's process instead: ``standalone`` gives it the same lock,
+analysis workers, preparation and settings (``spiders.pages`` applies them), and
+``summary`` the words ``dialogue-watch crawl`` ends with.
 """
 
+import collections
 import contextlib
+import dataclasses
 import json
 import multiprocessing
 import os
 import tempfile
 
 from monitor import store
-from monitor.fetch import analysis_pool, locks, processes
+from monitor.store import links as store_links
+from monitor.fetch import analysis_pool, browser, locks, processes
 from monitor.errors import CrawlError
 from monitor.fetch.settings import crawl_settings
 
@@ -49,6 +57,8 @@ def crawl(config, db_path, ids=(), progress=False, subscribers=(), holding_lock=
             settings["DW_FATAL_PATH"] = os.path.join(folder, "fatal.txt")
             exit_code = _run_in_child(targets, settings)
             failure = _read_failure(settings["DW_FATAL_PATH"], exit_code)
+            if not failure:  # documents this crawl found linked for the first time: now
+                failure, targets = _crawl_new_documents(db, targets, settings, subscribers)
         store.finish_crawl(db, crawl_id, failure or "completed")
         results = store.crawl_results(db, crawl_id)
     if failure:
@@ -76,14 +86,103 @@ def prepare(config, db_path, ids=(), progress=False, subscribers=(), **overrides
     db = store.open_db(db_path)
     store.close_interrupted_crawls(db)
     store.sync_sources(db, config.sources)
+    store_links.keep_followed_active(db, [s.id for s in config.sources if s.follow is not None])
+    followed = _followed(db, sources, subscribers)  # follow: documents, watched like pages
+    if followed:
+        config = dataclasses.replace(config, sources=(*config.sources, *followed))
+        sources = [*sources, *followed]
     every = config.settings["verify_unchanged_every"]
     targets = [_target(db, source, every) for source in sources]
     crawl_id = store.start_crawl(db, len(targets))
     settings = crawl_settings(config, DW_DB_PATH=str(db_path), DW_CONFIG=config,
                               DW_CRAWL_ID=crawl_id, DW_TOTAL=len(targets),
                               DW_PROGRESS=progress, DW_SUBSCRIBERS=tuple(subscribers),
-                              **overrides)
+                              **{**browser.crawl_settings(sources, config.settings), **overrides})
     return db, crawl_id, targets, settings
+
+
+def standalone(sources_path, db_path, shard=None, workers=None):
+    """A crawl that Scrapy itself runs (``scrapy crawl pages -a sources=PATH -a db=PATH``,
+    a Scrapyd job): the lock, the analysis workers and ``prepare``, as ``crawl`` has them.
+
+    Returns ``(targets, settings, finish)``; ``finish(reason)`` (Scrapy's close reason)
+    closes the crawl row, releases the lock and returns the crawl's results.
+    The workers are forked before the database is opened (``analysis_pool``)."""
+    from monitor import config as config_module
+    from monitor import shards
+
+    held = contextlib.ExitStack()
+    held.enter_context(locks.database_lock(db_path, "crawl"))
+    try:
+        config = shards.select(config_module.load(sources_path), shard)
+        analysis_pool.start_workers(workers)
+        db, crawl_id, targets, settings = prepare(config, db_path)
+    except BaseException:
+        held.close()
+        raise
+
+    def finish(reason):
+        with held:
+            store.finish_crawl(db, crawl_id, "completed" if reason == "finished" else f"stopped: {reason}")
+            return store.crawl_results(db, crawl_id)
+
+    return targets, settings, finish
+
+
+def summary(results):
+    """The end of a crawl in words: pages, outcomes, events, and each failure."""
+    from monitor.analysis import events
+
+    outcomes = collections.Counter(r["outcome"] for r in results)
+    kinds = collections.Counter(r["event"] for r in results if r["event"])
+    counted = [f"{outcomes[key]} {word}" for key, word in events.OUTCOME_WORDS.items() if outcomes.get(key)]
+    lines = [f"Checked {len(results)} page(s): " + (", ".join(counted) or "nothing")]
+    if kinds:
+        lines.append("Events: " + ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())))
+    failed = [r for r in results if r["outcome"] == "error"]
+    lines.extend(f"  {row['source_id']}: {row['error']}" for row in failed)
+    if results and len(failed) == len(results):
+        lines.append("No page could be fetched. If this machine is offline, try "
+                     "'dialogue-watch demo' to see dialogue-watch work on a local replica.")
+    return "\n".join(lines)
+
+
+def _followed(db, sources, subscribers=()):
+    """The documents that ``sources`` with ``follow:`` link to, as sources of their own
+    (``store.links.follow`` keeps the list), stored in the sources table."""
+    found = [_followed_source(parent, row) for parent in sources if parent.follow is not None
+             for row in store_links.follow(db, parent, subscribers)]
+    if found:
+        store_links.save_followed_sources(db, found)
+    return found
+
+
+def _crawl_new_documents(db, targets, settings, subscribers=()):
+    """Fetch, in a second child of the same crawl, the documents that pages with
+    ``follow:`` linked to for the first time in it: a new document is captured the day it
+    appears. Returns (failure or None, every target of the crawl)."""
+    config = settings["DW_CONFIG"]
+    crawled = [target["id"] for target in targets]
+    parents = [s for s in map(config.source, crawled) if s is not None and s.follow is not None]
+    new = [s for s in _followed(db, parents, subscribers) if s.id not in set(crawled)]
+    if not new:
+        return None, targets
+    more = [_target(db, source, config.settings["verify_unchanged_every"]) for source in new]
+    settings = {**settings, "DW_CONFIG": dataclasses.replace(config, sources=(*config.sources, *new)),
+                "DW_TOTAL": len(more)}
+    failure = _read_failure(settings["DW_FATAL_PATH"], _run_in_child(more, settings))
+    return failure, [*targets, *more]
+
+
+def _followed_source(parent, row):
+    """A followed document: its page's country, locale, schedule and staleness, none of
+    its page's reading rules."""
+    fields = {"id": row["id"], "title": row["title"], "url": row["url"], "kind": row["kind"],
+              "pages": (), "content": None, "ignore": (), "marker": None, "cited_as": None,
+              "baseline": None, "follow": None, "render": None, "wait_for": None,
+              "screenshot": None, "notes": f"linked from {parent.id} ({parent.url})"}
+    names = {field.name for field in dataclasses.fields(parent)}
+    return dataclasses.replace(parent, **{k: v for k, v in fields.items() if k in names})
 
 
 def test_source(config, source_id, **overrides):
@@ -93,7 +192,8 @@ def test_source(config, source_id, **overrides):
         path = os.path.join(folder, "report.jsonl")
         settings = crawl_settings(config, DW_CONFIG=config, DW_TOTAL=1, DW_REPORT_PATH=path,
                                   ITEM_PIPELINES={"monitor.fetch.pipelines.ReportPipeline": 300},
-                                  DW_ANALYSIS_WORKERS=0, **overrides)
+                                  DW_ANALYSIS_WORKERS=0,
+                                  **{**browser.crawl_settings([source], config.settings), **overrides})
         _run_in_child([_target(None, source)], settings)
         if not os.path.exists(path):
             return None
@@ -104,7 +204,8 @@ def test_source(config, source_id, **overrides):
 def _target(db, source, verify_every=None):
     """What the spider needs to fetch ``source``: the ETag / Last-Modified it sends,
     unless this check verifies a "not modified" (``store.validators``)."""
-    target = {"id": source.id, "url": source.url, "ignore_robots_txt": source.ignore_robots_txt}
+    target = {"id": source.id, "url": source.url, "ignore_robots_txt": source.ignore_robots_txt,
+              **browser.target_fields(source)}
     if db is not None:
         target.update(store.validators(db, source.id, source.url, verify_every))
     return target
@@ -150,9 +251,23 @@ def _child_main(targets, settings_values, owner_pid):
 
     process = CrawlerProcess(settings)
     process.crawl(PagesSpider, targets=targets)
-    process.start()
+    _start(process, settings.get("DW_PROFILE_PATH"))
     if settings.get("DW_USAGE_PATH"):  # for benchmarks: this process is not the caller's child
         _write_usage(settings["DW_USAGE_PATH"])
+
+
+def _start(process, profile_path):
+    """Run the crawl; with ``profile_path`` (benchmarks), under cProfile, dumped there."""
+    if not profile_path:
+        process.start()
+        return
+    import cProfile
+
+    profiler = cProfile.Profile()
+    try:
+        profiler.runcall(process.start)
+    finally:
+        profiler.dump_stats(profile_path)
 
 
 def _write_usage(path):

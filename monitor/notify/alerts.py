@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from monitor.analysis import events
+from monitor.analysis import events, links
 from monitor.config import ID_PATTERN, _check_keys, _parse_yaml, read_config_text
 from monitor.errors import ConfigError
 
@@ -30,7 +30,8 @@ TOP_KEYS = {"site_url", "digest_time", "digest_weekday", "retry_seconds", "retry
 SUBSCRIBER_KEYS = {"name", "url", "sources", "countries", "kinds", "mode"}
 MODES = ("immediate", "daily", "weekly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-DEFAULT_KINDS = frozenset(set(events.KINDS) - {"recovered"} - events.NOTE_KINDS)
+# links_changed (a content link that is not a document) is alerted only when asked for
+DEFAULT_KINDS = frozenset(set(events.KINDS) - {"recovered", "links_changed"} - events.NOTE_KINDS)
 ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 PASSWORD_PATTERN = re.compile(r"^[A-Za-z0-9+.-]+://[^/@?#]*?:([^/@?#]+)@")
 TIME_PATTERN = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -49,16 +50,23 @@ HEADLINES = {
     "recovered": "{whose} page can be fetched again",
     "layout_changed": "{whose} page no longer matches its selector: did the layout change?",
     "robots_blocked": "{whose} site now forbids robots to fetch the page",
+    "needs_browser": "{whose} page is an empty shell built by JavaScript: it needs render: browser",
     "volatile_text": "{whose} page has a part that changes at every check: those changes are no "
                      "longer alerted",
     "stale": "{whose} page still shows an old 'last updated' date",
     "rules_changed": "{whose} page was read again with new rules (a note)",
     "moved": "{whose} page moved to a new address (a note)",
     "volatile_change": "{whose} page changed only where it changes at every check (a note)",
+    "documents_changed": "{whose} page added or removed a document",
+    "links_changed": "{whose} page added or removed a link",
+    "unlinked": "A document is no longer linked from {whose} page (a note)",
+    "seen_in_archive": "{whose} page reads as the Internet Archive's last copy (a note)",
+    "follow_limit": "{whose} page links to more documents than its follow_limit: the rest are "
+                    "not watched",
 }
 MARKER_KINDS = {"new", "updated", "silent_edit", "changed", "marker_only", "restored"}
 # Kinds whose detail is the news itself (how old, against the 2003 report): shown in digests too.
-DIGEST_DETAIL_KINDS = {"stale"}
+DIGEST_DETAIL_KINDS = {"stale", "documents_changed", "links_changed"}
 EXCERPT_LINES = 6
 
 
@@ -380,7 +388,7 @@ def headline(kind, country):
 
 
 def possessive(country):
-    return f"{country}'" if country.endswith("s") else f"{country}'s"
+    return links.possessive(country)
 
 
 def event_link(site_url, event_id):
@@ -396,6 +404,8 @@ def render_event(alert, site_url=None):
     if alert["detail"]:
         lines.append(f"What dialogue-watch saw: {alert['detail']}")
     lines += diff_excerpt(alert)
+    if alert.get("archive_copy_url"):  # Save Page Now's copy (monitor.archive.savepagenow)
+        lines += ["", f"Independent copy: {alert['archive_copy_url']}"]
     link = event_link(site_url, alert["event_id"])
     see = "See it on the site" if alert["kind"] in DIGEST_DETAIL_KINDS else "See the change"
     lines += ["", f"{see}: {link}"] if link else []

@@ -45,6 +45,9 @@ DIGEST_MODES = ("daily", "weekly")
 def recover(db):
     """Call once the run lock is held: put back what a dead dispatcher left 'sending'."""
     count = store.release_interrupted(db)
+    from monitor.store import archive as archive_store  # Save Page Now's queue, likewise
+
+    archive_store.release_requests(db)
     if count:
         log.warning("%d alert(s) were being sent when dialogue-watch last stopped; they are sent "
                     "again, marked as a possible repeat.", count)
@@ -283,5 +286,8 @@ def alerts_deliver(obj, alerts_path):
     with locks.database_lock(obj.db_path, "alerts deliver"):
         db = obj.db()
         recover(db)
+        from monitor.archive import savepagenow  # first: the alerts then show the copies
+
+        savepagenow.deliver(db, obj.config().settings)
         counts = deliver(db, settings)
     click.echo(f"Sent {counts['sent']}; {counts['failed']} failed and will be tried again.")

@@ -13,6 +13,9 @@
   type ``application/octet-stream`` with ``nosniff`` and a sandboxing
   Content-Security-Policy. A captured page is untrusted input and is never
   rendered live in the site.
+* ``/monitor/-/screenshot/{sha256}.png`` serves the full-page picture of a rendered
+  version (``render: browser``), as ``image/png`` with ``nosniff``: a picture the
+  browser took, never the page's own markup.
 * The staleness chart and the latest events, for the home page and the
   staleness page (templates can only see their own query's rows).
 * The Atom feeds (datasette-atom renders the ``feed`` and ``country_feed``
@@ -41,6 +44,7 @@ from pathlib import Path
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.utils.asgi import NotFound, Request, Response
+import zstandard
 from lxml import etree  # feedgen's, so datasette-atom's: always there
 
 
@@ -108,6 +112,15 @@ def _diff(conn, before_sha, after_sha):
 def prepare_jinja2_environment(env):
     env.filters["dw_diff_rows"] = diffing.diff_rows
     env.filters["dw_human_date"] = human_date
+    env.filters["dw_link_changes"] = link_changes
+
+
+def link_changes(value):
+    """The history query's ``link_changes`` (a JSON list) as dicts, removed ones first."""
+    import json
+
+    items = json.loads(value) if value else []
+    return sorted(items, key=lambda item: item["change"] != "removed")
 
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -141,7 +154,8 @@ def snippet(text, words, context=60):
 
 @hookimpl
 def register_routes():
-    return [(r"^/(?P<database>[^/]+)/-/original/(?P<version_id>[0-9]+)$", original)]
+    return [(r"^/(?P<database>[^/]+)/-/original/(?P<version_id>[0-9]+)$", original),
+            (r"^/(?P<database>[^/]+)/-/screenshot/(?P<sha256>[0-9a-f]{64})\.png$", screenshot)]
 
 
 @hookimpl
@@ -209,6 +223,21 @@ async def original(datasette, request):
                **DOWNLOAD_HEADERS}
     return Response(row["data"], headers=headers,
                     content_type="application/octet-stream")
+
+
+async def screenshot(datasette, request):
+    """A rendered version's picture (``monitor/store/screenshots.py``), by its SHA-256."""
+    database = request.url_vars["database"]
+    if database not in datasette.databases:
+        raise NotFound(f"No database called {database}.")
+    await datasette.ensure_permissions(request.actor, [
+        ("view-query", (database, "screenshot")), ("view-database", database), "view-instance"])
+    rows = await canned_rows(datasette, "screenshot", {"sha256": request.url_vars["sha256"]})
+    if not rows or rows[0]["data"] is None:
+        raise NotFound("No picture is kept under that name.")
+    headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=31536000, immutable"}
+    return Response(zstandard.ZstdDecompressor().decompress(rows[0]["data"]), headers=headers,
+                    content_type="image/png")
 
 
 def download_name(row):

@@ -13,7 +13,12 @@ land together or not at all.
 - ``record``: writes for sources, crawls and fetches;
 - ``reads``: what the command line and the checks read;
 - ``readings``: stored captures read again with new rules (``reanalyse``);
-- ``outbox``: the alerts waiting for delivery.
+- ``outbox``: the alerts waiting for delivery;
+- ``links``: what each version links to, the links that came and went, followed documents;
+- ``screenshots``: the pictures of rendered pages' versions, kept once by SHA-256;
+- ``merge``: several nodes' databases combined into one (``dialogue-watch merge``);
+- ``archive``: the Internet Archive's copies (backfill), the Save Page Now queue and
+  the captures an export writes.
 """
 
 from monitor.store.connection import db_path, immediate_transaction, iso, now, open_db, writes
@@ -31,6 +36,7 @@ from monitor.store.record import (
 from monitor.store.trust import validators
 from monitor.store.readings import captures, change_events, refresh_diffs, replace_reading
 from monitor.store.schema import migrations
+from monitor.store import links  # noqa: E402,F401 - registers the link_sets table with blobs
 
 __all__ = [
     "DELIVERY_TABLES", "INTEGRITY_QUERIES", "INTERRUPTED", "alert_details", "body_of", "capture", "captures", "change_events", "refresh_diffs",

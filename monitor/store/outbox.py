@@ -128,7 +128,8 @@ ALERT_SQL = """
     SELECT o.id, o.subscriber, o.status, o.attempts, o.interrupted, o.last_error,
            o.next_attempt_at, o.created_at, e.id AS event_id, e.kind, e.at, e.source_id,
            e.marker_before, e.marker_after, e.lines_added, e.lines_removed, e.detail,
-           s.country, s.title, s.url, d.diff
+           s.country, s.title, s.url, d.diff,
+           (SELECT v.archive_copy_url FROM versions v WHERE v.id = e.version_id) AS archive_copy_url
     FROM alert_outbox o
     JOIN events e ON e.id = o.event_id
     JOIN sources s ON s.id = e.source_id

@@ -43,7 +43,7 @@ def fetch_capture(db, fetch_id, body_sha256=None):
 
 def history(db, source_id):
     sql = """SELECT at, kind, marker_before, marker_after, lines_added, lines_removed, detail,
-                    version_id, diff_id
+                    version_id, diff_id, origin
              FROM events WHERE source_id = ? ORDER BY at, id"""
     return list(db.query(sql, [source_id]))
 

@@ -4,8 +4,10 @@ import dataclasses
 import datetime
 import json
 
-from monitor.analysis import diffing, events, markers, rules, staleness, volatile
+from monitor.analysis import diffing, events, links, markers, rules, staleness, volatile
 from monitor.store import blobs
+from monitor.store import links as link_store
+from monitor.store import screenshots
 from monitor.store.connection import immediate_transaction, iso, now, one, writes
 from monitor.store.outbox import enqueue_alerts
 from monitor.store.trust import distrust, hid_a_change
@@ -18,11 +20,16 @@ def sync_sources(db, sources):
     """Mirror sources.yaml into the sources table; removed entries become inactive."""
     stamp = iso(now())
     with db.atomic():
-        before = dict(db.execute("SELECT id, country FROM sources").fetchall())
+        before = {row[0]: row[1:] for row in db.execute("SELECT id, country, url FROM sources")}
+        # a fetch row without an address was made at its page's url: a page given a new
+        # url keeps the old one in those rows (``_address``)
+        old_urls = [(before[s.id][1], s.id) for s in sources
+                    if s.id in before and before[s.id][1] != s.url]
+        db.conn.executemany("UPDATE fetches SET url = ? WHERE source_id = ? AND url IS NULL", old_urls)
         db.execute("UPDATE sources SET active = 0")
         db["sources"].upsert_all([_source_row(s, stamp) for s in sources], pk="id", alter=False)
         # a page whose entry now names another country (a corrected entry): its events follow
-        moved = [(s.country, s.id) for s in sources if before.get(s.id, s.country) != s.country]
+        moved = [(s.country, s.id) for s in sources if before.get(s.id, (s.country,))[0] != s.country]
         db.conn.executemany("UPDATE events SET country = ? WHERE source_id = ?", moved)
 
 
@@ -43,6 +50,7 @@ def _source_row(source, stamp):
         "baseline_days_stale": days,
         "baseline_transparency": baseline.get("transparency"),
         "stale_after_days": source.stale_after,
+        "archive_changes": int(bool(getattr(source, "archive_changes", False))),
         "notes": source.notes, "active": 1, "updated_at": stamp,
     }
 
@@ -97,7 +105,9 @@ def current_capture(db, source_id):
 
 
 def _state(db, source_id):
-    return one(db, "SELECT * FROM source_state WHERE source_id = ?", [source_id])
+    """The page's state, with its address in sources.yaml as ``source_url``."""
+    return one(db, """SELECT st.*, (SELECT s.url FROM sources s WHERE s.id = st.source_id) AS source_url
+                      FROM source_state st WHERE st.source_id = ?""", [source_id])
 
 
 def _current_version(db, source_id):
@@ -138,6 +148,8 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
         _insert(db, "fetches", {**row, "outcome": "superseded", "error": SUPERSEDED})
         return None
     current = _current_version(db, fetch.source_id)
+    seam = current is None and _latest_archived(db, fetch.source_id)  # the archive's last copy
+    current = current or seam or None
     body_sha = None
     if observation.keeps_body:
         body_sha = blobs.pack(db.conn, "bodies", fetch.body, current and current["body_sha256"])
@@ -150,6 +162,7 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
         current, restart = _apply_rules(db, fetch, fetch_id, current, rules, reread)
     texts = _texts(db, observation, current)
     text_sha = texts.after_sha if texts else None
+    seen = link_store.observe(db.conn, observation, current, rules)  # what the page links to
     if observation.outcome == "not_modified" and current:
         text_sha, body_sha = current["text_sha256"], current["body_sha256"]
     previous = _previous(state, current)
@@ -161,33 +174,76 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
     if restart and not decision.new_version and observation.outcome in ("ok", "not_modified"):
         # the new rules read this check as the current version: it stands for them too
         db.conn.execute("UPDATE versions SET rules = ? WHERE id = ?", [rules, current["id"]])
+    quiet = bool(seam) and state is None and observation.outcome == "ok"  # told by the archive
+    if seam and observation.outcome == "ok":  # dialogue-watch's own first version follows it
+        decision = dataclasses.replace(decision, new_version=True,
+                                       kind=decision.kind or "seen_in_archive")
     places = None  # volatile places (monitor.analysis.volatile): a change only where the page
     if not restart:  # changes at every check is a volatile_change note, not an alert
         decision, places = _judge_volatile(db, fetch, fetch_id, decision, texts, current,
                                            observation)
-    version_id = current["id"] if current else None
+    # links compared with the archive's copy (a first check after a backfill) are not news
+    link_kinds = links.kinds(seen.changes) if seen and seen.changes and not restart \
+        and not seam else []
+    if link_kinds and not decision.new_version:  # a link came or went: that is a new version
+        decision = dataclasses.replace(decision, new_version=True)
+    version_id = current["id"] if current and not seam else None
     if decision.new_version:
         version_id = _insert_version(db, fetch, fetch_id, observation, text_sha, body_sha, current,
-                                     rules)
+                                     rules, links=seen)
         if texts and texts.changed:
             index_lines(db.conn, version_id, texts.before, texts.after)
+        if getattr(fetch, "screenshot", None):  # a rendered page's picture (render: browser)
+            screenshots.keep(db.conn, version_id, fetch.screenshot)
+    elif seen and current and (seen.sha256, seen.rules) != (current["links_sha256"],
+                                                            current["links_rules"]):
+        link_store.attach(db.conn, version_id, seen)  # a baseline, or only chrome moved
+    if seen and (seen.changes is None or seen.changes):
+        link_store.track(db.conn, fetch.source_id, fetch.fetched_at, version_id, seen)
     if version_id is not None and observation.outcome in ("ok", "not_modified"):
         db.conn.execute("UPDATE fetches SET version_id = ? WHERE id = ?", [version_id, fetch_id])
     hidden = None  # a full answer shows a change the site's 304s hid: say so, trust them no more
     if decision.new_version and current and not restart and decision.kind != "restored" \
             and hid_a_change(db, fetch, state):
         hidden = distrust(db, fetch, fetch_id)
-    if decision.kind:
+    alerted = decision.kind and decision.kind not in events.NOTE_KINDS
+    link_words = _link_words(db, fetch, seen) if link_kinds else None
+    if decision.kind:  # a text change and a link change in one check: one alert says both
         _insert_event(db, fetch, fetch_id, decision.kind, current, version_id, observation,
-                      subscribers, texts, hidden)
+                      subscribers, texts, hidden if not alerted else
+                      "; ".join(w for w in (hidden, link_words) if w) or None)
+    if link_kinds:
+        _insert_link_events(db, fetch, fetch_id, link_kinds, seen.changes, current, version_id,
+                            _not_told(db, fetch, subscribers, decision.kind if alerted else None))
     if places:  # volatile places: their history, the note's words, a volatile_text problem
         _store_volatile(db, fetch, fetch_id, *places, current, version_id, subscribers, texts)
+    if quiet and decision.kind:
+        _from_archive(db, fetch_id, decision.kind)
     _update_state(db, fetch, observation, decision, state, version_id)
     _note_problem(db, fetch, fetch_id, (state or {}).get("problem"), current, version_id,
                   observation, subscribers)
     if version_id is not None and observation.outcome in ("ok", "not_modified"):
         _note_stale(db, fetch, fetch_id, state, current, version_id, subscribers)
     return decision.kind
+
+
+# -- the Internet Archive's copies before the first check (monitor.store.archive) --
+
+
+def _latest_archived(db, source_id):
+    """The archive's last copy, when no check of dialogue-watch's own made a version yet:
+    the first one is compared with it (no false "new" after a backfill)."""
+    return one(db, "SELECT * FROM versions WHERE source_id = ? AND origin = 'archive' "
+                   "ORDER BY seq DESC LIMIT 1", [source_id])
+
+
+def _from_archive(db, fetch_id, kind):
+    """The first check's event, told by comparing with the archive's copy: marked so,
+    never alerted (its alerts, queued a moment ago in this transaction, are dropped)."""
+    db.conn.execute("UPDATE events SET origin = 'archive' WHERE fetch_id = ? AND kind = ?",
+                    [fetch_id, kind])
+    db.conn.execute("DELETE FROM alert_outbox WHERE event_id IN (SELECT id FROM events "
+                    "WHERE fetch_id = ? AND kind = ?)", [fetch_id, kind])
 
 
 # -- stale: a claimed last update older than stale_after ----------------------
@@ -344,12 +400,20 @@ def _fetch_row(fetch, observation, body_sha, crawl_id, state):
     headers = _headers_worth_storing(fetch, observation, state)
     return {
         "source_id": fetch.source_id, "crawl_id": crawl_id, "at": fetch.fetched_at,
-        "started_at": fetch.started_at, "url": fetch.url, "status": fetch.status, "outcome": observation.outcome,
+        "started_at": fetch.started_at, "url": _address(fetch, state),
+        "status": fetch.status, "outcome": observation.outcome,
         "final_url": fetch.final_url if fetch.final_url != fetch.url else None,
         "content_type": fetch.content_type,
         "headers": json.dumps(headers, separators=(",", ":")) if headers else None,
         "duration_ms": fetch.duration_ms, "error": observation.error, "body_sha256": body_sha,
     }
+
+
+def _address(fetch, state):
+    """The address a fetch was made at, stored only when it is not the page's own
+    ``url`` (nearly always it is: a URL on every routine check would be most of its
+    row). ``sync_sources`` writes the old address into these rows when the url changes."""
+    return None if state and fetch.url == state["source_url"] else fetch.url
 
 
 def _headers_worth_storing(fetch, observation, state):
@@ -363,7 +427,7 @@ def _headers_worth_storing(fetch, observation, state):
 
 
 def _insert_version(db, fetch, fetch_id, observation, text_sha, body_sha, current, rules=None,
-                    reread_of=None):
+                    reread_of=None, links=None):
     marker = observation.marker if observation.outcome == "ok" else None
     if observation.outcome == "not_modified" and current:
         marker = _marker_from_row(current)
@@ -373,8 +437,38 @@ def _insert_version(db, fetch, fetch_id, observation, text_sha, body_sha, curren
         "body_sha256": body_sha, **_marker_columns(marker),
         "rules": rules if rules is not None else (current or {}).get("rules"),
         "reread_of": reread_of,
+        "links_sha256": links.sha256 if links else (current or {}).get("links_sha256"),
+        "links_rules": links.rules if links else (current or {}).get("links_rules"),
     }
     return _insert(db, "versions", row)
+
+
+# -- links: documents and content links that came and went ----------------------
+
+
+def _link_words(db, fetch, seen):
+    (country,) = db.execute("SELECT country FROM sources WHERE id = ?", [fetch.source_id]).fetchone()
+    return links.words(seen.changes, links.possessive(country))
+
+
+def _insert_link_events(db, fetch, fetch_id, kinds, changes, current, version_id, subscribers):
+    """A documents_changed and/or links_changed event, each with the links it saw come
+    and go (``link_changes``)."""
+    (country,) = db.execute("SELECT country FROM sources WHERE id = ?", [fetch.source_id]).fetchone()
+    for kind in kinds:
+        part = changes.documents() if kind == "documents_changed" else changes.others()
+        event_id = _insert_event(db, fetch, fetch_id, kind, current, version_id,
+                                 _Note(links.words(part, links.possessive(country))), subscribers)
+        link_store.save_changes(db.conn, event_id, fetch.source_id, version_id, part)
+
+
+def _not_told(db, fetch, subscribers, kind):
+    """The subscribers the check's own change event (``kind``) does not alert: the others
+    read the link changes in that event's message already."""
+    if kind is None or not subscribers:
+        return subscribers
+    (country,) = db.execute("SELECT country FROM sources WHERE id = ?", [fetch.source_id]).fetchone()
+    return tuple(s for s in subscribers if not s.wants(fetch.source_id, country, kind))
 
 
 # -- rules changed: re-read the current version with the new rules ------------
@@ -403,15 +497,20 @@ def _apply_rules(db, fetch, fetch_id, current, rules_json, reread):
                     "check starts the comparison afresh: no change is reported for it")
         return current, True
     text_sha = _store_text(db, reread.text, current)
+    # the links the new rules read in the last capture: this fetch's are compared with them
+    seen = link_store.baseline(db.conn, reread, rules_json, current)
     same = text_sha == current["text_sha256"] and _marker_key(reread.marker) == \
         _marker_key_from_row(current)
     if same:
         db.conn.execute("UPDATE versions SET rules = ? WHERE id = ?", [rules_json, current["id"]])
+        if seen:
+            link_store.attach(db.conn, current["id"], seen)
         _note_rules(db, fetch, fetch_id, current, current["id"], changes,
                     f"{words}; the page reads the same with them")
-        return {**current, "rules": rules_json}, False
+        return _version_by_id(db, current["id"]), False
     version_id = _insert_version(db, fetch, current["fetch_id"], reread, text_sha,
-                                 current["body_sha256"], current, rules_json, current["id"])
+                                 current["body_sha256"], current, rules_json, current["id"],
+                                 links=seen)
     index_lines(db.conn, version_id, blobs.text(db.conn, current["text_sha256"]) or "", reread.text)
     _note_rules(db, fetch, fetch_id, current, version_id, changes,
                 f"{words}; the last version was read again with them")

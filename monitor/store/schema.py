@@ -84,10 +84,10 @@ def m002_site_indexes_and_fts(db):
 def m003_site_report_kinds_and_changes(db):
     """The 2003 report's table, the event kinds in words, and the recent-changes view."""
     import csv
+    import io
 
-    report = files.data_dir() / "report_2003.csv"
-    with open(report, encoding="utf-8", newline="") as lines:
-        db["report_2003"].insert_all(csv.DictReader(lines), pk="country")
+    lines = io.StringIO(files.read_text("report_2003.csv"), newline="")
+    db["report_2003"].insert_all(csv.DictReader(lines), pk="country")
     db["event_kinds"].insert_all(
         ({"kind": kind, "meaning": meaning} for kind, meaning in events.KINDS.items()), pk="kind")
     # The meaning is a subquery, not a join: counting and faceting a long
@@ -278,3 +278,134 @@ def m019_site_at_scale(db):
                e.marker_before, e.marker_after, e.lines_added, e.lines_removed, e.detail,
                e.version_id, e.diff_id
         FROM events e""")
+
+
+@migrations()
+def m020_links_and_documents(db):
+    """What each version links to (``monitor.analysis.links``): its link set, stored once
+    per distinct set as a Zstandard delta against the page's previous one, like bodies
+    and texts (``link_sets``), with a short hash of the rules that read it
+    (``links_rules``: a set read with other rules is a new baseline, never a change);
+    the links each documents_changed / links_changed event saw come and go
+    (``link_changes``); every content link a page ever had, with when it was first seen
+    and when it was unlinked (``page_links``); and the documents a ``follow:`` source
+    watches as sources of their own (``followed``)."""
+    db["link_sets"].create({"sha256": str, "size": int, "stored_size": int, "base_sha256": str,
+                            "depth": int, "data": bytes}, pk="sha256")
+    db["versions"].add_column("links_sha256", str)
+    db["versions"].add_column("links_rules", str)
+    db["link_changes"].create({
+        "id": int, "event_id": int, "source_id": str, "version_id": int, "change": str,
+        "url": str, "text": str, "document": str,
+    }, pk="id", foreign_keys=[("event_id", "events", "id"), ("source_id", "sources", "id")])
+    db["link_changes"].create_index(["event_id"])
+    db["link_changes"].create_index(["version_id"])
+    db["page_links"].create({
+        "source_id": str, "url": str, "text": str, "document": str, "first_seen_at": str,
+        "first_version_id": int, "unlinked_at": str, "unlinked_version_id": int,
+    }, pk=("source_id", "url"), foreign_keys=[("source_id", "sources", "id")])
+    db["followed"].create({
+        "id": str, "parent_id": str, "url": str, "title": str, "kind": str,
+        "first_seen_at": str, "unlinked_at": str,
+    }, pk="id", foreign_keys=[("parent_id", "sources", "id")])
+    db["followed"].create_index(["parent_id"])
+    db["event_kinds"].upsert_all(
+        ({"kind": kind, "meaning": meaning} for kind, meaning in events.KINDS.items()), pk="kind")
+
+
+@migrations()
+def m021_internet_archive(db):
+    """Copies from the Internet Archive (``monitor.archive``). Every imported fetch and
+    version says where it came from (``origin`` 'archive', the archive's capture time,
+    its memento address, the status the archive recorded); an event derived from the
+    archive says so (``events.origin``) and is never alerted. ``archive_imports``: each
+    archive capture a backfill has looked at (so an interrupted one resumes);
+    ``archive_requests``: the Save Page Now queue, written with each change event and
+    drained like the alerts outbox; ``versions.archive_copy_url``: the independent copy."""
+    for table in ("fetches", "versions"):
+        db[table].add_column("origin", str)
+        db[table].add_column("memento_url", str)
+    db["versions"].add_column("archive_timestamp", str)
+    db["versions"].add_column("archive_status", int)
+    db["versions"].add_column("archive_copy_url", str)
+    db["events"].add_column("origin", str)
+    db["archive_imports"].create({
+        "source_id": str, "timestamp": str, "url": str, "digest": str, "status": int,
+        "outcome": str, "version_id": int, "imported_at": str,
+    }, pk=("source_id", "timestamp", "url"), foreign_keys=[("source_id", "sources", "id")])
+    db["archive_requests"].create({
+        "id": int, "event_id": int, "version_id": int, "source_id": str, "url": str,
+        "status": str, "created_at": str, "attempts": int, "next_attempt_at": str,
+        "claim_token": str, "claimed_at": str, "sent_at": str, "last_error": str,
+        "copy_url": str,
+    }, pk="id", foreign_keys=[("event_id", "events", "id"), ("version_id", "versions", "id")],
+        defaults={"attempts": 0})
+    db["archive_requests"].create_index(["version_id"], unique=True)
+    db["archive_requests"].create_index(["status", "next_attempt_at"])
+    db["sources"].add_column("archive_changes", int)
+    # Save Page Now: a change of a page that asks for it queues its capture in the
+    # event's own transaction (once per version); an event later marked as told by
+    # the archive (the first check after a backfill) takes its request back.
+    from monitor.store.archive import ARCHIVED_KINDS
+
+    kinds = ", ".join(f"'{kind}'" for kind in sorted(ARCHIVED_KINDS))
+    db.execute(f"""CREATE TRIGGER archive_changes_ai AFTER INSERT ON events
+        WHEN new.kind IN ({kinds}) AND new.origin IS NULL AND new.version_id IS NOT NULL
+         AND (SELECT archive_changes FROM sources WHERE id = new.source_id) = 1 BEGIN
+        INSERT OR IGNORE INTO archive_requests (event_id, version_id, source_id, url, status,
+            created_at, attempts, next_attempt_at)
+        VALUES (new.id, new.version_id, new.source_id,
+            coalesce((SELECT url FROM fetches WHERE id = new.fetch_id),
+                     (SELECT url FROM sources WHERE id = new.source_id)),
+            'pending', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), 0,
+            strftime('%Y-%m-%dT%H:%M:%SZ', 'now')); END""")
+    db.execute("""CREATE TRIGGER archive_changes_au AFTER UPDATE OF origin ON events
+        WHEN new.origin = 'archive' BEGIN
+        DELETE FROM archive_requests WHERE event_id = new.id AND status = 'pending'; END""")
+    (view,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'recent_changes'").fetchone()
+    select, source = view.split(" AS", 1)[1].rsplit("FROM events e", 1)
+    db["recent_changes"].drop()
+    db.create_view("recent_changes", f"{select.rstrip()}, e.origin\n        FROM events e{source}")
+    db["event_kinds"].upsert_all(
+        ({"kind": kind, "meaning": meaning} for kind, meaning in events.KINDS.items()), pk="kind")
+
+
+@migrations()
+def m022_screenshots(db):
+    """Pictures of rendered pages (``render: browser``, ``monitor.store.screenshots``):
+    each new version of such a page keeps a full-page PNG, stored once by SHA-256,
+    Zstandard-compressed (``screenshots``), named by ``versions.screenshot_sha256``;
+    and the words of the needs_browser problem (a page that is a JavaScript shell)."""
+    db["screenshots"].create({"sha256": str, "size": int, "stored_size": int, "width": int,
+                              "height": int, "data": bytes}, pk="sha256")
+    db["versions"].add_column("screenshot_sha256", str)
+    db["event_kinds"].upsert_all(
+        ({"kind": kind, "meaning": meaning} for kind, meaning in events.KINDS.items()), pk="kind")
+
+
+@migrations()
+def m023_identity_and_merges(db):
+    """What ``dialogue-watch merge`` needs (``monitor.store.merge``): the database's own
+    name, a random UUID made once and carried by every copy (``database_identity``);
+    each row merged in from another database, by that database's name, the table and
+    the row's id there, with its id here (``merge_imports``: a database merged twice
+    adds nothing); and each merge done (``merges``)."""
+    import datetime
+    import uuid
+
+    made = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    db["database_identity"].create({"id": int, "uuid": str, "created_at": str}, pk="id")
+    db["database_identity"].insert({"id": 1, "uuid": str(uuid.uuid4()), "created_at": made})
+    db["merge_imports"].create({"node": str, "tbl": str, "node_id": int, "id": int},
+                               pk=("node", "tbl", "node_id"))
+    db["merges"].create({"id": int, "node": str, "file": str, "merged_at": str, "added": str}, pk="id")
+
+
+@migrations()
+def m024_fetch_address_when_moved(db):
+    """A fetch row keeps its address only when it is not its page's url
+    (``record._address``): the address on every routine check was a quarter of the
+    row. Rows made at the page's current url lose the copy; a page given a new url
+    gets the old one written into its rows (``record.sync_sources``)."""
+    db.execute("""UPDATE fetches SET url = NULL
+                  WHERE url = (SELECT s.url FROM sources s WHERE s.id = fetches.source_id)""")

@@ -1,0 +1,367 @@
+"""What a page links to: its outgoing links, documents flagged, chrome kept apart. Pure.
+
+``extract(tree, page_url, content=None, ignore=())`` reads every ``<a href>`` and
+``<area href>`` of a parsed page (the lxml tree ``monitor.analysis.extract.parse_html``
+already made) and returns ``Link``s: the absolute address (after ``<base href>`` and
+the page's own address; the fragment dropped), the anchor text with its spaces
+collapsed (else the image's alt, the title or the aria-label), ``document`` (``pdf``,
+``word``, ``odf``, ``spreadsheet``, ``presentation``: by the extension of the address'
+path or the link's ``type=``) and ``area``:
+
+- ``chrome`` for navigation: inside ``nav``, ``menu``, ``aside``, a page-level
+  ``header`` / ``footer`` (one not inside an ``article``, ``section`` or ``main``),
+  an element whose ARIA role is navigation, banner, contentinfo, menu, menubar,
+  search or complementary, or one whose class / id names it a menu, breadcrumb,
+  skip link, language switcher, toolbar or pager; and every link with ``hreflang``
+  or ``lang`` (a language switcher), and links in what an ``ignore`` selector drops;
+- ``content`` for the rest. When the source has a ``content:`` selector, content is
+  only what it selects (``monitor.analysis.extract`` compares the same part); else,
+  when the page has exactly one ``main`` (or ``role=main``), only what is inside it.
+
+Dropped (never links of the page): a fragment alone (``#top``, skip links, tables of
+contents) or the page's own address with a fragment, ``javascript:``, ``mailto:``,
+``tel:``, ``data:`` and any other scheme than http(s): they point at no other page
+or document a campaigner could lose.
+
+``serialize`` / ``parse`` turn a link set into the bytes stored once per distinct set
+(``monitor.store.links``); ``compare`` says which content links came and went; ``words``
+says it in plain words.
+"""
+
+import dataclasses
+import functools
+import posixpath
+import re
+import unicodedata
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+DOCUMENT_EXTENSIONS = {
+    ".pdf": "pdf",
+    ".doc": "word", ".docx": "word", ".docm": "word", ".dot": "word", ".dotx": "word", ".rtf": "word",
+    ".odt": "odf", ".ott": "odf", ".odg": "odf",
+    ".xls": "spreadsheet", ".xlsx": "spreadsheet", ".xlsm": "spreadsheet", ".ods": "spreadsheet",
+    ".csv": "spreadsheet",
+    ".ppt": "presentation", ".pptx": "presentation", ".pps": "presentation",
+    ".ppsx": "presentation", ".odp": "presentation",
+}
+DOCUMENT_TYPES = {
+    "application/pdf": "pdf", "application/x-pdf": "pdf",
+    "application/msword": "word", "application/rtf": "word", "text/rtf": "word",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "word",
+    "application/vnd.oasis.opendocument.text": "odf",
+    "application/vnd.ms-excel": "spreadsheet", "text/csv": "spreadsheet",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "spreadsheet",
+    "application/vnd.oasis.opendocument.spreadsheet": "spreadsheet",
+    "application/vnd.ms-powerpoint": "presentation",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "presentation",
+    "application/vnd.oasis.opendocument.presentation": "presentation",
+}
+CHROME_TAGS = {"nav", "menu", "aside"}
+PAGE_LEVEL_TAGS = {"header", "footer"}  # chrome unless inside one of SECTIONING_TAGS
+SECTIONING_TAGS = {"article", "section", "main"}
+CHROME_ROLES = {"navigation", "banner", "contentinfo", "menu", "menubar", "search",
+                "complementary"}
+# Markup names (class / id words), not page wording: what sites call their chrome.
+CHROME_NAMES = {"nav", "navbar", "navigation", "menu", "menubar", "submenu", "breadcrumb",
+                "breadcrumbs", "skip", "skiplink", "skiplinks", "toolbar", "pager", "pagination",
+                "lang", "language", "languages", "langswitch", "languageswitcher", "sidebar",
+                "masthead"}
+NAME_WORDS = re.compile(r"[a-z]+")
+WEB_SCHEMES = {"http", "https"}
+URL_NOISE = re.compile(r"[\t\r\n]")
+LISTED = 10  # links named in the words of one change; the rest are counted
+
+
+@dataclasses.dataclass(frozen=True, order=True)
+class Link:
+    area: str  # "content" | "chrome"
+    url: str
+    document: str | None = None  # one of DOCUMENT_EXTENSIONS' values, or None
+    text: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Changes:
+    """Content links that came (``added``) and went (``removed``) between two link sets."""
+
+    added: tuple = ()
+    removed: tuple = ()
+
+    def documents(self):
+        return Changes(_documents(self.added), _documents(self.removed))
+
+    def others(self):
+        return Changes(_others(self.added), _others(self.removed))
+
+    def __bool__(self):
+        return bool(self.added or self.removed)
+
+
+def extract(tree, page_url, content=None, ignore=()):
+    """The page's links, sorted (area, url), one per (area, url). ``tree``: an lxml
+    root element (``extract.parse_html(html).tree``) or None (no links)."""
+    if tree is None:
+        return ()
+    base = _base(tree, page_url)
+    own = urldefrag(page_url)[0]
+    scope = _content_scope(tree, content)
+    ignored = _selected(tree, [r.value for r in ignore if r.kind == "selector"])
+    chrome_cache = {}
+    found = {}
+    for anchor in tree.iter("a", "area"):
+        link = _link(anchor, base, own, scope, ignored, chrome_cache)
+        if link is None:
+            continue
+        key = (link.area, link.url)
+        if key not in found or not found[key].text:  # the first link with words names it
+            found[key] = link
+    return tuple(sorted(found.values()))
+
+
+def _link(anchor, base, own, scope, ignored, chrome_cache):
+    href = anchor.get("href")
+    if href is None:
+        return None
+    href = URL_NOISE.sub("", href).strip()
+    if not href or href.startswith("#"):
+        return None
+    resolved = _resolve(base, href)
+    if resolved is None:
+        return None
+    url, path, fragment = resolved
+    if fragment and url == own:
+        return None
+    area = _area(anchor, scope, ignored, chrome_cache)
+    return Link(area, url, _document(path, anchor.get("type")), _text(anchor))
+
+
+def _resolve(base, href):
+    """(absolute url without its fragment, its path, the fragment), or None for an address
+    that is not a web page's. A plain site-absolute path ('/docs/a.pdf', most links)
+    is joined without urljoin, which would take most of the time."""
+    origin = _origin(base)
+    if origin and href[0] == "/" and href[:2] != "//" and "/." not in href and "\\" not in href:
+        url, _, fragment = (origin + href).partition("#")
+        return url, url[len(origin):].split("?", 1)[0], fragment
+    try:
+        url, fragment = urldefrag(urljoin(base, href))
+        parts = urlsplit(url)
+    except ValueError:  # a malformed address (an unclosed IPv6 bracket): not a link
+        return None
+    if parts.scheme.lower() not in WEB_SCHEMES or not parts.netloc:
+        return None
+    return url, parts.path, fragment
+
+
+@functools.lru_cache(maxsize=64)
+def _origin(base):
+    """'https://host:8080' of an http(s) base address, else None."""
+    try:
+        parts = urlsplit(base)
+    except ValueError:
+        return None
+    ok = parts.scheme.lower() in WEB_SCHEMES and parts.netloc
+    return f"{parts.scheme}://{parts.netloc}" if ok else None
+
+
+def _base(tree, page_url):
+    for element in tree.iter("base"):
+        if element.get("href"):
+            try:
+                return urljoin(page_url, URL_NOISE.sub("", element.get("href")).strip())
+            except ValueError:
+                break
+    return page_url
+
+
+def _content_scope(tree, content):
+    """The elements holding the content: what ``content:`` selects, else the page's one
+    ``main``, else None (the whole page, chrome aside)."""
+    if content is not None and content.kind == "selector":
+        return _selected(tree, [content.value]) or set()
+    mains = [e for e in tree.iter() if isinstance(e.tag, str) and (
+        e.tag == "main" or (e.get("role") or "").strip().lower() == "main")]
+    return set(mains) if len(mains) == 1 else None
+
+
+def _selected(tree, selectors):
+    from lxml.cssselect import CSSSelector
+
+    chosen = set()
+    for selector in selectors:
+        try:
+            chosen.update(CSSSelector(selector)(tree))
+        except Exception:  # noqa: BLE001 - soupsieve-only syntax: that rule selects no links
+            continue
+    return chosen
+
+
+def _area(anchor, scope, ignored, chrome_cache):
+    if anchor.get("hreflang") or anchor.get("lang"):
+        return "chrome"
+    inside = scope is None
+    element = anchor
+    while element is not None:
+        if element in ignored:
+            return "chrome"
+        if scope is not None and element in scope:
+            inside = True
+            break  # what the content selector chose is content, whatever it is
+        if _is_chrome(element, chrome_cache):
+            return "chrome"
+        element = element.getparent()
+    return "content" if inside else "chrome"
+
+
+def _is_chrome(element, cache):
+    known = cache.get(element)
+    if known is None:
+        known = cache[element] = _chrome_element(element)
+    return known
+
+
+def _chrome_element(element):
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag in CHROME_TAGS:
+        return True
+    if tag in PAGE_LEVEL_TAGS and not any(
+            a.tag in SECTIONING_TAGS for a in element.iterancestors()):
+        return True
+    if set((element.get("role") or "").lower().split()) & CHROME_ROLES:
+        return True
+    names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+    return bool(names.strip()) and bool(_name_words(names) & CHROME_NAMES)
+
+
+def _name_words(names):
+    """'main-nav breadcrumb_list' -> {'main', 'nav', 'breadcrumb', 'list', 'mainnav', ...}:
+    each word, and each class / id written whole without its separators."""
+    words = set(NAME_WORDS.findall(names))
+    words.update(re.sub(r"[^a-z]", "", name) for name in names.split())
+    return words
+
+
+def _document(path, declared_type):
+    kind = DOCUMENT_TYPES.get((declared_type or "").split(";")[0].strip().lower())
+    if kind:
+        return kind
+    return DOCUMENT_EXTENSIONS.get(posixpath.splitext(path.lower())[1])
+
+
+def _text(anchor):
+    text = " ".join(anchor.text_content().split()) if anchor.tag == "a" else ""
+    if not text:
+        alts = [img.get("alt") for img in anchor.iter("img") if img.get("alt")]
+        text = " ".join(" ".join(alts).split()) or " ".join(
+            (anchor.get("title") or anchor.get("aria-label") or anchor.get("alt") or "").split())
+    return unicodedata.normalize("NFC", text)
+
+
+# -- stored form ---------------------------------------------------------------
+
+
+def serialize(links):
+    """One line per link: area, document, url, text, tab-separated (links sorted)."""
+    lines = (f"{link.area}\t{link.document or ''}\t{link.url}\t{_one_line(link.text)}"
+             for link in sorted(links))
+    return "\n".join(lines).encode("utf-8")
+
+
+def parse(data):
+    """The links ``serialize`` wrote."""
+    links = []
+    for line in data.decode("utf-8").split("\n") if data else ():
+        area, document, url, text = line.split("\t", 3)
+        links.append(Link(area, url, document or None, text))
+    return tuple(links)
+
+
+def _one_line(text):
+    return " ".join(text.replace("\t", " ").split())
+
+
+# -- changes -------------------------------------------------------------------
+
+
+def content(links):
+    return {link.url: link for link in links if link.area == "content"}
+
+
+def compare(before, after):
+    """The content links of ``after`` not in ``before`` and the reverse, by address
+    (a link whose words changed is the same link). Chrome never counts."""
+    old, new = content(before), content(after)
+    return Changes(tuple(new[u] for u in sorted(new.keys() - old.keys())),
+                   tuple(old[u] for u in sorted(old.keys() - new.keys())))
+
+
+def kinds(changes):
+    """The event kinds a change makes: ``documents_changed`` and/or ``links_changed``."""
+    return [kind for kind, part in (("documents_changed", changes.documents()),
+                                    ("links_changed", changes.others())) if part]
+
+
+def words(changes, whose):
+    """'2 documents were removed from Canada's page: Summary (https://...); ...'."""
+    sentences = []
+    for noun, part in (("document", changes.documents()), ("link", changes.others())):
+        for verb, items, where in (("removed", part.removed, "from"), ("added", part.added, "to")):
+            if items:
+                sentences.append(_sentence(noun, verb, where, whose, items))
+    return " ".join(sentences)
+
+
+def _sentence(noun, verb, where, whose, items):
+    count = len(items)
+    named = "; ".join(f"{link.text or _file_name(link.url)} ({link.url})" for link in items[:LISTED])
+    more = f"; and {count - LISTED} more" if count > LISTED else ""
+    nouns = noun if count == 1 else f"{noun}s"
+    was = "was" if count == 1 else "were"
+    return f"{count} {nouns} {was} {verb} {where} {whose} page: {named}{more}."
+
+
+def _file_name(url):
+    return posixpath.basename(urlsplit(url).path) or url
+
+
+def _documents(items):
+    return tuple(link for link in items if link.document)
+
+
+def _others(items):
+    return tuple(link for link in items if not link.document)
+
+
+def possessive(country):
+    """"Canada's", "United States'"."""
+    return f"{country}'" if country.endswith("s") else f"{country}'s"
+
+
+# -- follow: the documents a source watches as sources of their own -------------
+
+
+def to_follow(found, rule):
+    """The links a source's ``follow:`` watches, in ``found`` (the page's links, or for a
+    selector the links ``extract`` read with it as the content): content links to PDFs
+    (``documents``), or to PDFs and web pages (a selector). Other documents (Word,
+    spreadsheets) are listed with the page's links but cannot be read, so not followed."""
+    readable = {"pdf"} if rule.kind == "documents" else {"pdf", None}
+    return tuple(link for link in found if link.area == "content" and link.document in readable)
+
+
+def followed_id(parent_id, url):
+    """A followed document's source id: its page's id and a short stable hash of its address.
+
+    Example: ``followed_id("canada", "https://x/a.pdf") == "canada-" + 8 hex digits``.
+    """
+    import hashlib
+
+    return f"{parent_id}-{hashlib.sha256(url.encode('utf-8')).hexdigest()[:8]}"
+
+
+def followed_title(link):
+    return link.text or _file_name(link.url)
+
+
+def followed_kind(link):
+    return "pdf" if link.document == "pdf" else "html"

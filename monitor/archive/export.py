@@ -1,0 +1,135 @@
+"""``dialogue-watch export``: every stored capture as a WARC file (or a WACZ).
+
+Each capture becomes a WARC ``request`` and ``response`` record pair (``warcio``):
+the address, the fetch time as ``WARC-Date``, the headers the site sent as stored,
+the bytes as captured, and ``WARC-Payload-Digest`` = the SHA-256 the database keeps
+for them (base32, ``sha256:...``), so anyone can check the file against the
+database. A copy imported from the Internet Archive names its memento in
+``WARC-Source-URI``. A ``.wacz`` is that WARC packed with its index and page list
+by the ``wacz`` package (offline; unsigned), for ReplayWeb.page and pywb.
+"""
+
+import base64
+import contextlib
+import http
+import io
+import json
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from monitor.errors import DialogueWatchError
+from monitor.store import archive as archive_store
+
+# Headers that described the transfer, not the bytes kept (stored decoded, whole).
+TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+
+
+def export(db, path, source_ids=()):
+    """Write every stored capture of ``source_ids`` (all when empty) to ``path``
+    (``.warc.gz`` or ``.wacz``); return how many captures were written."""
+    path = Path(path)
+    if path.name.endswith(".wacz"):
+        return _wacz(db, path, source_ids)
+    if not path.name.endswith((".warc.gz", ".warc")):
+        raise DialogueWatchError(f"'{path}' should end in .warc.gz (or .wacz): the file type "
+                                 "is read from its name")
+    with open(path, "wb") as out:
+        return write_warc(db, out, source_ids, gzip=not path.name.endswith(".warc"))
+
+
+def write_warc(db, out, source_ids=(), gzip=True):
+    writer = WARCWriter(out, gzip=gzip, warc_version="1.1")
+    writer.write_record(writer.create_warcinfo_record(getattr(out, "name", "export.warc.gz"), {
+        "software": f"dialogue-watch {_version()}",
+        "format": "WARC File Format 1.1",
+        "description": "Every capture dialogue-watch stored; WARC-Payload-Digest is the "
+                       "SHA-256 of the bytes as kept in its database"}))
+    count = 0
+    for capture in archive_store.stored_captures(db, source_ids):
+        response = response_record(writer, capture)
+        writer.write_record(response)
+        writer.write_record(request_record(writer, capture, response.rec_headers.get_header("WARC-Record-ID")))
+        count += 1
+    return count
+
+
+def payload_digest(sha256_hex):
+    """The WARC form of a stored SHA-256: ``sha256:`` and base32."""
+    return "sha256:" + base64.b32encode(bytes.fromhex(sha256_hex)).decode("ascii")
+
+
+def response_record(writer, capture):
+    headers = [(name, value) for name, value in json.loads(capture["headers"] or "{}").items()
+               if name.lower() not in TRANSFER_HEADERS]
+    if capture["content_type"] and not any(n.lower() == "content-type" for n, _ in headers):
+        headers.append(("Content-Type", capture["content_type"]))
+    headers.append(("Content-Length", str(len(capture["body"]))))
+    status = capture["status"] or 200
+    http_headers = StatusAndHeaders(f"{status} {_phrase(status)}", headers, protocol="HTTP/1.1")
+    warc = {"WARC-Date": capture["at"], "WARC-Payload-Digest": payload_digest(capture["body_sha256"])}
+    if capture["memento_url"]:
+        warc["WARC-Source-URI"] = capture["memento_url"]
+    return writer.create_warc_record(_target(capture), "response", payload=io.BytesIO(capture["body"]),
+                                     length=len(capture["body"]), warc_headers_dict=warc,
+                                     http_headers=http_headers)
+
+
+def request_record(writer, capture, response_id):
+    parts = urlsplit(_target(capture))
+    line = f"GET {parts.path or '/'}{'?' + parts.query if parts.query else ''} HTTP/1.1"
+    http_headers = StatusAndHeaders(line, [("Host", parts.netloc)], is_http_request=True)
+    return writer.create_warc_record(_target(capture), "request", payload=io.BytesIO(b""), length=0,
+                                     warc_headers_dict={"WARC-Date": capture["at"],
+                                                        "WARC-Concurrent-To": response_id},
+                                     http_headers=http_headers)
+
+
+def _version():
+    from importlib import metadata
+
+    try:
+        return metadata.version("dialogue-watch")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+def _target(capture):
+    return capture["final_url"] or capture["url"]
+
+
+def _phrase(status):
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def _wacz(db, path, source_ids):
+    """The WARC and its page list (one entry per capture), then ``wacz create`` (the
+    package's own entry point) around them."""
+    from wacz.main import main as wacz_main
+
+    with tempfile.TemporaryDirectory() as work:
+        warc, pages = Path(work) / (path.name[:-len(".wacz")] + ".warc.gz"), Path(work) / "pages.jsonl"
+        with open(warc, "wb") as out:
+            count = write_warc(db, out, source_ids)
+        pages.write_text(page_list(db, source_ids), encoding="utf-8")
+        with contextlib.redirect_stdout(sys.stderr):  # its progress words, not the output
+            status = wacz_main(["create", "-o", str(path), "-p", str(pages), "--title",
+                                "dialogue-watch captures", str(warc)])
+    if status not in (0, None):
+        raise DialogueWatchError(f"the wacz package could not write {path} (status {status})")
+    return count
+
+
+def page_list(db, source_ids=()):
+    """pages.jsonl: every capture as a page ReplayWeb.page lists, named by page and time."""
+    lines = [{"format": "json-pages-1.0", "id": "pages", "title": "Every capture"}]
+    lines += [{"url": _target(c), "ts": c["at"], "title": f"{c['source_id']}, {c['at']}"}
+              for c in archive_store.stored_captures(db, source_ids, with_bodies=False)]
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
