@@ -57,8 +57,11 @@ def sha256_of(digest):
 
 
 def captures(db):
-    return [dict(r) for r in db.query("SELECT * FROM fetches WHERE body_sha256 IS NOT NULL "
-                                      "ORDER BY at, id")]
+    # a fetch row names its address only when it is not the page's url (record._address)
+    rows = db.query("SELECT f.*, coalesce(f.url, s.url) AS address FROM fetches f "
+                    "JOIN sources s ON s.id = f.source_id "
+                    "WHERE f.body_sha256 IS NOT NULL ORDER BY f.at, f.id")
+    return [{**r, "url": r["address"]} for r in rows]
 
 
 def run(tmp_path, db_path, *args):
