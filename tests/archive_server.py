@@ -26,6 +26,8 @@ import threading
 import time
 import urllib.parse
 
+from monitor.replica import send
+
 MEMENTO = re.compile(r"^/web/(\d{14})id_/(.+)$")
 
 
@@ -192,11 +194,6 @@ def _handler_for(archive):
             return False
 
         def _send(self, status, headers, body):
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            send(self, status, headers, body)
 
     return Handler

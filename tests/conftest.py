@@ -1,4 +1,5 @@
-"""Shared fixtures: a real HTTP server on 127.0.0.1 and a sources.yaml for it."""
+"""Shared fixtures: a real HTTP server on 127.0.0.1 (the ``replica``), a local stand-in
+for the Wayback Machine (the ``archive``) and a sources.yaml for them."""
 
 import pytest
 import yaml
@@ -6,6 +7,7 @@ import yaml
 from monitor import config, store
 from monitor.fetch import crawler
 from monitor.replica import Replica
+from tests.archive_server import ArchiveServer
 
 FAST = {"delay_seconds": 0, "timeout_seconds": 5, "retries": 1, "retry_backoff_seconds": 0.05,
         "failing_after": 3, "contact": "tests <tests@example.org>"}
@@ -14,6 +16,13 @@ FAST = {"delay_seconds": 0, "timeout_seconds": 5, "retries": 1, "retry_backoff_s
 @pytest.fixture
 def replica():
     server = Replica()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def archive():
+    server = ArchiveServer()
     yield server
     server.close()
 

@@ -13,7 +13,6 @@ from monitor.archive import backfill, cdx
 from monitor.errors import ArchiveError
 from monitor.fetch import crawler
 from monitor.notify import alerts
-from tests.archive_server import ArchiveServer
 
 EVERYONE = alerts.Subscriber("everyone", "json://localhost/x", kinds=frozenset(events.KINDS))
 
@@ -28,13 +27,6 @@ def page(text, marker):
 A = page("The first round was held in Ottawa in 1997.", "15 October 2002")
 B = page("The sixth round was held in Beijing.", "3 February 2007")
 C = page("The sixth round was held in Beijing. A seventh is planned.", "3 February 2007")
-
-
-@pytest.fixture
-def archive():
-    server = ArchiveServer()
-    yield server
-    server.close()
 
 
 @pytest.fixture

@@ -13,18 +13,10 @@ from warcio.archiveiterator import ArchiveIterator
 
 from monitor import cli
 from monitor.archive import backfill
-from tests.archive_server import ArchiveServer
 from tests.test_backfill import page
 
 ONE = page("The sixth round was held in Beijing.", "3 February 2007")
 TWO = page("The sixth round was held in Beijing. A seventh is planned.", "3 February 2007")
-
-
-@pytest.fixture
-def archive():
-    server = ArchiveServer()
-    yield server
-    server.close()
 
 
 @pytest.fixture

@@ -11,19 +11,11 @@ from monitor import cli, store
 from monitor.archive import backfill, savepagenow
 from monitor.notify import alerts
 from monitor.store import archive as archive_store
-from tests.archive_server import ArchiveServer
 from tests.test_backfill import EVERYONE, page
 
 UTC = datetime.timezone.utc
 ONE = page("The sixth round was held in Beijing.", "3 February 2007")
 TWO = page("The sixth round was held in Beijing. A seventh is planned.", "3 February 2007")
-
-
-@pytest.fixture
-def archive():
-    server = ArchiveServer()
-    yield server
-    server.close()
 
 
 @pytest.fixture
