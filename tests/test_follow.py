@@ -188,3 +188,26 @@ def test_history_json_site_history_and_documents_view(replica, make_config, craw
     assert "1 document was removed from Canada&#39;s page: Round 11" in change.text
     html = asyncio.run(datasette.client.get("/monitor/documents?source=canada")).text
     assert "Documents linked from canada" in html and "its own history" in html
+
+
+def test_a_cache_buster_in_a_followed_link_keeps_one_document(replica, make_config, crawl, open_db):
+    cfg = make_config({"id": "canada", "path": "/records", "follow": "documents"})
+    stamps = [1733050000 + 86400 * i for i in range(3)]
+    first = doc_id(replica, f"/docs/round-10.pdf?v={stamps[0]}")
+    # the document is fetched at the address its page gave at the crawl before: a new
+    # address is a move (fetched whole, compared: the same text, no change), never a new document
+    expected = [("ok", "new"), ("not_modified", None), ("ok", "moved")]
+    for n, stamp in enumerate(stamps):  # a new ?v= at every visit, the same PDF behind it
+        replica.set(f"/docs/round-10.pdf?v={stamp}", summary(10), content_type="application/pdf")
+        replica.set("/records", index((f"/docs/round-10.pdf?v={stamp}", "Round 10 summary")),
+                    validators=False)
+        outcomes = crawl(cfg)
+        assert set(outcomes) == {"canada", first}
+        assert outcomes["canada"] == ("ok", "new" if n == 0 else None)
+        assert outcomes[first] == expected[n]
+    db = open_db()
+    assert db.execute("SELECT id, url, unlinked_at FROM followed").fetchall() == [
+        (first, replica.url(f"/docs/round-10.pdf?v={stamps[-1]}"), None)]
+    kinds = [row[0] for row in db.execute("SELECT kind FROM events WHERE source_id = ? ORDER BY id",
+                                          [first])]
+    assert "unlinked" not in kinds and kinds.count("new") == 1

@@ -151,6 +151,84 @@ def test_words():
                     "Round 2 (http://s/2.pdf). 1 link was added to Canada's page: new (http://s/new).")
 
 
+# -- addresses with machine-made parts: the same link -----------------------------
+
+from monitor.analysis import addresses  # noqa: E402
+
+# (value, generated?) -- a session id or cache-buster, or a person's id or word
+VALUES = [
+    ("1733050000", True),            # seconds since 1970 (2024)
+    ("1733050000123", True),         # milliseconds
+    ("0.7351948210", True),          # Math.random()
+    ("3f2a9c1e", True),              # a short content hash, lower case
+    ("9F2C4D1A7B3E5F60A1B2C3D4E5F60718", True),  # a session id in capitals
+    ("{6F9619FF-8B86-D011-B42D-00C04FC964FF}", True),  # a GUID
+    ("kq2L9xVb7Tz4PwR8sN3m", True),  # a base-64 token
+    ("f3k2n9d8s7a6l5k4j3h2g1f0d9", True),  # PHPSESSID
+    ("5432", False),                 # a document's number
+    ("20240312", False),             # a date
+    ("123456789", False),            # nine digits: an id, not a time
+    ("9999999999", False),           # ten digits, but after 2100
+    ("52023DC0123", False),          # an EU document number (CELEX)
+    ("report2024v2", False),
+    ("AnnualReportOnHumanRights2024", False),
+    ("deadbeefcafe", False),         # hex letters, no digit: a word
+    ("en", False), ("2", False), ("", False),
+]
+
+
+@pytest.mark.parametrize("value, expected", VALUES, ids=[v[0] or "empty" for v in VALUES])
+def test_generated_values(value, expected):
+    assert addresses.generated(value) is expected
+
+
+def test_key_masks_only_generated_query_and_path_parameter_values():
+    assert addresses.key("https://s/a.pdf") == "https://s/a.pdf"
+    assert addresses.key("https://s/a.pdf?v=1733050000&lang=en") == "https://s/a.pdf?v=\x00&lang=en"
+    assert addresses.key("https://s/a.pdf;jsessionid=9F2C4D1A7B3E5F60A1B2C3D4E5F60718?id=7") == \
+        "https://s/a.pdf;jsessionid=\x00?id=7"
+    assert addresses.key("https://s/3f2a9c1e/a.pdf") == "https://s/3f2a9c1e/a.pdf"  # the path stays
+
+
+def content_links(*urls):
+    return tuple(Link("content", url, "pdf" if ".pdf" in url else None, "") for url in urls)
+
+
+# (what, before, after, added, removed) -- the addresses compare reports
+READDRESSED = [
+    ("a session id changed in every link: nothing came or went",
+     ("https://s/a.pdf?sid=kq2L9xVb7Tz4PwR8sN3m", "https://s/b.pdf?sid=kq2L9xVb7Tz4PwR8sN3m"),
+     ("https://s/a.pdf?sid=Zp4Q8wLm2Rt7Yx3Vn9Ks", "https://s/b.pdf?sid=Zp4Q8wLm2Rt7Yx3Vn9Ks"), [], []),
+    ("a cache-buster changed, and a document really went",
+     ("https://s/a.pdf?v=1733050000", "https://s/b.pdf?v=1733050000"),
+     ("https://s/a.pdf?v=1733136400",), [], ["https://s/b.pdf?v=1733050000"]),
+    ("a short id is a document of its own",
+     ("https://s/get?id=5432",), ("https://s/get?id=5433",), ["https://s/get?id=5433"],
+     ["https://s/get?id=5432"]),
+    ("two documents behind one download address: one replaced is a change",
+     ("https://s/get?id=6F9619FF-8B86-D011-B42D-00C04FC964FF",
+      "https://s/get?id=7A9619FF-8B86-D011-B42D-00C04FC964FF"),
+     ("https://s/get?id=6F9619FF-8B86-D011-B42D-00C04FC964FF",
+      "https://s/get?id=8B9619FF-8B86-D011-B42D-00C04FC964FF"),
+     ["https://s/get?id=8B9619FF-8B86-D011-B42D-00C04FC964FF"],
+     ["https://s/get?id=7A9619FF-8B86-D011-B42D-00C04FC964FF"]),
+    ("another parameter changed too: another address",
+     ("https://s/a.pdf?v=1733050000&lang=en",), ("https://s/a.pdf?v=1733136400&lang=fr",),
+     ["https://s/a.pdf?v=1733136400&lang=fr"], ["https://s/a.pdf?v=1733050000&lang=en"]),
+    ("another path with the same token: another document",
+     ("https://s/a.pdf?v=1733050000",), ("https://s/c.pdf?v=1733136400",),
+     ["https://s/c.pdf?v=1733136400"], ["https://s/a.pdf?v=1733050000"]),
+]
+
+
+@pytest.mark.parametrize("what, before, after, added, removed", READDRESSED,
+                         ids=[r[0] for r in READDRESSED])
+def test_compare_sees_through_generated_address_parts(what, before, after, added, removed):
+    changes = links.compare(content_links(*before), content_links(*after))
+    assert [link.url for link in changes.added] == added
+    assert [link.url for link in changes.removed] == removed
+
+
 # -- real crawls ----------------------------------------------------------------
 
 def index(*documents, menu=("Home", "News"), text="Records of the human rights dialogue rounds."):
@@ -312,3 +390,24 @@ def test_documents_are_alerted_by_default_other_links_only_when_asked(replica, m
     assert f"1 link was added to Canada's page: About the dialogue ({replica.url('/about')})" in other.body
     assert f"1 link was removed from Canada's page: About the dialogue ({replica.url('/about-the-dialogue')})" \
         in other.body
+
+
+def test_a_session_id_in_every_link_is_no_change_and_a_real_removal_still_is(
+        replica, make_config, crawl, open_db):
+    cfg = make_config({"id": "canada", "path": "/records"})
+
+    def serve(token, documents=ROUNDS):
+        replica.set("/records", index(*((f"{href};jsessionid={token}", title)
+                                        for href, title in documents)), validators=False)
+
+    tokens = ["9F2C4D1A7B3E5F60A1B2C3D4E5F6071" + str(i) for i in range(6)]
+    serve(tokens[0])
+    assert crawl(cfg) == {"canada": ("ok", "new")}
+    for token in tokens[1:4]:  # a new session at every check: the same links
+        serve(token)
+        assert crawl(cfg) == {"canada": ("ok", None)}
+    serve(tokens[4], ROUNDS[1:])  # a document really went, under yet another session id
+    assert crawl(cfg) == {"canada": ("ok", "documents_changed")}
+    assert link_changes(open_db, "documents_changed") == [
+        ("removed", replica.url(f"/docs/round-10.pdf;jsessionid={tokens[3]}"), "pdf")]
+    assert open_db().execute("SELECT count(*) FROM versions").fetchone() == (2,)

@@ -24,7 +24,9 @@ contents) or the page's own address with a fragment, ``javascript:``, ``mailto:`
 or document a campaigner could lose.
 
 ``serialize`` / ``parse`` turn a link set into the bytes stored once per distinct set
-(``monitor.store.links``); ``compare`` says which content links came and went; ``words``
+(``monitor.store.links``); ``compare`` says which content links came and went (an
+address that changed only in a session id or cache-buster is the same link:
+``monitor.analysis.addresses``); ``words``
 says it in plain words.
 """
 
@@ -34,6 +36,8 @@ import posixpath
 import re
 import unicodedata
 from urllib.parse import urldefrag, urljoin, urlsplit
+
+from monitor.analysis import addresses
 
 DOCUMENT_EXTENSIONS = {
     ".pdf": "pdf",
@@ -245,7 +249,8 @@ def _document(path, declared_type):
     kind = DOCUMENT_TYPES.get((declared_type or "").split(";")[0].strip().lower())
     if kind:
         return kind
-    return DOCUMENT_EXTENSIONS.get(posixpath.splitext(path.lower())[1])
+    # '/a.pdf;jsessionid=…': a path parameter is not part of the file's name
+    return DOCUMENT_EXTENSIONS.get(posixpath.splitext(path.lower().split(";", 1)[0])[1])
 
 
 def _text(anchor):
@@ -289,10 +294,14 @@ def content(links):
 
 def compare(before, after):
     """The content links of ``after`` not in ``before`` and the reverse, by address
-    (a link whose words changed is the same link). Chrome never counts."""
+    (a link whose words changed is the same link, and so is one whose address changed
+    only in a session id or a cache-buster: ``monitor.analysis.addresses``). Chrome
+    never counts."""
     old, new = content(before), content(after)
-    return Changes(tuple(new[u] for u in sorted(new.keys() - old.keys())),
-                   tuple(old[u] for u in sorted(old.keys() - new.keys())))
+    added, removed = new.keys() - old.keys(), old.keys() - new.keys()
+    same = addresses.readdressed(old, new, removed, added)
+    added, removed = added - set(same.values()), removed - same.keys()
+    return Changes(tuple(new[u] for u in sorted(added)), tuple(old[u] for u in sorted(removed)))
 
 
 def kinds(changes):

@@ -14,7 +14,7 @@ Called by ``monitor.store.record`` inside its transaction; no transaction of its
 import dataclasses
 import hashlib
 
-from monitor.analysis import links
+from monitor.analysis import addresses, links
 from monitor.store import blobs
 from monitor.store.connection import immediate_transaction, iso, now, writes
 from monitor.store.outbox import enqueue_alerts
@@ -146,6 +146,7 @@ def follow(db, parent, subscribers=()):
 def _update_followed(db, parent, candidates, existing, subscribers):
     at = iso(now())
     wanted = {link.url for link in candidates}
+    _readdress_followed(db, existing, wanted)
     fresh = [link for link in candidates if link.url not in existing]
     room = max(parent.follow_limit - len(existing), 0)
     db.conn.executemany(
@@ -166,6 +167,17 @@ def _update_followed(db, parent, candidates, existing, subscribers):
             f"the page links to {len(existing) + len(fresh)} documents to follow, more than its "
             f"follow_limit of {parent.follow_limit}: {len(fresh) - room} are not watched. Fix: "
             "raise follow_limit in sources.yaml, or narrow follow: to a CSS selector"), subscribers)
+
+
+def _readdress_followed(db, existing, wanted):
+    """A followed document whose link now differs only in a session id or cache-buster
+    (``monitor.analysis.addresses``) is the same document: it is watched at the new
+    address (``existing`` is updated to match)."""
+    pairs = addresses.readdressed(existing, wanted, existing.keys() - wanted, wanted - existing.keys())
+    for old, new in pairs.items():
+        row = existing.pop(old)
+        db.conn.execute("UPDATE followed SET url = ? WHERE id = ?", [new, row["id"]])
+        existing[new] = {**dict(row), "url": new}
 
 
 def _current_links(db, parent):
