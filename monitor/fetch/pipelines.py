@@ -4,8 +4,6 @@ import json
 import os
 import sys
 
-from scrapy.settings import Settings
-
 from monitor import store
 from monitor.analysis import analyze, events, rules
 from monitor.fetch import analysis_pool
@@ -21,9 +19,7 @@ class _AnalysingPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        standalone = getattr(crawler.spider, "standalone", None)
-        if standalone:  # started by `scrapy crawl` / Scrapyd: settings come from the spider
-            return cls(Settings(standalone["settings"]))
+        # `scrapy crawl` / Scrapyd too: spiders.pages put sources.yaml's settings in them
         return cls(crawler.settings)
 
     def _tell(self, source_id, words):
