@@ -446,15 +446,19 @@ def _insert_version(db, fetch, fetch_id, observation, text_sha, body_sha, curren
 # -- links: documents and content links that came and went ----------------------
 
 
+def _country(db, source_id):
+    (country,) = db.execute("SELECT country FROM sources WHERE id = ?", [source_id]).fetchone()
+    return country
+
+
 def _link_words(db, fetch, seen):
-    (country,) = db.execute("SELECT country FROM sources WHERE id = ?", [fetch.source_id]).fetchone()
-    return links.words(seen.changes, links.possessive(country))
+    return links.words(seen.changes, links.possessive(_country(db, fetch.source_id)))
 
 
 def _insert_link_events(db, fetch, fetch_id, kinds, changes, current, version_id, subscribers):
     """A documents_changed and/or links_changed event, each with the links it saw come
     and go (``link_changes``)."""
-    (country,) = db.execute("SELECT country FROM sources WHERE id = ?", [fetch.source_id]).fetchone()
+    country = _country(db, fetch.source_id)
     for kind in kinds:
         part = changes.documents() if kind == "documents_changed" else changes.others()
         event_id = _insert_event(db, fetch, fetch_id, kind, current, version_id,
@@ -467,7 +471,7 @@ def _not_told(db, fetch, subscribers, kind):
     read the link changes in that event's message already."""
     if kind is None or not subscribers:
         return subscribers
-    (country,) = db.execute("SELECT country FROM sources WHERE id = ?", [fetch.source_id]).fetchone()
+    country = _country(db, fetch.source_id)
     return tuple(s for s in subscribers if not s.wants(fetch.source_id, country, kind))
 
 
@@ -572,7 +576,7 @@ def _insert_event(db, fetch, fetch_id, kind, current, version_id, observation, s
             "to_version_id": version_id, "lines_added": added, "lines_removed": removed,
             "diff": result["diff"],
         })
-    (country,) = db.execute("SELECT country FROM sources WHERE id = ?", [fetch.source_id]).fetchone()
+    country = _country(db, fetch.source_id)
     event_id = _insert(db, "events", {
         "source_id": fetch.source_id, "country": country, "fetch_id": fetch_id, "at": fetch.fetched_at,
         "kind": kind, "version_id": version_id,
