@@ -9,6 +9,9 @@ round does, and times in this process (CPU time, best of ``--repeat`` runs):
     main text    trafilatura's extraction of the parsed tree, before normalize
     normalize    extract.normalize
     find_marker  markers.find_marker on the parsed tree
+    walls        walls.check (is it a sign-in page, a consent wall...?) on the parsed tree
+    shell        shell.check (an empty page JavaScript fills in?) on the parsed tree
+    links        links.extract (the page's links, chrome apart) from the parsed tree
     analyze      analyze.analyze, the whole thing (not the sum: it also checks soft 404s etc.)
 
     PYTHONPATH=. .venv/bin/python benchmarks/analysis_benchmark.py [--pages 50] [--repeat 3] [--profile]
@@ -29,7 +32,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 import synthetic_site  # noqa: E402
 
 from monitor import config  # noqa: E402
-from monitor.analysis import analyze, extract, markers  # noqa: E402
+from monitor.analysis import analyze, extract, links, markers, shell, walls  # noqa: E402
 from monitor.fetch.items import PageFetch  # noqa: E402
 
 SOURCE = config.Source(id="bench", country="Canada", title="Benchmark page", url="http://127.0.0.1/p",
@@ -65,6 +68,9 @@ def stages(bodies):
         ("normalize", lambda b: extract.normalize(main[id(b)])),
         ("find_marker", lambda b: markers.find_marker(html[id(b)], headers=fetches[id(b)].headers,
                                                       root=parsed[id(b)].document)),
+        ("walls", lambda b: walls.check(html[id(b)], SOURCE.url, SOURCE.url, parsed[id(b)].tree)),
+        ("shell", lambda b: shell.check(parsed[id(b)].tree)),
+        ("links", lambda b: links.extract(parsed[id(b)].tree, SOURCE.url)),
         ("analyze", lambda b: analyze.analyze(fetches[id(b)], SOURCE)),
     ]
 

@@ -57,5 +57,11 @@ def test_shown_text_skips_scripts_styles_and_noscript():
     assert shell.shown_chars(tree) == len("Hello") + len("world") + len("again")  # not the <title>
 
 
+def test_shown_text_count_stops_past_its_limit():
+    tree = extract.parse_html(page("<p>words</p>" * 1000)).tree
+    assert shell.shown_chars(tree) > 4000
+    assert 10 < shell.shown_chars(tree, limit=10) < 20  # passed the limit, not read to the end
+
+
 def test_no_tree_is_no_shell():
     assert shell.check(None) is None

@@ -519,6 +519,10 @@ def test_chrome(edge, total, is_chrome):
     (site("<p>x</p>", extra="<footer>" + ("<p>" + LONG + "</p>") * 6 + "</footer>"), False),  # chrome
     (site("<p>x</p>", extra="<div id='CookieConsent'>" + ("<p>" + LONG + "</p>") * 6 + "</div>"), False),
     (site("<p>x</p><form>" + ("<p>" + LONG + "</p>") * 6 + "</form>"), False),
+    (site("<p>x</p><div role='dialog'><div>" + ("<p>" + LONG + "</p>") * 6 + "</div></div>"), False),
+    (site("<p>x</p><dialog open>" + ("<p>" + LONG + "</p>") * 6 + "</dialog>"), False),
+    (site("<p>x</p><div class='cookie-banner'>" + ("<p>" + LONG + "</p>") * 6 + "</div>"), False),
+    (site(("<p>" + LONG + "</p>") * 6, extra="<div class='cookie-banner'><p>We use cookies</p></div>"), True),
 ])
 def test_plenty_of_text_spares_the_walk(html, plenty):
     assert walls.plenty_of_text(lxml.html.document_fromstring(html)) is plenty

@@ -37,6 +37,8 @@ import re
 import unicodedata
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+from lxml.etree import XPath
+
 from monitor.analysis import addresses
 
 DOCUMENT_EXTENSIONS = {
@@ -73,6 +75,7 @@ CHROME_NAMES = {"nav", "navbar", "navigation", "menu", "menubar", "submenu", "br
 NAME_WORDS = re.compile(r"[a-z]+")
 WEB_SCHEMES = {"http", "https"}
 URL_NOISE = re.compile(r"[\t\r\n]")
+_ROLES = XPath("//*[@role]")
 LISTED = 10  # links named in the words of one change; the rest are counted
 
 
@@ -110,10 +113,10 @@ def extract(tree, page_url, content=None, ignore=()):
     own = urldefrag(page_url)[0]
     scope = _content_scope(tree, content)
     ignored = _selected(tree, [r.value for r in ignore if r.kind == "selector"])
-    chrome_cache = {}
+    areas = {}
     found = {}
     for anchor in tree.iter("a", "area"):
-        link = _link(anchor, base, own, scope, ignored, chrome_cache)
+        link = _link(anchor, base, own, scope, ignored, areas)
         if link is None:
             continue
         key = (link.area, link.url)
@@ -122,7 +125,7 @@ def extract(tree, page_url, content=None, ignore=()):
     return tuple(sorted(found.values()))
 
 
-def _link(anchor, base, own, scope, ignored, chrome_cache):
+def _link(anchor, base, own, scope, ignored, areas):
     href = anchor.get("href")
     if href is None:
         return None
@@ -135,7 +138,7 @@ def _link(anchor, base, own, scope, ignored, chrome_cache):
     url, path, fragment = resolved
     if fragment and url == own:
         return None
-    area = _area(anchor, scope, ignored, chrome_cache)
+    area = _area(anchor, scope, ignored, areas)
     return Link(area, url, _document(path, anchor.get("type")), _text(anchor))
 
 
@@ -183,8 +186,8 @@ def _content_scope(tree, content):
     ``main``, else None (the whole page, chrome aside)."""
     if content is not None and content.kind == "selector":
         return _selected(tree, [content.value]) or set()
-    mains = [e for e in tree.iter() if isinstance(e.tag, str) and (
-        e.tag == "main" or (e.get("role") or "").strip().lower() == "main")]
+    mains = [*tree.iter("main"), *(e for e in _ROLES(tree) if e.tag != "main"
+                                   and e.get("role").strip().lower() == "main")]
     return set(mains) if len(mains) == 1 else None
 
 
@@ -200,28 +203,33 @@ def _selected(tree, selectors):
     return chosen
 
 
-def _area(anchor, scope, ignored, chrome_cache):
+def _area(anchor, scope, ignored, areas):
+    """"chrome" or "content" for ``anchor``: decided by the nearest of its ancestors (itself
+    first) that is ignored, in the content scope, or chrome. ``areas`` remembers each
+    element's answer, so the links of one list walk up their shared ancestors once."""
     if anchor.get("hreflang") or anchor.get("lang"):
         return "chrome"
-    inside = scope is None
-    element = anchor
+    walked, element, area = [], anchor, None
     while element is not None:
-        if element in ignored:
-            return "chrome"
-        if scope is not None and element in scope:
-            inside = True
-            break  # what the content selector chose is content, whatever it is
-        if _is_chrome(element, chrome_cache):
-            return "chrome"
+        area = areas.get(element) or _own_area(element, scope, ignored)
+        if area is not None:
+            break
+        walked.append(element)
         element = element.getparent()
-    return "content" if inside else "chrome"
+    if area is None:  # reached the root: the whole page is content unless a scope was given
+        area = "content" if scope is None else "chrome"
+    for passed in walked:
+        areas[passed] = area
+    return area
 
 
-def _is_chrome(element, cache):
-    known = cache.get(element)
-    if known is None:
-        known = cache[element] = _chrome_element(element)
-    return known
+def _own_area(element, scope, ignored):
+    """What ``element`` itself decides, or None to ask its parent."""
+    if element in ignored:
+        return "chrome"
+    if scope is not None and element in scope:
+        return "content"  # what the content selector chose is content, whatever it is
+    return "chrome" if _chrome_element(element) else None
 
 
 def _chrome_element(element):
@@ -233,8 +241,15 @@ def _chrome_element(element):
         return True
     if set((element.get("role") or "").lower().split()) & CHROME_ROLES:
         return True
-    names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
-    return bool(names.strip()) and bool(_name_words(names) & CHROME_NAMES)
+    names = f"{element.get('class') or ''} {element.get('id') or ''}"
+    return bool(names.strip()) and _chrome_names(names)
+
+
+@functools.lru_cache(maxsize=4096)
+def _chrome_names(names):
+    """Do these class / id names call the element chrome? (Pages repeat their class names
+    on every item of a list: each is read once.)"""
+    return bool(_name_words(names.lower()) & CHROME_NAMES)
 
 
 def _name_words(names):

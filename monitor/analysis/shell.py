@@ -53,7 +53,7 @@ def check(root):
     if root is None:
         return None
     body = _body(root)
-    shown = shown_chars(body) if body is not None else 0
+    shown = shown_chars(body, MAX_SHOWN_CHARS) if body is not None else 0
     if shown > MAX_SHOWN_CHARS:
         return None
     bundle = script_bundle(root)
@@ -68,10 +68,12 @@ def check(root):
     return Shell(shown, (text, bundle, *reasons))
 
 
-def shown_chars(element):
-    """Characters of text the page shows itself (outside scripts, styles, noscript...)."""
+def shown_chars(element, limit=None):
+    """Characters of text the page shows itself (outside scripts, styles, noscript...);
+    with ``limit``, the count stops as soon as it passes it (a page of text is not read
+    to its end to learn that it is not a shell)."""
     total, todo = 0, [element]
-    while todo:
+    while todo and (limit is None or total <= limit):
         node = todo.pop()
         if isinstance(node.tag, str) and node.tag.lower() not in QUIET:
             total += _chars(node.text)

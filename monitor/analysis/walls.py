@@ -39,11 +39,8 @@ LIMITS = {  # kind: (limit, limit when away)
 }
 SALE_REACH = 60  # "dialogue.org is for sale": the sale words stand next to the name
 PLENTY_CHARS = 4000  # paragraphs of a page's own: more than any of LIMITS allows
-_PARAGRAPHS = lxml.etree.XPath(
-    "//p[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside or ancestor::form)]")
-_DIALOG_PARAGRAPHS = lxml.etree.XPath(  # 'ookie', 'onsent': Cookie and cookie, Consent and consent
-    "//*[self::dialog or @role='dialog' or @aria-modal='true' or contains(@id, 'ookie')"
-    " or contains(@class, 'ookie') or contains(@id, 'onsent') or contains(@class, 'onsent')]//p")
+_NOT_OWN = {"nav", "header", "footer", "aside", "form", "dialog"}  # their paragraphs are not the page's
+_DIALOG_NAMES = ("ookie", "onsent")  # in an id or class: Cookie and cookie, Consent and consent
 SIGN_IN_FORM_CHARS = 1500  # a longer form wraps the page (ASP.NET does), it is no sign-in form
 CHALLENGE_ONLY_CHARS = 3000  # shown text: a challenge page hides its puzzle in hidden text
 JS_ONLY_CHARS = 40  # a "JavaScript required" page says "Loading…" at most
@@ -198,11 +195,23 @@ def check(html, url, final_url=None, tree=None, previous_text=None):
 def plenty_of_text(root):
     """Has the page more paragraphs of its own (outside menus, headers, footers,
     sidebars, forms, dialogs and anything named for cookies or consent) than any wall
-    leaves around itself? Then it is the page, and the walk is spared (cheap: lxml's
-    XPath does the work)."""
-    own = sum(len(p.text_content()) for p in _PARAGRAPHS(root))
-    return own > PLENTY_CHARS and own - sum(len(p.text_content()) for p in _DIALOG_PARAGRAPHS(root)) \
-        > PLENTY_CHARS
+    leaves around itself? Then it is the page, and the walk is spared (cheap: it stops
+    at the paragraph that makes enough)."""
+    own = 0
+    for paragraph in root.iter("p"):  # in page order, until enough is found
+        if not any(_not_own(a) for a in paragraph.iterancestors()):
+            own += len(paragraph.text_content())
+            if own > PLENTY_CHARS:
+                return True
+    return False
+
+
+def _not_own(element):
+    """Is ``element`` chrome, a form or a dialog: what holds paragraphs not the page's?"""
+    if element.tag in _NOT_OWN or element.get("role") == "dialog" or element.get("aria-modal") == "true":
+        return True
+    names = f"{element.get('id') or ''} {element.get('class') or ''}"
+    return any(word in names for word in _DIALOG_NAMES)
 
 
 def decide(page, previous_text=None):
