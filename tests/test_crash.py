@@ -219,3 +219,15 @@ def test_a_killed_command_leaves_its_crawl_row_closed_as_interrupted(replica, ma
     with sqlite3.connect(db_path) as db:
         assert db.execute("SELECT outcome FROM crawls ORDER BY id").fetchall() == [
             (store.INTERRUPTED_CRAWL,), ("completed",)]
+
+
+def test_start_fork_server_starts_it_once():
+    from multiprocessing import forkserver
+
+    from monitor.fetch import crawler
+
+    crawler.start_fork_server()
+    server = forkserver._forkserver._forkserver_pid
+    assert server and os.path.exists(f"/proc/{server}")
+    crawler.start_fork_server()  # already up: the same server
+    assert forkserver._forkserver._forkserver_pid == server

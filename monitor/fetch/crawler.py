@@ -223,8 +223,9 @@ def _context():
 
 def start_fork_server():
     """Start the fork server now, if it is not up (the first crawl otherwise starts it:
-    about half a second to import the crawl code once per command). Returns the seconds
-    it took; the scheduler and the benchmarks call it before their first crawl."""
+    about half a second to import the crawl code, once per command: a scheduler's
+    later crawls find it up). Returns the seconds it took. The pipeline benchmark
+    calls it before its timer."""
     import time
 
     started = time.perf_counter()
