@@ -54,21 +54,24 @@ def running(command, port):
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(base, server)
+        wait_for(base, server)
         yield base
     finally:
         server.terminate()
         server.wait(timeout=10)
 
 
-def _wait_for(base, server, seconds=30):
+def wait_for(base, server, path="/-/versions.json", seconds=30, output=None):
+    """Wait until the ``server`` process answers ``base + path``; ``output()`` says what it
+    printed (its stdout pipe when not given), for the error when it stops or never answers."""
+    said = output or (lambda: server.stdout.read().decode())
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"The server exited: {server.stdout.read().decode()}")
+            raise RuntimeError(f"The server exited: {said()}")
         try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1).close()
-            return
+            urllib.request.urlopen(base + path, timeout=1).close()
+            return base
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"The server did not answer on {base} within {seconds} s.")
+    raise RuntimeError(f"The server did not answer on {base} within {seconds} s: {said() if output else ''}")

@@ -69,7 +69,7 @@ def test_an_installed_copy_crawls_and_serves_outside_the_source_tree(wheel, tmp_
     server = subprocess.Popen(command, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
-        site_fixtures._wait_for(base, server)
+        site_fixtures.wait_for(base, server)
         for path in ("/", "/monitor/staleness", "/monitor/history?source=canada", "/monitor/feed.atom"):
             with urllib.request.urlopen(base + path, timeout=30) as response:
                 body = response.read().decode()

@@ -16,10 +16,8 @@ import gzip
 import hashlib
 import json
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -31,6 +29,7 @@ from monitor.archive import backfill
 from monitor.archive.export import payload_digest
 from monitor.replica import make_pdf
 from monitor.store import archive as archive_store
+from tests import site_fixtures
 
 PYWB = "pywb>=2.10,<2.11"  # `wb-manager add --unpack-wacz`: a WACZ's WARCs and its own index
 COLLECTION = "evidence"
@@ -95,37 +94,20 @@ def pywb_bin():
     return home / "bin"
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextlib.contextmanager
 def wayback(pywb_bin, root):
     """pywb's ``wayback`` on 127.0.0.1 over the collections in ``root``; yields its address."""
-    port = free_port()
+    port = site_fixtures.free_port()
     log = open(root / "wayback.log", "wb")
     server = subprocess.Popen([str(pywb_bin / "wayback"), "--bind", "127.0.0.1", "--port", str(port)],
                               cwd=root, stdout=log, stderr=subprocess.STDOUT)
     try:
-        yield wait_until_up(server, f"http://127.0.0.1:{port}", root / "wayback.log")
+        yield site_fixtures.wait_for(f"http://127.0.0.1:{port}", server, "/", seconds=20,
+                                     output=lambda: (root / "wayback.log").read_text(errors="replace"))
     finally:
         server.terminate()
         server.wait(timeout=10)
         log.close()
-
-
-def wait_until_up(server, address, log, seconds=20):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"wayback stopped: {log.read_text(errors='replace')}")
-        with contextlib.suppress(OSError):
-            urllib.request.urlopen(address + "/", timeout=2).close()
-            return address
-        time.sleep(0.2)
-    raise AssertionError(f"wayback did not answer in {seconds} s: {log.read_text(errors='replace')}")
 
 
 def collection(pywb_bin, root, exported):
