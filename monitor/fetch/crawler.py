@@ -35,9 +35,11 @@ from monitor.errors import CrawlError
 from monitor.fetch.settings import crawl_settings
 
 # Imported once by the fork server, so that each crawl child starts with them loaded;
-# monitor.fetch.fork_server first: it makes the server die with its owner.
-PRELOAD = ["monitor.fetch.fork_server", "monitor.fetch.crawler", "monitor.fetch.pipelines", "spiders.pages", "scrapy.crawler",
-           "trafilatura", "pypdf"]
+# monitor.fetch.fork_server first: it makes the server die with its owner. Not pypdf:
+# it brings fontTools and PIL, 10 MB in every crawl process and worker, and most crawls
+# read no PDF (monitor.analysis.pdf imports it on the first one).
+PRELOAD = ["monitor.fetch.fork_server", "monitor.fetch.crawler", "monitor.fetch.pipelines",
+           "spiders.pages", "scrapy.crawler", "trafilatura"]
 
 
 def crawl(config, db_path, ids=(), progress=False, subscribers=(), holding_lock=False, **overrides):
