@@ -5,10 +5,12 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 
 from monitor.fetch import crawler
+from monitor.replica import send
 from monitor.store import open_db
 from tests.site_fixtures import free_port, running, serve_command
 from tests.test_crawl import BODY, page
@@ -88,13 +90,22 @@ def test_opening_a_ready_database_writes_nothing(db_path):
 def test_two_crawls_started_together_one_refuses_and_no_page_is_fetched_twice(
         replica, make_config, db_path):
     cfg = make_config(*[{"id": f"p{n}", "path": f"/p{n}"} for n in range(6)])
-    for n in range(6):
+    crawls = []
+
+    def after_one_has_ended(handler):  # the crawl holding the lock cannot end first, however
+        deadline = time.monotonic() + 20  # slowly the other starts on a loaded machine
+        while time.monotonic() < deadline and all(c.poll() is None for c in crawls):
+            time.sleep(0.05)
+        send(handler, 200, {"Content-Type": "text/html"}, page(BODY + " Page 0.").encode())
+
+    replica.set("/p0", b"", handler=after_one_has_ended)
+    for n in range(1, 6):
         replica.set(f"/p{n}", page(BODY + f" Page {n}."))
     command = [sys.executable, "-m", "monitor", "--sources", cfg.path, "--db", str(db_path), "crawl", "-q"]
     for trial in range(3):
         replica.requests.clear()
-        crawls = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                  for _ in range(2)]
+        crawls[:] = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                     for _ in range(2)]
         outputs = [c.communicate(timeout=120) for c in crawls]
         codes = sorted(c.returncode for c in crawls)
         assert codes == [0, 4], outputs
