@@ -2,10 +2,12 @@
 whole or not at all, and refuses (without touching them) an empty file, another
 program's file, and a database written by a newer dialogue-watch."""
 
+import fcntl
 import os
 import sqlite3
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -82,3 +84,20 @@ def test_a_symlinked_database_shares_its_lock(tmp_path):
                 pass
         assert locks.holder(link)["pid"] == os.getpid()
     assert locks.holder(link) is None
+
+
+def test_a_command_refused_in_the_instant_the_holder_has_not_written_its_name_yet(tmp_path):
+    """The holder writes who it is just after it takes the lock: a command refused in
+    between must still name it (it said "dialogue-watch run (pid ?)" for a crawl)."""
+    db = tmp_path / "dialogue.db"
+    path = locks.lock_path(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="utf-8") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # taken, nothing written yet
+        later = threading.Timer(0.2, lambda: (held.write('{"pid": 4242, "doing": "crawl", "since": 0}'),
+                                               held.flush()))
+        later.start()
+        with pytest.raises(BusyError, match=r"dialogue-watch crawl \(pid 4242\) is working"):
+            with locks.database_lock(db, "crawl"):
+                pass
+        later.join()

@@ -65,8 +65,20 @@ def holder(db_path):
         try:
             fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            return _parse(handle.read())
+            return _parse(_written(handle))
     return None
+
+
+def _written(handle, seconds=1.0):
+    """What the holder wrote in the lock file. It writes just after it takes the lock:
+    a process that looks in between finds the file empty, so it looks again a little."""
+    deadline = time.monotonic() + seconds
+    while True:
+        handle.seek(0)
+        text = handle.read()
+        if text or time.monotonic() >= deadline:
+            return text
+        time.sleep(0.02)
 
 
 def _parse(text):
@@ -74,7 +86,10 @@ def _parse(text):
         found = json.loads(text)
     except ValueError:
         found = None
-    return found if isinstance(found, dict) else {"pid": text.strip() or "?", "doing": "run"}
+    if isinstance(found, dict):
+        return found
+    # an older version's lock file held only the pid of its `run`; an empty one says nothing
+    return {"pid": text.strip(), "doing": "run"} if text.strip() else {"pid": "?", "doing": "command"}
 
 
 def _unwritable(db_path, path, error):
