@@ -86,18 +86,28 @@ def test_a_symlinked_database_shares_its_lock(tmp_path):
     assert locks.holder(link) is None
 
 
-def test_a_command_refused_in_the_instant_the_holder_has_not_written_its_name_yet(tmp_path):
+@pytest.mark.parametrize("before", ["", "dead run"], ids=["empty", "names the holder before it"])
+def test_a_command_refused_in_the_instant_the_holder_has_not_written_its_name_yet(tmp_path, before):
     """The holder writes who it is just after it takes the lock: a command refused in
     between must still name it (it said "dialogue-watch run (pid ?)" for a crawl)."""
     db = tmp_path / "dialogue.db"
     path = locks.lock_path(db)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if before:  # the file the last holder, a run now gone, left behind
+        gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        path.write_text(f'{{"pid": {gone}, "doing": "run", "since": 0}}')
     with open(path, "a+", encoding="utf-8") as held:
         fcntl.flock(held, fcntl.LOCK_EX)  # taken, nothing written yet
-        later = threading.Timer(0.2, lambda: (held.write('{"pid": 4242, "doing": "crawl", "since": 0}'),
-                                               held.flush()))
+
+        def write():
+            held.truncate(0)
+            held.write(f'{{"pid": {os.getpid()}, "doing": "crawl", "since": 0}}')
+            held.flush()
+
+        later = threading.Timer(0.2, write)
         later.start()
-        with pytest.raises(BusyError, match=r"dialogue-watch crawl \(pid 4242\) is working"):
+        with pytest.raises(BusyError, match=rf"dialogue-watch crawl \(pid {os.getpid()}\) is working"):
             with locks.database_lock(db, "crawl"):
                 pass
         later.join()

@@ -21,7 +21,6 @@ import dataclasses
 import re
 from urllib.parse import urlsplit
 
-import lxml.etree
 import lxml.html
 
 from monitor.analysis.wall_page import (  # noqa: F401 - the page's parts are this module's API too

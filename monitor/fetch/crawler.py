@@ -250,7 +250,7 @@ def _child_main(targets, settings_values, owner_pid):
     # crawl's owner (it stays up while any of its children holds its "alive" pipe)
     processes.die_with_parent(os.getppid())
     _release_fork_server()
-    if not _alive(owner_pid):
+    if not processes.alive(owner_pid):
         os._exit(1)
     from scrapy.settings import Settings
 
@@ -308,14 +308,6 @@ def _release_fork_server():
         server._forkserver_alive_fd = None
 
 
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def exit_code(results, expected, stopped=None):

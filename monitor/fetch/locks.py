@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from monitor.errors import BusyError, StoreError
+from monitor.fetch import processes
 
 
 def resolved(db_path):
@@ -70,15 +71,23 @@ def holder(db_path):
 
 
 def _written(handle, seconds=1.0):
-    """What the holder wrote in the lock file. It writes just after it takes the lock:
-    a process that looks in between finds the file empty, so it looks again a little."""
+    """What the holder wrote in the lock file. It writes just after it takes the lock: a
+    process that looks in between finds the file empty, or still naming the holder
+    before it (a process now gone), so it looks again a little."""
     deadline = time.monotonic() + seconds
     while True:
         handle.seek(0)
         text = handle.read()
-        if text or time.monotonic() >= deadline:
+        if _names_a_live_process(text) or time.monotonic() >= deadline:
             return text
         time.sleep(0.02)
+
+
+def _names_a_live_process(text):
+    if not text.strip():
+        return False
+    pid = str(_parse(text).get("pid", ""))
+    return pid.isdigit() and processes.alive(int(pid))
 
 
 def _parse(text):

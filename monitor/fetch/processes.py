@@ -29,3 +29,14 @@ def die_with_parent(parent_pid):
     if os.getppid() != parent_pid:  # the parent died before the request was made
         os._exit(1)
     return armed
+
+
+def alive(pid):
+    """Is there a process ``pid`` (ours or another user's)?"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
