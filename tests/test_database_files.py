@@ -111,3 +111,8 @@ def test_a_command_refused_in_the_instant_the_holder_has_not_written_its_name_ye
             with locks.database_lock(db, "crawl"):
                 pass
         later.join()
+
+
+def test_a_holder_that_cannot_be_named_is_not_called_a_run(tmp_path):
+    words = locks.busy_message(tmp_path / "dialogue.db", None)  # it let go in the meantime
+    assert "dialogue-watch command (pid ?) is working" in words and "run (pid" not in words

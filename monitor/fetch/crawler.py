@@ -308,8 +308,6 @@ def _release_fork_server():
         server._forkserver_alive_fd = None
 
 
-
-
 def exit_code(results, expected, stopped=None):
     """The exit status of ``crawl`` and ``run --once`` (``errors.EXIT_CODES``).
 

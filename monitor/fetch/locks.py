@@ -34,6 +34,9 @@ def lock_path(db_path):
     return Path(f"{resolved(db_path)}.lock")
 
 
+UNKNOWN_HOLDER = {"pid": "?", "doing": "command"}  # a holder that cannot be named: not "run"
+
+
 @contextlib.contextmanager
 def database_lock(db_path, doing):
     """Hold the database's lock while ``doing`` ("crawl", "run", ...), or raise BusyError."""
@@ -98,7 +101,7 @@ def _parse(text):
     if isinstance(found, dict):
         return found
     # an older version's lock file held only the pid of its `run`; an empty one says nothing
-    return {"pid": text.strip(), "doing": "run"} if text.strip() else {"pid": "?", "doing": "command"}
+    return {"pid": text.strip(), "doing": "run"} if text.strip() else dict(UNKNOWN_HOLDER)
 
 
 def _unwritable(db_path, path, error):
@@ -110,7 +113,7 @@ def _unwritable(db_path, path, error):
 
 
 def busy_message(db_path, found):
-    found = found or {"pid": "?", "doing": "run"}
+    found = found or UNKNOWN_HOLDER  # it let go meanwhile, or never wrote who it is
     who = f"dialogue-watch {found.get('doing', 'run')} (pid {found.get('pid', '?')})"
     if found.get("doing") == "run":
         return (f"{who} is working on {db_path}: it checks the pages on schedule and delivers "
