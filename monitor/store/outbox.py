@@ -154,10 +154,15 @@ def undelivered(db):
     return alerts, digests
 
 
-def check_rows(db):
-    """Per active source: when it was last checked, its state, last error and problem."""
-    sql = """SELECT s.id, s.country, s.title, st.state, st.last_checked_at, st.last_error,
-                    st.problem
-             FROM sources s LEFT JOIN source_state st ON st.source_id = s.id
-             WHERE s.active = 1 ORDER BY s.id"""
-    return list(db.query(sql))
+def check_rows(db, ids=None):
+    """Per active source (or per id in ``ids``, active or not): when it was last
+    checked, its state, last error and problem. Reads only: a page of ``ids`` the
+    database has never seen is simply absent."""
+    where, params = "s.active = 1", []
+    if ids is not None:
+        where, params = f"s.id IN ({', '.join('?' * len(ids))})", list(ids)
+    sql = f"""SELECT s.id, s.country, s.title, st.state, st.last_checked_at, st.last_error,
+                     st.problem
+              FROM sources s LEFT JOIN source_state st ON st.source_id = s.id
+              WHERE {where} ORDER BY s.id"""
+    return list(db.query(sql, params))
