@@ -363,12 +363,13 @@ def merge(out, nodes):
     from monitor.store import merge as merging
 
     with locks.database_lock(out, "merge"):
+        checked = [merging.check_node(node) for node in nodes]  # every copy sound, before any write
         db = store.open_db(out)
-        for node in nodes:
+        for node in checked:
             added, updated = merging.merge(db, node)
             words = ", ".join(f"{count} {table}" for table, count in added.items()) or "nothing new"
             changed = f"; brought {sum(updated.values())} row(s) up to date" if updated else ""
-            click.echo(f"{node}: added {words}{changed}.")
+            click.echo(f"{node.path}: added {words}{changed}.")
 
 
 # -- commands that live in their own modules ---------------------------------

@@ -38,6 +38,17 @@ class StoreError(DialogueWatchError):
     exit_code = 2
 
 
+class DamagedError(StoreError):
+    """A database file fails SQLite's own check, or a stored capture no longer reads back
+    as its SHA-256 (``monitor.store.verify``): evidence that moves (merge, export,
+    backfill) is refused, never copied on."""
+
+
+class ExportError(DialogueWatchError):
+    """The export file could not be written (a folder missing, the disk full); the
+    partial file is removed."""
+
+
 class BusyError(DialogueWatchError):
     """Another dialogue-watch command holds the database's lock (``monitor.fetch.locks``)."""
 
@@ -51,6 +62,11 @@ class NotFoundError(DialogueWatchError):
 class ArchiveError(DialogueWatchError):
     """The Internet Archive (``settings.archive_url``) could not be read: unreachable,
     refusing (429 again and again), or answering something else than its APIs."""
+
+
+class ListingError(ArchiveError):
+    """The archive's list of one page's copies could not be read (not a CDX listing, the
+    site excluded): that page is left, the backfill goes on with the others."""
 
 
 # The exit statuses of `crawl` and `run --once` (the README's table is generated from this).

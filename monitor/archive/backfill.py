@@ -6,6 +6,10 @@ same analysis as a live check (``monitor.analysis.analyze``) and store it
 (``monitor.store.archive.record_capture``: versions, diffs and events, oldest first,
 never alerted). Every capture looked at is remembered: run it again and it goes on
 where it stopped.
+
+A page whose listing cannot be read, or whose stored captures (which the new ones are
+stored against) no longer match their SHA-256, is left with the reason in its
+``Result``; the other pages go on, and the command exits 1 (``exit_code``).
 """
 
 import collections
@@ -19,8 +23,10 @@ import wayback
 from monitor.analysis import analyze, rules
 from monitor.archive import cdx, memento
 from monitor import store
+from monitor.errors import DamagedError, ListingError
 from monitor.fetch import analysis_pool
 from monitor.store import archive as archive_store
+from monitor.store import verify
 
 
 @dataclasses.dataclass
@@ -29,8 +35,11 @@ class Result:
     listed: int = 0
     imported: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     skipped: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    problem: str | None = None  # why this page was not backfilled (the others were)
 
     def words(self):
+        if self.problem:
+            return f"{self.source_id}: not backfilled: {self.problem}"
         kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.imported.items()))
         parts = [f"{self.source_id}: {self.listed} archive capture(s) listed",
                  f"{sum(self.imported.values())} read" + (f" ({kinds})" if kinds else "")]
@@ -46,10 +55,36 @@ def backfill(db, config, sources, start=None, end=None, progress=False, sleep=ti
     session = cdx.session(settings)
     client = wayback.WaybackClient(session)
     try:
-        return [_source(db, settings, client, session, source, start, end, progress, sleep)
+        return [_page(db, settings, client, session, source, start, end, progress, sleep)
                 for source in sources]
     finally:
         client.close()
+
+
+def exit_code(results):
+    """1 when some page could not be backfilled (each says why), else 0."""
+    return 1 if any(result.problem for result in results) else 0
+
+
+def _page(db, settings, client, session, source, *args):
+    """One page's backfill; a problem of this page only (its listing unreadable, its
+    stored captures damaged) is its ``Result.problem``, and the backfill goes on."""
+    try:
+        _check_captures(db, source.id)
+        return _source(db, settings, client, session, source, *args)
+    except (ListingError, DamagedError) as error:
+        return Result(source.id, problem=str(error))
+
+
+def _check_captures(db, source_id):
+    """The page's stored captures, which the copies imported are stored against (deltas,
+    diffs, the seam), must read back as their SHA-256."""
+    damage = list(verify.page_damage(db.conn, source_id))
+    if damage:
+        more = f" (and {len(damage) - 1} more)" if len(damage) > 1 else ""
+        raise DamagedError(f"{verify.words(db.conn, damage[0])}{more}, so nothing was added to "
+                           "this page's history. Fix: restore the database from a backup; keep "
+                           "this one for inspection")
 
 
 def _source(db, settings, client, session, source, start, end, progress, sleep):

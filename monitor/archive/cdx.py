@@ -13,9 +13,9 @@ import time
 
 import wayback
 from wayback import _client as wayback_client
-from wayback.exceptions import RateLimitError, WaybackException, WaybackRetryError
+from wayback.exceptions import RateLimitError, UnexpectedResponseFormat, WaybackException, WaybackRetryError
 
-from monitor.errors import ArchiveError
+from monitor.errors import ArchiveError, ListingError
 
 # A 200 is read; a redirect is followed to the archive's copy of where it led (memento).
 READ_STATUSES = {200, 301, 302, 303, 307, 308}
@@ -73,7 +73,11 @@ def _cdx_at(archive_url):
 def list_captures(client, archive_url, url, start=None, end=None, backoff=60.0, sleep=time.sleep):
     """Every capture of ``url`` the archive lists (between the dates ``start`` and ``end``,
     ``YYYYMMDD``), oldest first. A 429 waits ``backoff`` seconds (or the archive's
-    Retry-After, if longer), then twice as long each time, and lists again."""
+    Retry-After, if longer), then twice as long each time, and lists again.
+
+    Raises ``ListingError`` when this address's listing cannot be read (the backfill
+    goes on with the other pages), ``ArchiveError`` when the archive cannot be reached
+    or keeps refusing (the backfill stops)."""
     wait = backoff
     for _ in range(MAX_TRIES):
         try:
@@ -87,8 +91,13 @@ def list_captures(client, archive_url, url, start=None, end=None, backoff=60.0, 
             wait *= 2
         except (OSError, WaybackRetryError) as error:  # no connection, no answer in time
             raise ArchiveError(unreachable(archive_url, error)) from None
-        except WaybackException as error:
-            raise ArchiveError(f"the archive at {archive_url} could not list the copies of "
+        except (UnexpectedResponseFormat, UnicodeDecodeError):  # one page's listing: the others go on
+            raise ListingError(f"the archive at {archive_url} answered something that is not a "
+                               f"list of copies for {url}, so none of its copies were read. Run "
+                               "the backfill of this page again later; if it happens again, the "
+                               "archive's listing of this address is broken") from None
+        except WaybackException as error:  # the site excluded, an error for this address
+            raise ListingError(f"the archive at {archive_url} could not list the copies of "
                                f"{url}: {error}") from None
     raise ArchiveError(f"the archive at {archive_url} kept answering 'too many requests' (429) "
                        f"for {url}, {MAX_TRIES} times; nothing more was asked. Run the backfill "

@@ -1,5 +1,7 @@
 """The archive's commands: ``backfill`` (and ``export``), thin click layers."""
 
+import sys
+
 import click
 
 
@@ -32,6 +34,7 @@ def backfill(obj, ids, start, end, quiet):
                                            progress=not quiet)
     for result in results:
         click.echo(result.words())
+    sys.exit(backfill_module.exit_code(results))
 
 
 def _date(value):

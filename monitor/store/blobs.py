@@ -67,10 +67,18 @@ def unpack(conn, table, digest):
         digest = row[0]
         if len(chain) > MAX_DEPTH:
             raise ValueError(f"{table}: a delta chain longer than {MAX_DEPTH}")
-    data = zstandard.ZstdDecompressor().decompress(chain.pop())
+    data = decompress(chain.pop())
     while chain:
-        data = _decompressor(data).decompress(chain.pop())
+        data = decompress(chain.pop(), data)
     return data
+
+
+def decompress(stored, base=None):
+    """One row's content: its ``stored`` bytes unpacked whole, or as a delta against
+    ``base`` (the content of the row it names as its base)."""
+    if base is None:
+        return zstandard.ZstdDecompressor().decompress(stored)
+    return _decompressor(base).decompress(stored)
 
 
 def text(conn, digest):

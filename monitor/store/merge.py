@@ -23,6 +23,8 @@ into its own database. ``merge(out, node_path)`` copies one node's rows into ``o
   they are (``BUILT_HERE``).
 
 Everything of one node is merged in one transaction, foreign keys checked at the end.
+Before it, the node's file is checked whole (``check_node``: SQLite's integrity check,
+and every capture against its SHA-256): a damaged copy is refused, nothing written.
 """
 
 import dataclasses
@@ -30,8 +32,8 @@ import json
 import sqlite3
 from pathlib import Path
 
-from monitor.errors import StoreError
-from monitor.store import blobs
+from monitor.errors import DamagedError, StoreError
+from monitor.store import blobs, verify
 from monitor.store.connection import immediate_transaction, iso, now, open_db, writes
 from monitor.store.record import index_lines
 
@@ -79,35 +81,81 @@ def identity(db):
     return db.execute("SELECT uuid FROM database_identity WHERE id = 1").fetchone()[0]
 
 
-@writes
-def merge(out, node_path):
-    """Merge the node database at ``node_path`` into ``out`` (an open database).
+@dataclasses.dataclass(frozen=True)
+class Node:
+    """A node's database, checked whole before anything is merged (``check_node``)."""
 
-    Returns ``({table: rows added}, {table: rows updated})``. Raises ``StoreError``
-    in plain words when the node cannot be merged (the same database, a page another
-    node crawls, a copy that went its own way, a full disk); nothing is merged then.
-    """
+    path: str
+    identity: str
+    tables: frozenset
+
+
+def check_node(node_path):
+    """The node database at ``node_path``, checked before anything is written: SQLite's
+    ``integrity_check`` of the file, then every capture against its SHA-256
+    (``monitor.store.verify``). Raises ``StoreError`` (``DamagedError``) in plain words."""
     if not Path(node_path).is_file():
         raise StoreError(f"There is no database at {node_path}: nothing was merged. Fix: give the "
                          "path of a node's database file (copied from the node).")
+    problems = verify.file_problems(node_path, thorough=True)
+    if problems:
+        raise DamagedError(f"{node_path} is damaged: SQLite's own check of it says "
+                           f"'{_first(problems)}'. Nothing was merged. {FRESH_COPY}")
     node_db = open_db(node_path)  # brought to this version's schema, like any database opened
-    node = identity(node_db)
-    tables = set(node_db.table_names())
-    node_db.close()
-    if node == identity(out):
+    try:
+        damage = list(verify.damaged(node_db.conn))
+        if damage:
+            more = f" (and {len(damage) - 1} more)" if len(damage) > 1 else ""
+            raise DamagedError(f"{node_path} is damaged: {verify.words(node_db.conn, damage[0])}{more}. "
+                               f"Nothing was merged. {FRESH_COPY}")
+        return Node(str(node_path), identity(node_db), frozenset(node_db.table_names()))
+    except sqlite3.DatabaseError as error:
+        raise DamagedError(f"{node_path} is damaged ({error}). Nothing was merged. {FRESH_COPY}") from None
+    finally:
+        node_db.close()
+
+
+FRESH_COPY = ("Fix: take a fresh copy from the node (sqlite3 node.db \".backup copy.db\", while no "
+              "crawl runs there) and merge that; keep this file for inspection.")
+
+
+def _first(problems):
+    return problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
+
+
+@writes
+def merge(out, node):
+    """Merge the node database ``node`` (its path, or a ``Node`` from ``check_node``)
+    into ``out`` (an open database), in one transaction.
+
+    Returns ``({table: rows added}, {table: rows updated})``. Raises ``StoreError``
+    in plain words when the node cannot be merged (damaged, the same database, a page
+    another node crawls, a copy that went its own way, a full disk); nothing is
+    merged then.
+    """
+    node = node if isinstance(node, Node) else check_node(node)
+    node_path = node.path
+    if node.identity == identity(out):
         raise StoreError(f"{node_path} is the merged database itself (or a copy of it): nothing was merged.")
-    _check_tables(node_path, tables)
+    _check_tables(node_path, node.tables)
     out.execute("ATTACH DATABASE ? AS node", [str(node_path)])
     try:
         with immediate_transaction(out):
             out.execute("PRAGMA defer_foreign_keys = ON")
-            added, updated = _merge_attached(out, node, node_path, tables)
+            added, updated = _merge_attached(out, node.identity, node_path, node.tables)
             out.execute("INSERT INTO merges (node, file, merged_at, added) VALUES (?, ?, ?, ?)",
-                        [node, Path(node_path).name, iso(now()), json.dumps({"added": added, "updated": updated})])
+                        [node.identity, Path(node_path).name, iso(now()),
+                         json.dumps({"added": added, "updated": updated})])
     except sqlite3.IntegrityError as error:  # a foreign key, checked at COMMIT
         if out.conn.in_transaction:
             out.execute("ROLLBACK")
         raise StoreError(f"{node_path} could not be merged ({error}); nothing was merged.") from None
+    except sqlite3.DatabaseError as error:
+        if isinstance(error, sqlite3.OperationalError):  # disk full, read-only: said by @writes
+            raise
+        raise DamagedError(f"{node_path} could not be merged: SQLite says '{error}' (one of the two "
+                           "files is damaged). Nothing was merged. Fix: check both with sqlite3 FILE "
+                           "'PRAGMA integrity_check'; for the node, take a fresh copy.") from None
     finally:
         out.execute("DETACH DATABASE node")
     return added, updated
