@@ -127,18 +127,19 @@ def test_an_older_fetch_stored_after_a_newer_one_changes_nothing(make_config, db
     db = store.open_db(db_path)
     store.sync_sources(db, cfg.sources)
 
-    def record(text, started, received):
+    def record(text, started, received, crawl_id):
         item = PageFetch(source_id="canada", url=source.url, final_url=source.url, status=200,
                          fetched_at=received, started_at=started,
                          headers={"Content-Type": "text/html"}, body=page(BODY + text).encode())
         return store.record_fetch(db, item, analyze.analyze(item, source, store.current_capture(
-            db, "canada")), 3)
+            db, "canada")), 3, crawl_id)
 
-    assert record(" Old text.", "2026-12-01T10:00:00.000Z", "2026-12-01T10:00:01Z") == "new"
+    crawls = [store.start_crawl(db, 1) for _ in range(3)]
+    assert record(" Old text.", "2026-12-01T10:00:00.000Z", "2026-12-01T10:00:01Z", crawls[0]) == "new"
     # two overlapping crawls: the first sent its request at 11:00:00.100 and got the old
     # copy late; the second sent at 11:00:00.200, got the edited page and was stored first
-    assert record(" New text.", "2026-12-01T11:00:00.200Z", "2026-12-01T11:00:01Z") == "silent_edit"
-    assert record(" Old text.", "2026-12-01T11:00:00.100Z", "2026-12-01T11:00:09Z") is None
+    assert record(" New text.", "2026-12-01T11:00:00.200Z", "2026-12-01T11:00:01Z", crawls[2]) == "silent_edit"
+    assert record(" Old text.", "2026-12-01T11:00:00.100Z", "2026-12-01T11:00:09Z", crawls[1]) is None
     events = [r["kind"] for r in db.query("SELECT kind FROM events ORDER BY id")]
     assert events == ["new", "silent_edit"]
     current = store.versions(db, "canada")[-1]

@@ -4,6 +4,7 @@ import dataclasses
 import datetime
 import json
 
+from monitor import clock
 from monitor.analysis import diffing, events, links, markers, rules, staleness, volatile
 from monitor.store import blobs
 from monitor.store import links as link_store
@@ -136,14 +137,14 @@ def record_fetch(db, fetch, observation, failing_after, crawl_id=None, subscribe
                        rules, reread)
 
 
-SUPERSEDED = ("superseded: a fetch of this page sent later was stored first, so this older "
-              "copy changes nothing")
+SUPERSEDED = ("superseded: a fetch of this page sent later, by a crawl that started later, was "
+              "stored first, so this older copy changes nothing")
 
 
 def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rules=None,
             reread=None):
     state = _state(db, fetch.source_id)
-    if _is_superseded(fetch, state):
+    if _is_superseded(db, fetch, state, crawl_id):
         row = _fetch_row(fetch, observation, None, crawl_id, state)
         _insert(db, "fetches", {**row, "outcome": "superseded", "error": SUPERSEDED})
         return None
@@ -341,11 +342,21 @@ def _save_volatile_places(db, source_id, places):
          for place, p in places.items()])
 
 
-def _is_superseded(fetch, state):
-    """Stored state never goes back in time: was this fetch's request sent before
-    the one the page's state comes from?"""
+def _is_superseded(db, fetch, state, crawl_id):
+    """Stored state never goes back: was this fetch's request sent before the one the
+    page's state comes from, by a crawl that started before that one's?
+
+    Only two crawls that overlap (the database's lock forbids it) can give such a
+    fetch. The crawls' order is the database's own (their ids), never a clock: a
+    fetch stamped earlier because the computer's clock went back is from a later
+    crawl, so it is stored and compared like any other (``clock.note`` says why
+    its time is earlier)."""
     latest = state and state.get("last_started_at")
-    return bool(latest and fetch.started_at and fetch.started_at < latest)
+    if not (latest and fetch.started_at and fetch.started_at < latest and crawl_id):
+        return False
+    row = db.conn.execute("SELECT crawl_id FROM fetches WHERE source_id = ? AND outcome != "
+                          "'superseded' ORDER BY id DESC LIMIT 1", [fetch.source_id]).fetchone()
+    return bool(row and row[0] and crawl_id < row[0])
 
 
 class _Texts:
@@ -406,6 +417,7 @@ def _fetch_row(fetch, observation, body_sha, crawl_id, state):
         "content_type": fetch.content_type,
         "headers": json.dumps(headers, separators=(",", ":")) if headers else None,
         "duration_ms": fetch.duration_ms, "error": observation.error, "body_sha256": body_sha,
+        "note": clock.note(fetch.fetched_at, (state or {}).get("last_checked_at")),
     }
 
 

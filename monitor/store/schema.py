@@ -409,3 +409,11 @@ def m024_fetch_address_when_moved(db):
     gets the old one written into its rows (``record.sync_sources``)."""
     db.execute("""UPDATE fetches SET url = NULL
                   WHERE url = (SELECT s.url FROM sources s WHERE s.id = fetches.source_id)""")
+
+
+@migrations()
+def m025_fetch_notes(db):
+    """A fetch's note in plain words, for what its other columns cannot say: a check
+    stamped before the page's previous one (the computer's clock went back,
+    ``monitor.clock.note``) is kept and ordered after it, by the database's sequence."""
+    db["fetches"].add_column("note", str)

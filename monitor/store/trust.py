@@ -90,7 +90,7 @@ def _modified_before_last_304(db, source_id, modified, known):
     except (TypeError, ValueError):
         return False
     row = db.conn.execute("SELECT at FROM fetches WHERE source_id = ? AND status = 304 "
-                          "ORDER BY at DESC LIMIT 1", [source_id]).fetchone()
+                          "ORDER BY id DESC LIMIT 1", [source_id]).fetchone()  # stored last
     if row is None or None in (modified.tzinfo, known.tzinfo) or modified <= known:
         return False
     last_304 = datetime.datetime.fromisoformat(row[0].replace("Z", "+00:00"))
