@@ -52,6 +52,7 @@ class PagesSpider(scrapy.Spider):
                     "source_id": target["id"],
                     "handle_httpstatus_list": HANDLED_STATUSES,
                     "dont_obey_robotstxt": bool(target.get("ignore_robots_txt")),
+                    "dw_written": target.get("written", True),  # else checked: fetch.reach
                     **browser.request_meta(target, timeout_ms),  # render: browser only
                 },
             )

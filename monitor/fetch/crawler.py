@@ -30,7 +30,7 @@ import tempfile
 
 from monitor import store
 from monitor.store import links as store_links
-from monitor.fetch import analysis_pool, browser, locks, processes
+from monitor.fetch import analysis_pool, browser, locks, processes, reach
 from monitor.errors import CrawlError
 from monitor.fetch.settings import crawl_settings
 
@@ -85,6 +85,7 @@ def prepare(config, db_path, ids=(), progress=False, subscribers=(), **overrides
     (crawls left unfinished by a killed process closed as interrupted), a crawl
     row, the targets and the settings."""
     sources = config.select(ids)
+    written = reach.origins(source.url for source in config.sources)  # before the followed
     db = store.open_db(db_path)
     store.close_interrupted_crawls(db)
     store.sync_sources(db, config.sources)
@@ -94,10 +95,12 @@ def prepare(config, db_path, ids=(), progress=False, subscribers=(), **overrides
         config = dataclasses.replace(config, sources=(*config.sources, *followed))
         sources = [*sources, *followed]
     every = config.settings["verify_unchanged_every"]
-    targets = [_target(db, source, every) for source in sources]
+    linked = {source.id for source in followed}
+    targets = [_target(db, source, every, written=source.id not in linked) for source in sources]
     crawl_id = store.start_crawl(db, len(targets))
     settings = crawl_settings(config, DW_DB_PATH=str(db_path), DW_CONFIG=config,
                               DW_CRAWL_ID=crawl_id, DW_TOTAL=len(targets),
+                              DW_WRITTEN_ORIGINS=written,
                               DW_PROGRESS=progress, DW_SUBSCRIBERS=tuple(subscribers),
                               **{**browser.crawl_settings(sources, config.settings), **overrides})
     return db, crawl_id, targets, settings
@@ -169,7 +172,8 @@ def _crawl_new_documents(db, targets, settings, subscribers=()):
     new = [s for s in _followed(db, parents, subscribers) if s.id not in set(crawled)]
     if not new:
         return None, targets
-    more = [_target(db, source, config.settings["verify_unchanged_every"]) for source in new]
+    more = [_target(db, source, config.settings["verify_unchanged_every"], written=False)
+            for source in new]
     settings = {**settings, "DW_CONFIG": dataclasses.replace(config, sources=(*config.sources, *new)),
                 "DW_TOTAL": len(more)}
     failure = _read_failure(settings["DW_FATAL_PATH"], _run_in_child(more, settings))
@@ -193,6 +197,7 @@ def test_source(config, source_id, **overrides):
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "report.jsonl")
         settings = crawl_settings(config, DW_CONFIG=config, DW_TOTAL=1, DW_REPORT_PATH=path,
+                                  DW_WRITTEN_ORIGINS=reach.origins(s.url for s in config.sources),
                                   ITEM_PIPELINES={"monitor.fetch.pipelines.ReportPipeline": 300},
                                   DW_ANALYSIS_WORKERS=0,
                                   **{**browser.crawl_settings([source], config.settings), **overrides})
@@ -203,11 +208,13 @@ def test_source(config, source_id, **overrides):
             return json.loads(lines.readline())
 
 
-def _target(db, source, verify_every=None):
+def _target(db, source, verify_every=None, written=True):
     """What the spider needs to fetch ``source``: the ETag / Last-Modified it sends,
-    unless this check verifies a "not modified" (``store.validators``)."""
+    unless this check verifies a "not modified" (``store.validators``), and whether the
+    operator wrote its address (``written``; a followed document's is checked:
+    ``monitor.fetch.reach``)."""
     target = {"id": source.id, "url": source.url, "ignore_robots_txt": source.ignore_robots_txt,
-              **browser.target_fields(source)}
+              "written": written, **browser.target_fields(source)}
     if db is not None:
         target.update(store.validators(db, source.id, source.url, verify_every))
     return target

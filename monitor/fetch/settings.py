@@ -37,6 +37,8 @@ DOWNLOADER_MIDDLEWARES = {
     "monitor.fetch.middlewares.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "monitor.fetch.middlewares.RobotsTxtMiddleware": 100,
+    # before robots.txt: a page the rule refuses is never asked for (monitor.fetch.reach)
+    "monitor.fetch.reach.ReachMiddleware": 50,
 }
 ITEM_PIPELINES = {"monitor.fetch.pipelines.StorePipeline": 300}
 # Processes that read changed pages (text, marker) while the crawl goes on, forked by
