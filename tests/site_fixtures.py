@@ -10,6 +10,7 @@ import contextlib
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -50,15 +51,23 @@ def serve_command(db_path, port):
 
 @contextlib.contextmanager
 def running(command, port):
-    """Run a server command until the block ends; yield its base URL once it answers."""
-    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(base, server)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    """Run a server command until the block ends; yield its base URL once it answers.
+    Its output goes to a file: Datasette prints a long traceback for every error page,
+    and a full pipe nobody reads would stop the server."""
+    with tempfile.TemporaryFile() as output:
+        server = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_for(base, server, output=lambda: _read(output))
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def _read(file):
+    file.seek(0)
+    return file.read().decode(errors="replace")
 
 
 def wait_for(base, server, path="/-/versions.json", seconds=30, output=None):

@@ -332,6 +332,29 @@ def test_an_unknown_version_has_no_download(datasette):
     assert get(datasette, "/nowhere/-/original/1").status_code == 404
 
 
+# Addresses of a download that name no capture (issue 21: "abc" answered 500).
+BAD_NUMBERS = ["abc", "-1", "0", "99999999", "", "9" * 30, str(2**63), "1.json", "1e3", "%20",
+               "%D9%A3", "1/2"]
+
+
+@pytest.mark.parametrize("number", BAD_NUMBERS)
+def test_a_download_address_that_names_no_capture_is_a_plain_404(datasette, number):
+    response = asyncio.run(datasette.client.get(f"/monitor/-/original/{number}", follow_redirects=True))
+    assert response.status_code == 404, response.text[:300]
+    said = response.json()["error"] if number.endswith(".json") else response.text
+    assert ("There is no capture with that number" in said or "No original bytes" in said
+            or "There is no page at this address" in said), said[:500]
+
+
+@pytest.mark.parametrize("path", ["/a/b/c/d", "/a/b/c/d.json", "/a.b/c", "/monitor/-/screenshot/abc.png",
+                                  "/monitor/-/screenshot/" + "0" * 64 + ".png"])
+def test_an_address_that_leads_nowhere_is_a_plain_404(datasette, path):
+    """Datasette 0.65 answered these 500 where the ``rich`` package is installed."""
+    response = get(datasette, path)
+    assert response.status_code == 404
+    assert "There is no page at this address" in response.text or "No picture" in response.text
+
+
 # -- search ---------------------------------------------------------------------------
 
 

@@ -12,7 +12,8 @@
   bytes, always as a download: an attachment of
   type ``application/octet-stream`` with ``nosniff`` and a sandboxing
   Content-Security-Policy. A captured page is untrusted input and is never
-  rendered live in the site.
+  rendered live in the site. Any other address under it is a plain 404.
+* ``/monitor/events/{id}``, the address alerts link to, leads to the event's change page.
 * ``/monitor/-/screenshot/{sha256}.png`` serves the full-page picture of a rendered
   version (``render: browser``), as ``image/png`` with ``nosniff``: a picture the
   browser took, never the page's own markup.
@@ -26,7 +27,12 @@
   demo ends) say so beside them.
 * Privacy: an SQLite authorizer on every connection refuses any read of the
   alert tables (``PRIVATE_TABLES``), so no query through any door of the site
-  can tell who subscribes or what was sent to whom.
+  can tell who subscribes or what was sent to whom, and of the virtual tables
+  that would tell where the database lies on disk or what other visitors asked
+  (``HIDDEN_TABLES``); ``/-/databases`` leaves out the file's path and
+  ``/-/threads`` (the server's own paths) is not published.
+* Addresses that lead nowhere answer a plain 404 page (``plain_404``: Datasette 0.65
+  answered them 500 when the ``rich`` package is installed).
 
 Every SQL statement it runs is a canned query of ``db/metadata.yaml``. Besides
 Datasette it needs only ``blobs.py`` and ``diffing.py`` (and ``zstandard``), so it
@@ -36,6 +42,7 @@ can be published by copying the three files into a ``--plugins-dir`` (see the RE
 import html
 import importlib
 import importlib.util
+import json
 import re
 import sqlite3
 import urllib.parse
@@ -79,11 +86,26 @@ DOWNLOAD_HEADERS = {
 PRIVATE_TABLES = frozenset({"alert_outbox", "alert_digests"})
 
 
+# Virtual tables the SQL box could read (SQLite's own, and pragma functions Datasette
+# allows) that tell what the site must not: the database file's path on the server
+# (pragma_database_list), how many rows and bytes the private tables hold (dbstat),
+# and the SQL other visitors ran on the same connection (sqlite_stmt).
+HIDDEN_TABLES = frozenset({"pragma_database_list", "dbstat", "sqlite_stmt"})
+
+
 def refuse_private_tables(action, table, column, database, trigger):
     """SQLite authorizer: no statement may read a private table, not even to count
-    its rows (SQLite then asks with an empty column name)."""
-    if action == sqlite3.SQLITE_READ and table and table.lower() in PRIVATE_TABLES:
+    its rows (SQLite then asks with an empty column name), nor a hidden one.
+    A private table's foreign keys read as none (``PRAGMA foreign_key_list`` is
+    ignored for it): Datasette's row page would otherwise count the private rows
+    that point to an event, and fail (issue 22)."""
+    name = (table or "").lower()
+    if action == sqlite3.SQLITE_READ and (name in PRIVATE_TABLES or name in HIDDEN_TABLES):
         return sqlite3.SQLITE_DENY
+    # for a pragma, SQLite gives its name and its argument (unquoted)
+    if action == sqlite3.SQLITE_PRAGMA and name == "foreign_key_list" \
+            and (column or "").lower() in PRIVATE_TABLES:
+        return sqlite3.SQLITE_IGNORE
     return sqlite3.SQLITE_OK
 
 
@@ -117,8 +139,6 @@ def prepare_jinja2_environment(env):
 
 def link_changes(value):
     """The history query's ``link_changes`` (a JSON list) as dicts, removed ones first."""
-    import json
-
     items = json.loads(value) if value else []
     return sorted(items, key=lambda item: item["change"] != "removed")
 
@@ -154,8 +174,12 @@ def snippet(text, words, context=60):
 
 @hookimpl
 def register_routes():
-    return [(r"^/(?P<database>[^/]+)/-/original/(?P<version_id>[0-9]+)$", original),
-            (r"^/(?P<database>[^/]+)/-/screenshot/(?P<sha256>[0-9a-f]{64})\.png$", screenshot)]
+    # Datasette tries these before its own routes
+    return [(r"^/(?P<database>[^/]+)/-/original(?:/(?P<version_id>[^/]*))?/?$", original),
+            (r"^/(?P<database>[^/]+)/-/screenshot/(?P<sha256>[0-9a-f]{64})\.png$", screenshot),
+            (rf"^/{DATABASE}/events/(?P<event_id>[0-9]+)$", event_page),
+            (r"^/-/databases(?:\.(?P<format>json))?$", databases),
+            (r"^/-/threads(?:\.json)?$", not_published)]
 
 
 @hookimpl
@@ -208,13 +232,20 @@ async def canned_rows(datasette, name, params=None):
     return list((await datasette.get_database(DATABASE).execute(query["sql"], params or {})).rows)
 
 
+NO_SUCH_CAPTURE = ("There is no capture with that number. A capture's download address ends "
+                   "in the number of a version, as the links on each page's history give it.")
+LARGEST_ID = 2**63 - 1  # SQLite's largest integer
+
+
 async def original(datasette, request):
     database = request.url_vars["database"]
     if database not in datasette.databases:
         raise NotFound(f"No database called {database}.")
     await datasette.ensure_permissions(request.actor, [
         ("view-query", (database, "original")), ("view-database", database), "view-instance"])
-    version_id = int(request.url_vars["version_id"])
+    version_id = version_number(request.url_vars.get("version_id"))
+    if version_id is None:
+        raise NotFound(NO_SUCH_CAPTURE)
     rows = await canned_rows(datasette, "original", {"version": version_id})
     if not rows or rows[0]["data"] is None:
         raise NotFound(f"No original bytes are kept for version {version_id}.")
@@ -223,6 +254,39 @@ async def original(datasette, request):
                **DOWNLOAD_HEADERS}
     return Response(row["data"], headers=headers,
                     content_type="application/octet-stream")
+
+
+def version_number(text):
+    """The version id an address names ("14"), or None for anything else ("abc", "-1",
+    "", "1.json", a number past SQLite's integers)."""
+    if not text or not text.isascii() or not text.isdigit() or int(text) > LARGEST_ID:
+        return None
+    return int(text)
+
+
+async def event_page(datasette, request):
+    """``/monitor/events/N``: the event's change page. Alerts link here (``event_link`` in
+    ``monitor/notify/alerts.py``); a campaigner wants the change, not the event's row."""
+    page = datasette.urls.database(DATABASE) + "/change?event=" + request.url_vars["event_id"]
+    return Response.redirect(page)
+
+
+async def databases(datasette, request):
+    """Datasette's ``/-/databases``, without the path of each database's file on the server."""
+    await datasette.ensure_permissions(request.actor, ["view-instance"])
+    listed = [{"name": d.name, "route": d.route, "size": d.size, "is_mutable": d.is_mutable,
+               "is_memory": d.is_memory, "hash": d.hash}
+              for name, d in datasette.databases.items() if name != "_internal"]
+    if request.url_vars.get("format") == "json":
+        return Response.json(listed)
+    return Response.html(await datasette.render_template(
+        "show_json.html", {"filename": "databases.json", "data_json": json.dumps(listed, indent=4)},
+        request=request))
+
+
+async def not_published():
+    """Datasette's debugging pages that show the server's own paths."""
+    raise NotFound("This page is not published.")
 
 
 async def screenshot(datasette, request):
@@ -362,6 +426,47 @@ def asgi_wrapper(datasette):
             await app(scope, receive, _finishing(datasette, scope, found["name"], send))
         return feeds_finished
     return wrap
+
+
+# -- Addresses that lead nowhere: a plain 404 -----------------------------------------
+#
+# Datasette 0.65 answers an address that none of its routes matches ("/a/b/c/d", a
+# mistyped screenshot name) by calling its exception handler outside any "except"
+# block; with the ``rich`` package installed, that handler asks rich for the traceback
+# of an exception that was never raised, rich raises ValueError, and the visitor gets
+# "Internal Server Error". Other 404s (raised inside a view) are not affected.
+
+NO_PAGE = "There is no page at this address."
+
+
+@hookimpl(specname="asgi_wrapper")
+def plain_404(datasette):
+    """Answer that crash, before anything was sent, with Datasette's own 404 page."""
+    def wrap(app):
+        async def answered(scope, receive, send):
+            started = False
+
+            async def watching(message):
+                nonlocal started
+                started = True
+                await send(message)
+
+            try:
+                await app(scope, receive, watching)
+            except ValueError as error:
+                if started or scope["type"] != "http" or "trace" not in str(error):
+                    raise
+                await (await not_found_page(datasette, Request(scope, receive))).asgi_send(send)
+        return answered
+    return wrap
+
+
+async def not_found_page(datasette, request):
+    info = {"ok": False, "error": NO_PAGE, "status": 404, "title": None}
+    if request.path.endswith(".json"):
+        return Response.json(info, status=404)
+    page = await datasette.render_template(["404.html", "error.html"], info)  # no CSRF token yet
+    return Response.html(page, status=404)
 
 
 def _finishing(datasette, scope, name, send):
