@@ -82,7 +82,7 @@ def _check_captures(db, source_id):
     damage = list(verify.page_damage(db.conn, source_id))
     if damage:
         more = f" (and {len(damage) - 1} more)" if len(damage) > 1 else ""
-        raise DamagedError(f"{verify.words(db.conn, damage[0])}{more}, so nothing was added to "
+        raise DamagedError(f"{verify.words(db.conn, damage[0], source_id)}{more}, so nothing was added to "
                            "this page's history. Fix: restore the database from a backup; keep "
                            "this one for inspection")
 

@@ -7,8 +7,8 @@ builds on. This module finds the damage and names it; the callers refuse in thei
 own words (``monitor.errors.DamagedError``).
 
 A capture is kept as content rows addressed by their SHA-256 (``monitor.store.blobs``):
-its bytes (``bodies``), its text (``texts``), its links (``link_sets``) and its
-picture (``screenshots``). Reading one back and hashing it again is the check.
+its bytes as fetched (``bodies``), its text (``texts``), its links (``link_sets``) and
+its picture (``screenshots``). Reading one back and hashing it again is the check.
 """
 
 import collections
@@ -22,9 +22,9 @@ from monitor.store import blobs, screenshots
 
 # table -> (what it holds, in words; the table and column that name its rows)
 CONTENT = {
-    "bodies": ("bytes", "fetches", "body_sha256"),
+    "bodies": ("body", "fetches", "body_sha256"),
     "texts": ("text", "versions", "text_sha256"),
-    "link_sets": ("links", "versions", "links_sha256"),
+    "link_sets": ("link list", "versions", "links_sha256"),
     "screenshots": ("screenshot", "versions", "screenshot_sha256"),
 }
 MISMATCH = "does not match its SHA-256"
@@ -80,16 +80,18 @@ def page_damage(conn, source_id):
             yield from damage_of(conn, table, digests)
 
 
-def words(conn, damage):
-    """The damaged capture, named so that someone can find it: page, capture, time."""
+def words(conn, damage, source_id=None):
+    """The damaged capture, named so that someone can find it: page, capture, time (one of
+    ``source_id``'s if that page has it: a content row is kept once for every page)."""
     noun, users, column = CONTENT[damage.table]
     if users == "fetches":
         row = conn.execute(f"SELECT id, source_id, at FROM fetches WHERE {column} = ? "
-                           "ORDER BY at, id LIMIT 1", [damage.sha256]).fetchone()
+                           "ORDER BY source_id IS NOT ?, at, id LIMIT 1", [damage.sha256, source_id]).fetchone()
         named = row and f"the {noun} of capture {row[0]} of page {row[1]} (fetched {row[2]})"
     else:
         row = conn.execute(f"SELECT seq, source_id, fetch_id, at FROM versions WHERE {column} = ? "
-                           "ORDER BY at, id LIMIT 1", [damage.sha256]).fetchone()
+                           "ORDER BY source_id IS NOT ?, at, id LIMIT 1",
+                           [damage.sha256, source_id]).fetchone()
         named = row and (f"the {noun} of version {row[0]} of page {row[1]} "
                          f"(capture {row[2]}, fetched {row[3]})")
     return f"{named or f'a stored {noun} that no capture names ({damage.sha256[:12]}…)'} {damage.why}"
