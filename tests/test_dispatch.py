@@ -40,13 +40,14 @@ def page(text=BODY, marker="Last updated Oct 2002"):
 class Webhook:
     """A JSON webhook receiver. ``posts``: every POST it read; ``accepted``: those
     it answered 2xx. ``status`` is what it answers; ``hold_at`` = n makes the
-    n-th POST wait (after reading it) until ``release`` is set."""
+    n-th POST wait (after reading it) until ``release`` is set; ``drop`` = n closes
+    the connection of the next n POSTs, after reading them, without an answer."""
 
-    def __init__(self):
+    def __init__(self, port=0):
         self.posts, self.accepted, self.status, self.hold_at = [], [], 200, None
-        self.delay = 0.0  # seconds each POST takes to answer
+        self.delay, self.drop = 0.0, 0  # seconds each POST takes to answer; POSTs to drop
         self.arrived, self.release = threading.Event(), threading.Event()
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -64,6 +65,11 @@ class Webhook:
                 payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 payload["header_key"] = self.headers.get("X-Dialogue-Watch-Key")
                 hook.posts.append(payload)
+                if hook.drop:
+                    hook.drop -= 1
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 if len(hook.posts) == hook.hold_at:
                     hook.arrived.set()
                     hook.release.wait(30)
@@ -92,7 +98,13 @@ class Webhook:
 
 class Mailbox:
     def __init__(self):
-        self.messages = []
+        self.messages, self.refuse = [], set()  # refuse: addresses whose RCPT is refused
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
@@ -270,6 +282,100 @@ def test_twenty_random_sigkills_lose_nothing_and_repeat_only_flagged_alerts(
     plain = collections.Counter(p["idempotency_key"] for p in webhook.posts if not p["possible_repeat"])
     assert max(plain.values()) == 1  # never sent twice without the repeat flag
     assert len(keys) - len(set(keys)) <= kills  # at most the one alert in flight per kill
+
+
+@pytest.mark.parametrize("fault", ["slower than the timeout", "connection dropped"])
+def test_a_send_with_no_answer_is_retried_as_a_possible_repeat_with_the_same_key(
+        fault, replica, make_config, db_path, open_db, webhook, write_alerts):
+    """The webhook got the alert but the sender never heard so: the retry says it may be
+    a repeat, with the same key (a receiver that honours the key shows it once)."""
+    cfg = make_config({"id": "canada", "path": "/ca"})
+    settings = alerts.load(write_alerts({"name": "hook", "url": webhook.url() + "?rto=0.5"}), cfg)
+    replica.set("/ca", page())
+    crawl_with_alerts(cfg, db_path, settings)
+    if fault == "connection dropped":
+        webhook.drop = 1
+    else:
+        webhook.delay = 2.0  # answers 200, after Apprise stopped waiting (0.5 s)
+    assert dispatch.deliver(open_db(), settings) == {"sent": 0, "failed": 1}
+    (row,) = open_db().query("SELECT status, interrupted, last_error FROM alert_outbox")
+    assert (row["status"], row["interrupted"]) == ("pending", 1)
+    assert row["last_error"].endswith(
+        "; it may have arrived all the same, so the next attempt is marked as a possible repeat")
+    assert ("Read timed out" if fault.startswith("slower") else "Connection aborted") in row["last_error"]
+    webhook.delay = 0.0
+    assert dispatch.deliver(open_db(), settings, later(1)) == {"sent": 1, "failed": 0}
+    first, second = webhook.posts
+    assert webhook.keys() == ["dialogue-watch-event-1-hook"] * 2
+    assert first["header_key"] == second["header_key"] == "dialogue-watch-event-1-hook"
+    assert not first["title"].startswith("(possible repeat)") and first["possible_repeat"] is False
+    assert second["title"] == "(possible repeat) Canada's page is now watched"
+    assert second["possible_repeat"] is True and "ignore this copy" in second["message"]
+    assert dispatch.deliver(open_db(), settings, later(2)) == {"sent": 0, "failed": 0}
+
+
+def test_a_refused_connection_is_retried_without_the_repeat_mark(
+        replica, make_config, db_path, open_db, write_alerts):
+    """Nothing listening: the alert surely did not arrive, so its retry is plain."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cfg = make_config({"id": "canada", "path": "/ca"})
+    settings = alerts.load(write_alerts({"name": "hook", "url": f"json://127.0.0.1:{port}/hook"}), cfg)
+    replica.set("/ca", page())
+    crawl_with_alerts(cfg, db_path, settings)
+    assert dispatch.deliver(open_db(), settings) == {"sent": 0, "failed": 1}
+    (row,) = open_db().query("SELECT interrupted, last_error FROM alert_outbox")
+    assert row["interrupted"] == 0 and "possible repeat" not in row["last_error"]
+    hook = Webhook(port)  # the channel is back
+    try:
+        assert dispatch.deliver(open_db(), settings, later(1)) == {"sent": 1, "failed": 0}
+    finally:
+        hook.close()
+    (post,) = hook.posts
+    assert post["title"] == "Canada's page is now watched" and post["possible_repeat"] is False
+    assert post["idempotency_key"] == "dialogue-watch-event-1-hook"
+    assert "ignore this copy" not in post["message"]
+
+
+def test_an_email_only_some_addresses_took_is_retried_as_a_possible_repeat(
+        replica, make_config, db_path, open_db, smtp, write_alerts):
+    """One address took the alert, the other refused it: the retry goes to both (Apprise
+    sends the url's message whole), and says it may be a repeat."""
+    cfg = make_config({"id": "canada", "path": "/ca"})
+    url = smtp.url.replace("to=campaigner@example.org", "to=campaigner@example.org,desk@example.org")
+    settings = alerts.load(write_alerts({"name": "mail", "url": url}), cfg)
+    replica.set("/ca", page())
+    crawl_with_alerts(cfg, db_path, settings)
+    smtp.refuse.add("desk@example.org")
+    assert dispatch.deliver(open_db(), settings) == {"sent": 0, "failed": 1}
+    smtp.refuse.clear()
+    assert dispatch.deliver(open_db(), settings, later(1)) == {"sent": 1, "failed": 0}
+    subjects = [(m["To"], m["Subject"]) for m in smtp.messages]
+    assert subjects[0] == ("campaigner@example.org", "Canada's page is now watched")
+    assert sorted(subjects[1:]) == [
+        (to, "(possible repeat) Canada's page is now watched")
+        for to in ("campaigner@example.org", "desk@example.org")]
+    assert {m["X-Dialogue-Watch-Key"] for m in smtp.messages} == {"dialogue-watch-event-1-mail"}
+
+
+@pytest.mark.parametrize("logged, maybe", [
+    ("HTTPConnectionPool(host='127.0.0.1', port=8): Read timed out. (read timeout=4.0)", True),
+    ("('Connection aborted.', RemoteDisconnected('Remote end closed connection without response'))",
+     True),
+    ("('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))", True),
+    ("timed out", True),  # SMTP: the socket's own words
+    ("Connection unexpectedly closed", True),  # SMTP, smtplib.SMTPServerDisconnected
+    ("HTTPConnectionPool(host='127.0.0.1', port=8): Max retries exceeded with url: /hook (Caused "
+     "by NewConnectionError(\"...: Failed to establish a new connection: [Errno 111] Connection "
+     "refused\"))", False),
+    ("HTTPConnectionPool(host='10.9.9.9', port=80): Max retries exceeded with url: / (Caused by "
+     "ConnectTimeoutError(..., 'Connection to 10.9.9.9 timed out. (connect timeout=4.0)'))", False),
+    ("... Failed to resolve 'nowhere.invalid' ([Errno -2] Name or service not known)", False),
+    ("[Errno 111] Connection refused", False),
+])
+def test_which_failures_may_have_reached_the_channel(logged, maybe):
+    assert dispatch.maybe_sent([logged]) is maybe
 
 
 def test_a_digest_gathers_the_events_and_the_staleness_table(replica, make_config, db_path,

@@ -444,8 +444,9 @@ def _title(title, interrupted):
 def _footer(key, interrupted):
     lines = ["", f"Alert key: {key}"]
     if interrupted:
-        lines.append("dialogue-watch was stopped while sending this alert, so it is sent again: "
-                     "if you already have it, ignore this copy.")
+        lines.append("An earlier attempt to send this may have reached you (dialogue-watch was "
+                     "stopped while sending it, or the channel did not answer in time), so it "
+                     "is sent again: if you already have it, ignore this copy.")
     return lines
 
 

@@ -20,8 +20,16 @@ for webhooks and email, ``idempotency_key`` in the JSON body, "Alert key:" in
 every message). An alert is never lost; at most one alert per dispatcher death
 can arrive twice, and a receiver that honours the key shows it once.
 SIGTERM/SIGINT never cause this: the dispatcher finishes the alert in hand.
+
+A send whose outcome is unknown is treated the same way: no answer within the
+channel's timeout, or a connection dropped after the message went out
+(``maybe_sent``). The channel may have it, so the next attempt is titled
+"(possible repeat)", with the same key. A send that surely sent nothing (the
+connection refused, the name not found) is retried as it was.
 """
 
+import contextlib
+import dataclasses
 import datetime
 import logging
 from pathlib import Path
@@ -104,9 +112,10 @@ def _deliver_one(db, settings, table, claim, moment):
         return True
     delay = alerts.retry_delay(claim["attempts"], settings.retry_seconds, settings.retry_max_seconds)
     retry_at = store.iso(moment + datetime.timedelta(seconds=delay))
-    store.mark_failed(db, table, claim, error, retry_at)
-    log.warning("Could not send to %s (%s). Its alerts wait; next attempt at %s.",
-                subscriber.name, error, retry_at)
+    maybe = isinstance(error, Failure) and error.maybe_sent
+    store.mark_failed(db, table, claim, str(error), retry_at, maybe_sent=maybe)
+    log.warning("Could not send to %s (%s). Its alerts wait; next attempt at %s%s.",
+                subscriber.name, error, retry_at, ", marked as a possible repeat" if maybe else "")
     return False
 
 
@@ -135,21 +144,96 @@ COMPOSERS = {"alert_outbox": _compose_event, "alert_digests": _compose_digest}
 # -- one message through Apprise ----------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True)
+class Failure:
+    """Why a message was not delivered (``reason``, in words), and whether the channel
+    may have it all the same (``maybe_sent``)."""
+
+    reason: str
+    maybe_sent: bool = False
+
+    def __str__(self):
+        return self.reason
+
+
 def send(subscriber, message, key=None, extras=None):
-    """Send one message; None when the channel took it, else why not, in words."""
+    """Send one message; None when the channel took it, else a ``Failure``."""
     import apprise
 
     plugin = apprise.Apprise.instantiate(subscriber.url, asset=_asset(), suppress_exceptions=True)
     if plugin is None:
-        return "Apprise cannot use this subscriber's url (check it in alerts.yaml)"
+        return Failure("Apprise cannot use this subscriber's url (check it in alerts.yaml)")
     _label(plugin, key, extras or {})
-    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
+    with _apprise_log() as logged:
         try:
             accepted = plugin.notify(body=message.body, title=message.title,
                                      body_format=apprise.NotifyFormat.TEXT)
         except Exception as error:  # a channel plugin failing in a way Apprise did not catch
-            return f"the channel failed ({type(error).__name__})"
-    return None if accepted else _reason(captured.getvalue())
+            reason = f"the channel failed ({type(error).__name__})"
+            return _failure(reason, [f"{type(error).__name__}: {error}"], logged)
+    return None if accepted else _failure(_reason(logged), _socket_errors(logged), logged)
+
+
+# How a send failed, in the words of Python's HTTP and SMTP clients (Apprise logs them
+# as "Socket Exception: ..."). Before anything went out: the channel has nothing.
+NOTHING_SENT = ("max retries exceeded", "connect timeout", "connection refused",
+                "name or service not known", "failed to resolve", "no route to host",
+                "network is unreachable")
+# Once the message may have gone out: no answer in time, or the connection dropped.
+MAYBE_SENT = ("timed out", "connection aborted", "connection reset", "broken pipe",
+              "remote end closed", "connection unexpectedly closed", "server disconnected")
+MAYBE_SENT_WORDS = "it may have arrived all the same, so the next attempt is marked as a possible repeat"
+
+
+def maybe_sent(socket_errors):
+    """Whether a send that failed this way may have reached the channel all the same.
+
+    Example: ``maybe_sent(["...: Read timed out. (read timeout=4)"])`` is True;
+    ``maybe_sent(["...: [Errno 111] Connection refused"])`` is False. When in doubt, yes:
+    a copy labelled "(possible repeat)" that was not one costs nothing.
+    """
+    text = " ".join(socket_errors).lower()
+    return any(w in text for w in MAYBE_SENT) and not any(w in text for w in NOTHING_SENT)
+
+
+def _failure(reason, socket_errors, logged):
+    """A failure after one target of the url took the message (an email to two
+    addresses, one refused) may have arrived too."""
+    partly = any(level == logging.INFO and text.startswith("Sent") for level, text in logged)
+    if not (partly or maybe_sent(socket_errors)):
+        return Failure(reason)
+    detail = f" ({socket_errors[0]})" if socket_errors else ""
+    return Failure(f"{_cut(reason + detail, 200)}; {MAYBE_SENT_WORDS}", True)
+
+
+@contextlib.contextmanager
+def _apprise_log():
+    """Apprise's log records, ``(level, message)``, while one message is sent: its
+    warnings say why a channel refused, its debug lines how a connection failed."""
+    records, logger = [], logging.getLogger("apprise")
+    handler = _Collect(records)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+class _Collect(logging.Handler):
+    def __init__(self, records):
+        super().__init__(logging.DEBUG)
+        self.records = records
+
+    def emit(self, record):
+        self.records.append((record.levelno, record.getMessage()))
+
+
+def _socket_errors(logged):
+    prefix = "Socket Exception:"
+    return [text[len(prefix):].strip() for _, text in logged if text.startswith(prefix)]
 
 
 def _asset():
@@ -168,9 +252,14 @@ def _label(plugin, key, extras):
 
 
 def _reason(logged):
-    lines = list(dict.fromkeys(line.strip() for line in logged.splitlines() if line.strip()))
-    text = "; ".join(lines) or "the channel did not accept the message"
-    return text if len(text) <= 300 else text[:297] + "..."
+    """Apprise's warnings (and errors), once each, in one line."""
+    lines = [line.strip() for level, text in logged if level >= logging.WARNING
+             for line in text.splitlines() if line.strip()]
+    return _cut("; ".join(dict.fromkeys(lines)) or "the channel did not accept the message")
+
+
+def _cut(text, limit=300):
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 # -- the `alerts` commands ----------------------------------------------------

@@ -21,6 +21,8 @@ from monitor.store.connection import (
 # (under a fresh claim token) -> sent, or back to pending with the time of the
 # next attempt. A digest (alert_digests) gathers a subscriber's pending rows
 # (status 'digested') and is delivered the same way; sending it marks them sent.
+# ``interrupted`` = 1: a copy may have arrived already (a send cut by a kill, or one
+# that got no answer in time); every later attempt says "(possible repeat)".
 
 DELIVERY_TABLES = ("alert_outbox", "alert_digests")
 INTERRUPTED = ("dialogue-watch stopped while sending this, so it may have arrived; "
@@ -98,13 +100,17 @@ def mark_sent(db, table, claim):
     return done
 
 
-def mark_failed(db, table, claim, error, retry_at):
+def mark_failed(db, table, claim, error, retry_at, maybe_sent=False):
     """Back to pending with the error; the subscriber's other alerts wait as long
-    (its channel is down, so trying them now would only fail again)."""
+    (its channel is down, so trying them now would only fail again).
+
+    ``maybe_sent``: the channel may have it all the same (no answer in time): like a
+    send cut by a kill, every later attempt is marked as a possible repeat."""
     with _writing(db):
         db.execute(f"UPDATE {_table(table)} SET status = 'pending', last_error = ?, "
-                   "next_attempt_at = ? WHERE id = ? AND claim_token = ?",
-                   [error, retry_at, claim["id"], claim["claim_token"]])
+                   "next_attempt_at = ?, interrupted = max(interrupted, ?) "
+                   "WHERE id = ? AND claim_token = ?",
+                   [error, retry_at, int(maybe_sent), claim["id"], claim["claim_token"]])
         for other in DELIVERY_TABLES:
             db.execute(f"UPDATE {other} SET next_attempt_at = max(next_attempt_at, ?) "
                        "WHERE subscriber = ? AND status = 'pending'", [retry_at, claim["subscriber"]])
