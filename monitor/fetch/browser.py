@@ -38,11 +38,16 @@ from monitor.fetch.transport import describe_failure as describe_transport_failu
 HANDLER = "monitor.fetch.browser.BrowserHandler"  # scrapy-playwright's, closing each page
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic", "--mute-audio"]
+                 "--disable-sync", "--no-first-run", "--disable-quic", "--mute-audio",
+                 # WebRTC sends UDP past any proxy, so past the page's gate: none at all
+                 "--webrtc-ip-handling-policy=disable_non_proxied_udp"]
 MAX_PAGES_AT_ONCE = 2
 VIEWPORT = {"width": 1280, "height": 900}
 # A full-page screenshot of an endless page is cut at this height (pixels).
 MAX_SCREENSHOT_HEIGHT = 16000
+# Seconds a page's context (and, at the crawl's end, the browser) may take to close
+# before its Chromium is killed.
+CLOSE_SECONDS = 10
 
 
 @dataclasses.dataclass
@@ -130,6 +135,9 @@ def request_meta(target, timeout_ms):
         "playwright_page_goto_kwargs": {"wait_until": "load" if waiting else "networkidle",
                                         "timeout": timeout_ms},
         "playwright_page_methods": waiting,
+        # the browser follows the site's redirects and meta refreshes itself, behind its
+        # gate: Scrapy's would fetch them anew, on no gate
+        "dont_redirect": True,
         "dw_wait_for": target.get("wait_for"),
         "dw_screenshot": bool(target.get("screenshot")),
     }
@@ -170,8 +178,13 @@ def _handler_class():
     return BrowserHandler
 
 
+class RenderError(Exception):
+    """A rendered page that cannot be stored; the message says why, in words."""
+
+
 class _PageClosing:
-    """After a rendered page: its screenshot (when wanted), then its context closed. A
+    """A rendered page behind its gate (``monitor.fetch.gate``), within its deadline
+    (``page_deadline``), then its screenshot (when wanted) and its context closed. A
     browser past the memory ceiling takes no new page; the last page open in it closes
     it (never one still showing a page: that page would be cut off), and the next
     rendered page launches a new one. Plain requests pass to the HTTP handler."""
@@ -181,46 +194,115 @@ class _PageClosing:
         self.timeout_ms = crawler.settings.getfloat("DW_BROWSER_TIMEOUT_MS", 30000)
         self.memory_mb = crawler.settings.getfloat("DW_BROWSER_MEMORY_MB", 0)
         self.draining = None  # (browser, future done once it is closed) past the ceiling
+        self.gates = {}  # context name -> the gate of the page shown in it
 
     async def download_request(self, request):
         if not request.meta.get("playwright"):
             return await super().download_request(request)
         await self._wait_for_draining()
+        show = asyncio.ensure_future(self._show(request))  # cancelled at the page's deadline
         try:
-            response = await super().download_request(request)
-        except BaseException:
-            await self._close(request.meta.pop("playwright_page", None))
+            return await show
+        except asyncio.CancelledError:
+            overran = request.meta.get("dw_overran")
+            if overran is None or _cancelling(asyncio.current_task()):
+                raise
+            raise RenderError(overran_words(overran)) from None
+        except RenderError:
             raise
-        page = request.meta.pop("playwright_page", None)
-        try:
-            if page is not None and request.meta.get("dw_screenshot") and response.status == 200:
-                request.meta["dw_screenshot_png"] = await _screenshot(page, self.timeout_ms)
+        except Exception as error:
+            refused = self._refused_page(request)
+            if refused:
+                raise RenderError(refused) from error
+            raise
         finally:
-            await self._close(page)
+            timer = request.meta.pop("dw_deadline", None)
+            if timer is not None:
+                timer.cancel()
+            await self._close_page(request)
+
+    async def _show(self, request):
+        response = await super().download_request(request)
+        page = request.meta.get("playwright_page")
+        gate = request.meta.get("dw_gate")
+        if page is not None and gate is not None:
+            left = left_words(gate.documents, page.url)
+            if left:
+                raise RenderError(left)
+        if page is not None and request.meta.get("dw_screenshot") and response.status == 200:
+            request.meta["dw_screenshot_png"] = await _screenshot(page, self.timeout_ms)
         return response
+
+    def _refused_page(self, request):
+        """Why the page itself could not be shown, when its gate refused it (its address
+        redirected somewhere the rule refuses); None otherwise."""
+        gate = request.meta.get("dw_gate")
+        if gate is None or gate.documents or not gate.refused:
+            return None
+        return f"the browser was not let through to the page: {gate.refusal_words()}"
+
+    async def _create_page(self, request, spider):
+        """scrapy-playwright's, the page's context sending every connection through a
+        gate of its own; its popups closed."""
+        gate = request.meta.get("dw_gate")
+        if gate is None:
+            from monitor.fetch.gate import Gate
+
+            gate = request.meta["dw_gate"] = Gate(request.url)
+            request.meta["playwright_context_kwargs"] = {
+                **(request.meta.get("playwright_context_kwargs") or {}),
+                "proxy": {"server": await gate.open()}}
+            self.gates[request.meta.get("playwright_context")] = gate
+        page = await super()._create_page(request=request, spider=spider)
+        await gate.watch(page)
+        if "dw_deadline" not in request.meta:  # from the page's start, not its wait for a turn
+            seconds = page_deadline(self.timeout_ms / 1000, request.meta)
+            request.meta["dw_deadline"] = asyncio.get_running_loop().call_later(
+                seconds, _overrun, asyncio.current_task(), request, seconds)
+        return page
+
+    def _make_request_handler(self, context_name, **kwargs):
+        handler = super()._make_request_handler(context_name=context_name, **kwargs)
+        gate = self.gates.get(context_name)
+        return gate.guarded(handler) if gate is not None else handler
 
     async def _wait_for_draining(self):
         if self.draining is None:
             return
         try:  # a page stuck in the old browser must not hold the crawl for ever
             await asyncio.wait_for(asyncio.shield(self.draining[1]), 3 * self.timeout_ms / 1000)
-        except TimeoutError:
+        except asyncio.TimeoutError:
             pass
 
-    async def _close(self, page):
-        if page is None:
-            return
-        browser = page.context.browser
-        try:
-            await page.context.close()
-        except Exception:  # noqa: BLE001 - a browser already gone has nothing left to close
-            pass
+    async def _close_page(self, request):
+        """Close the page's context (and its gate). A context that does not close in time
+        (a renderer stuck in a script) takes the browser with it: it is killed."""
+        page = request.meta.pop("playwright_page", None)
+        gate = request.meta.pop("dw_gate", None)
+        name = request.meta.get("playwright_context")
+        if self.gates.get(name) is gate:
+            self.gates.pop(name, None)
+        wrapper = self.context_wrappers.get(name)
+        context = page.context if page is not None else wrapper and wrapper.context
+        browser = context.browser if context is not None else None
+        if context is not None and not await _within(context.close(), CLOSE_SECONDS):
+            kill_browsers()
+            browser = None
+        if gate is not None:
+            await gate.close()
         if browser is None or not self.memory_mb:
             return
         if self.draining is None and over_ceiling(self.memory_mb):
             self.draining = (browser, asyncio.get_running_loop().create_future())
         if self.draining is not None and self.draining[0] is browser and not browser.contexts:
             await self._retire(browser)
+
+    async def _close(self):
+        """At the crawl's end (scrapy-playwright's own ``_close``: its contexts, the browser
+        and Playwright), bounded; whatever Chromium is left then is killed, so no browser
+        outlives its crawl."""
+        await _within(super()._close(), CLOSE_SECONDS)
+        kill_browsers()
 
     async def _retire(self, browser):
         try:
@@ -231,6 +313,69 @@ class _PageClosing:
         _, closed = self.draining
         self.draining = None
         closed.set_result(None)
+
+
+def page_deadline(timeout_seconds, meta):
+    """The seconds a rendered page may take, whatever it does: ``browser_timeout_seconds``
+    for each of its steps (loading, the ``wait_for`` selector, the picture).
+
+    Example: ``page_deadline(10, {"dw_wait_for": "main", "dw_screenshot": True}) == 30``.
+    """
+    steps = 1 + bool(meta.get("dw_wait_for")) + bool(meta.get("dw_screenshot"))
+    return timeout_seconds * steps
+
+
+def overran_words(seconds):
+    return (f"the page kept the browser busy past its deadline of {seconds:g} s (a script "
+            "that never ends, or dialogs or navigations without end), so it was stopped and "
+            "nothing of it is stored. If the page is only slow, raise "
+            "settings.browser_timeout_seconds")
+
+
+def left_words(documents, final_url):
+    """None when the page ends on the origin of the document its address gave (after the
+    site's own redirects), else why nothing of it is stored, in words."""
+    from monitor.fetch.reach import origin
+
+    if not documents or origin(final_url) == origin(documents[0]):
+        return None
+    return (f"the page sent the browser on to another site ({final_url[:200]}) by a script, "
+            f"a form or a meta refresh: nothing of that site is stored as this page. If the "
+            "page has moved, write its new address in sources.yaml")
+
+
+def _overrun(task, request, seconds):
+    request.meta["dw_overran"] = seconds
+    task.cancel()
+
+
+def _cancelling(task):
+    """Whether ``task`` itself is being cancelled (Python 3.11+ can tell)."""
+    return bool(getattr(task, "cancelling", lambda: 0)())
+
+
+async def _within(awaitable, seconds):
+    """Await ``awaitable`` for at most ``seconds``; True when it ended (even failing)."""
+    try:
+        await asyncio.wait_for(awaitable, seconds)
+    except asyncio.TimeoutError:
+        return False
+    except Exception:  # noqa: BLE001 - a browser already gone has nothing left to close
+        pass
+    return True
+
+
+def kill_browsers(root=None):
+    """Kill the Chromium processes below ``root`` (this process): a browser that
+    does not close in time, or is left at the crawl's end."""
+    import signal
+
+    for pid, name, _ in process_tree(root or os.getpid()):
+        if name.startswith("chrom"):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 async def _screenshot(page, timeout_ms):
@@ -309,6 +454,10 @@ NET_WORDS = {
 def describe_failure(failure):
     """A plain-words description of why a rendered (or plain) request failed."""
     error = failure.value
+    from monitor.fetch.reach import Unreachable
+
+    if isinstance(error, (RenderError, Unreachable)):
+        return str(error)
     try:
         from playwright.async_api import Error as PlaywrightError
     except ImportError:  # pragma: no cover - playwright comes with scrapy-playwright
