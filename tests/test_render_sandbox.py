@@ -247,3 +247,47 @@ def test_without_its_gate_the_same_page_reaches_the_service(replica, service):
     assert {"/iframe", "/iframe-by-name", "/img", "/fetch", "/xhr", "/from-worker", "/redirected",
             "/popup", "/navigation"} <= reached, reached
     assert service.packets  # WebRTC's STUN
+
+
+def test_the_gate_lets_through_only_what_the_rule_allows(replica, service):
+    """The gate itself, as the browser uses it: a tunnel (HTTPS, WebSockets) and a plain
+    request, to the page's own site and to the service."""
+    import asyncio
+
+    from monitor.fetch.gate import Gate
+
+    replica.set("/own", "<p>own page</p>")
+
+    async def ask(proxy, head):
+        host, port = proxy.rsplit(":", 1)
+        reader, writer = await asyncio.open_connection(host.split("//")[1], int(port))
+        writer.write(head)
+        answer = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+        return answer
+
+    async def run():
+        gate = Gate(replica.url("/own"))
+        proxy = await gate.open()
+        own, service_host = replica.base_url[7:], service.base_url[7:]
+        try:
+            tunnel = await ask(proxy, f"CONNECT {own} HTTP/1.1\r\nHost: {own}\r\n\r\n"
+                                      f"GET /own HTTP/1.1\r\nHost: {own}\r\nConnection: close\r\n\r\n"
+                               .encode())
+            plain = await ask(proxy, f"GET {replica.url('/own')} HTTP/1.1\r\nHost: {own}\r\n"
+                                     "Proxy-Connection: keep-alive\r\n\r\n".encode())
+            refused = [await ask(proxy, head.encode()) for head in (
+                f"CONNECT {service_host} HTTP/1.1\r\nHost: {service_host}\r\n\r\n",
+                f"GET {service.url('/fetch')} HTTP/1.1\r\nHost: {service_host}\r\n\r\n",
+                "GET /fetch HTTP/1.1\r\nHost: nowhere\r\n\r\n")]  # not a proxy request
+        finally:
+            await gate.close()
+        return tunnel, plain, refused, gate.refused
+
+    tunnel, plain, refused, reasons = asyncio.run(run())
+    assert tunnel.startswith(b"HTTP/1.1 200 Connection established") and b"own page" in tunnel
+    assert plain.startswith(b"HTTP/1.1 200") and b"own page" in plain
+    assert refused == [b"", b"", b""]  # closed unanswered
+    assert service.requests == []
+    assert [what for what, _ in reasons] == [service.base_url[7:], service.url("/fetch")]
+    assert all("loopback address, on this machine" in reason for _, reason in reasons)

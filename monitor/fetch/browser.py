@@ -15,13 +15,16 @@ Everything about the browser lives here:
   those requests go through the browser (``playwright: True``); robots.txt, the
   per-site delay and the retries apply to them as to any request (they are Scrapy
   downloader middlewares, in front of the download handler).
-* ``BrowserHandler``: scrapy-playwright's download handler, which here also takes the
-  screenshot, closes the page's context and checks the browser's memory, all before
-  the download ends.
+* ``BrowserHandler``: scrapy-playwright's download handler, which here also puts each
+  page behind a gate of its own (``monitor.fetch.gate``: the page reaches its own site
+  and the public web, nothing else), stops it at its deadline whatever it does
+  (``page_deadline``), refuses a page that ended on another site (``left_words``),
+  takes the screenshot, closes the page's context and checks the browser's memory,
+  all before the download ends; and at the crawl's end, leaves no Chromium running.
 * ``describe_failure(failure)``: a browser failure (a page that never settles, a
-  ``wait_for`` selector that never shows, a browser that crashed or was killed) in
-  plain words. It costs that page an error; the crawl goes on, and the next rendered
-  page starts a new browser if this one is gone.
+  ``wait_for`` selector that never shows, a browser that crashed or was killed, a page
+  the gate refused or stopped) in plain words. It costs that page an error; the crawl
+  goes on, and the next rendered page starts a new browser if this one is gone.
 
 The page is then analysed exactly like a plainly fetched page: its rendered HTML is
 the body.
