@@ -355,7 +355,9 @@ def merge(out, nodes):
 
     Each capture, event and diff is added once: merging a node again adds only
     what it stored since. Merge copies of the nodes' databases, made while no
-    crawl runs there (e.g. with sqlite3's .backup).
+    crawl runs there (e.g. with sqlite3's .backup). Every copy is checked first
+    (SQLite's integrity check, each capture against its SHA-256): a damaged
+    one is refused, naming the capture, and nothing is merged.
 
     Example: dialogue-watch merge site.db node1.db node2.db
     """

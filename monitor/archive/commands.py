@@ -18,7 +18,9 @@ def backfill(obj, ids, start, end, quiet):
     reads each different one like a check, dated when the archive made it.
     Events from the archive are marked so and never alerted. Polite (one listing
     every settings.archive_delay_seconds) and resumable: run it again after a stop
-    and it goes on where it stopped.
+    and it goes on where it stopped. A page whose listing cannot be read, or
+    whose stored captures are damaged, is reported and left; the others go on
+    (exit status 1).
 
     Example: dialogue-watch backfill canada-relations-2002 --from 2002 --to 2010
     """
@@ -83,7 +85,9 @@ def export(obj, ids, out):
 
     Each capture: a request and a response record with the address, the fetch
     time, the site's headers as stored, the bytes and their SHA-256 as the
-    database keeps it. Opens in ReplayWeb.page and pywb (as .wacz).
+    database keeps it. Opens in ReplayWeb.page and pywb (as .wacz). The database
+    and each capture are checked first; a damaged capture, a missing folder or
+    a full disk stops it, and no partial file is left.
 
     Example: dialogue-watch export canada-relations-2002 --out canada.warc.gz
     """
