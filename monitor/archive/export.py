@@ -99,7 +99,7 @@ def _check_folder(path):
 
 def _check_database(db):
     where = db_path(db)
-    problems = verify.file_problems(where) if str(where) else []
+    problems = verify.file_problems(where) if where.is_file() else []  # (an in-memory database)
     if problems:
         raise DamagedError(f"The database {where} is damaged: SQLite's own check of it says "
                            f"'{problems[0]}'. Nothing was exported. Fix: restore it from a backup; "

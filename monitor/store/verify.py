@@ -18,6 +18,7 @@ from pathlib import Path
 
 import zstandard
 
+from monitor.errors import StoreError
 from monitor.store import blobs, screenshots
 
 # table -> (what it holds, in words; the table and column that name its rows)
@@ -40,7 +41,8 @@ class Damage:
 def file_problems(path, thorough=False):
     """What SQLite's own check finds wrong with the database file at ``path``, opened
     read-only (``PRAGMA quick_check``; ``thorough``: ``integrity_check``, which also
-    compares every index with its table). An empty list when it is sound."""
+    compares every index with its table). An empty list when it is sound; ``StoreError``
+    when the file cannot be opened at all (missing, unreadable)."""
     pragma = "integrity_check" if thorough else "quick_check"
     try:
         conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
@@ -49,8 +51,15 @@ def file_problems(path, thorough=False):
         finally:
             conn.close()
     except sqlite3.DatabaseError as error:  # "database disk image is malformed", "file is not a database"
+        if isinstance(error, sqlite3.OperationalError) and not _corrupt(error):
+            raise StoreError(f"{path} cannot be read ({error}). Fix: check that the file and its "
+                             "folder can be read, and give the path of a database file.") from None
         return [str(error)]
     return [] if rows == ["ok"] else rows
+
+
+def _corrupt(error):
+    return any(words in str(error) for words in ("malformed", "not a database", "corrupt"))
 
 
 def damaged(conn, tables=tuple(CONTENT)):
