@@ -68,11 +68,14 @@ class Gate:
         """Refuse the requests of any other page of ``page``'s context (a popup: the
         page's own are ``guarded``), close popups, and note the page's documents."""
         page.on("popup", _close)
-        page.on("framenavigated", lambda frame: frame == page.main_frame and
-                self.documents.append(frame.url))
+        page.on("framenavigated", lambda frame: self._shown(page, frame))
         if self._context is not page.context:
             self._context = page.context
             await page.context.route("**/*", self._refuse_other_page)
+
+    def _shown(self, page, frame):
+        if frame == page.main_frame and frame.url.startswith(("http:", "https:")):
+            self.documents.append(frame.url)
 
     def guarded(self, handler):
         """scrapy-playwright's request ``handler``, behind the rule."""
@@ -128,8 +131,10 @@ class Gate:
         try:
             if method == b"CONNECT":
                 writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
-            else:
+            else:  # one request per connection: the browser never sends another on it
                 up_writer.write(_origin_form(head))
+                answer = await asyncio.wait_for(up_reader.readuntil(b"\r\n\r\n"), HEAD_SECONDS)
+                writer.write(_one_answer(answer))
             await _pipe_both(reader, writer, up_reader, up_writer)
         finally:
             up_writer.close()
@@ -172,9 +177,20 @@ def _origin_form(head):
     method, target, version = first.split(b" ", 2)
     parts = urlsplit(target.decode("latin-1"))
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    kept = [field for field in fields if field.split(b":", 1)[0].strip().lower() not in HOP_HEADERS]
-    return b"\r\n".join([b" ".join([method, path.encode("latin-1"), version]), *kept,
-                         b"Connection: close", b"", b""])
+    return b"\r\n".join([b" ".join([method, path.encode("latin-1"), version]),
+                         *_end_to_end(fields), b"Connection: close", b"", b""])
+
+
+def _one_answer(head):
+    """The site's answer head, saying the connection closes after it: the browser must
+    not send its next request (perhaps for another site) down the same connection."""
+    first, *fields = head[:-4].split(b"\r\n")
+    return b"\r\n".join([first, *_end_to_end(fields), b"Connection: close",
+                         b"Proxy-Connection: close", b"", b""])
+
+
+def _end_to_end(fields):
+    return [field for field in fields if field.split(b":", 1)[0].strip().lower() not in HOP_HEADERS]
 
 
 async def _pipe_both(reader, writer, up_reader, up_writer):
