@@ -35,7 +35,7 @@ import threading
 
 import click
 
-from monitor import store
+from monitor import clock as wallclock, store
 from monitor.analysis import events
 from monitor.fetch import crawler, locks
 from monitor.notify import alerts, dispatch
@@ -142,7 +142,9 @@ class Daemon:
     crash_pause: datetime.timedelta = datetime.timedelta(minutes=15)
     stop: threading.Event = dataclasses.field(default_factory=threading.Event)
     held: dict = dataclasses.field(default_factory=dict)
-    last_crawl: list = None  # the results of the latest crawl (None: nothing was due)
+    # when ``serve``'s next tick crawls (the next page due, plus jitter); at once at first
+    next_wake: datetime.datetime = None
+    config_stamp: object = None  # sources.yaml's (size, mtime) when it was last read
     exit_code: int = 0  # what `run --once` exits with (``crawler.exit_code``)
     config: object = None
     settings: alerts.Settings = alerts.NO_ALERTS
@@ -155,6 +157,7 @@ class Daemon:
         """
         try:
             self.config = self.load_config()
+            self.config_stamp = _file_stamp(self.config.path)
             settings, self.settings = self.settings, self.load_alerts(self.config)
         except DialogueWatchError as error:
             if self.config is None:
@@ -164,6 +167,20 @@ class Daemon:
         if self.settings.warnings != settings.warnings:
             for warning in self.settings.warning_lines():
                 log.warning("%s", warning)
+
+    def sources_changed(self):
+        """Whether sources.yaml changed since it was last read (a page added is then
+        checked at the next tick, not at the next wake-up)."""
+        return self.config is not None and _file_stamp(self.config.path) != self.config_stamp
+
+    def woken(self, jitter_seconds=0.0):
+        """Whether a tick of ``serve`` should crawl: the next wake-up has come, the clock
+        went back past when it was set, or sources.yaml changed."""
+        if self.next_wake is None:
+            return True
+        now = self.clock()
+        set_at_latest = self.next_wake - self.max_sleep - datetime.timedelta(seconds=jitter_seconds)
+        return now >= self.next_wake or now < set_at_latest or self.sources_changed()
 
     def crawl_due(self):
         """Crawl every page due now in one crawl; return (next wake-up, ids due then)."""
@@ -180,7 +197,12 @@ class Daemon:
         return wake, due_sources(states, schedules, wake)
 
     def _states(self, db):
-        return {row["id"]: parse_time(row["last_checked_at"]) for row in store.check_rows(db)}
+        states = {row["id"]: parse_time(row["last_checked_at"]) for row in store.check_rows(db)}
+        now = self.clock()
+        warning = wallclock.step_warning(states, now)  # the computer's clock went back
+        if warning:
+            log.warning("%s", warning)
+        return wallclock.due_despite_clock(states, now)
 
     def _crawl(self, due, now):
         log.info("Checking %d page(s) now: %s", len(due), ", ".join(due))
@@ -194,9 +216,9 @@ class Daemon:
             crawl_id, results, stopped = error.crawl_id, error.results, error
         except DialogueWatchError as error:
             log.error("The crawl could not run: %s", error)
-            self.last_crawl, self.exit_code = [], error.exit_code
+            self.exit_code = error.exit_code
             return self._hold(due, now)
-        self.last_crawl, self.exit_code = results, crawler.exit_code(results, len(due), stopped)
+        self.exit_code = crawler.exit_code(results, len(due), stopped)
         log.info("%s", crawl_report(results))
         missed = sorted(set(due) - {r["source_id"] for r in results})
         if missed:
@@ -212,6 +234,8 @@ class Daemon:
         """Ask the archive for the independent copies that are due (``archive_changes``),
         then send the alerts and digests that are due (none without subscribers):
         an alert can then name its page's copy."""
+        if self.config is None:
+            self.refresh()
         db = store.open_db(self.db_path)
         self.archive_changes(db)
         if not self.settings.subscribers:
@@ -232,6 +256,14 @@ class Daemon:
                      counts["saved"], counts["failed"])
 
 
+def _file_stamp(path):
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_size, found.st_mtime_ns
+
+
 def crawl_report(results):
     """One line for the log: what the crawl saw."""
     words = events.OUTCOME_WORDS
@@ -244,28 +276,72 @@ def crawl_report(results):
 
 # -- APScheduler --------------------------------------------------------------
 
+# The crawl job is an interval job that ticks this often. A tick reads the clock
+# and returns at once unless the daemon's next wake-up has come (or sources.yaml
+# changed), so a tick that APScheduler skips, because a crawl is still running,
+# costs nothing: what is due is read from the database at the next one.
+TICK = datetime.timedelta(seconds=5)
 
-def serve(daemon, jitter_seconds=0.0, deliver_seconds=30.0):
-    """Run the jobs until ``daemon.stop`` is set, then finish the job in hand."""
+
+def serve(daemon, jitter_seconds=0.0, deliver_seconds=30.0, tick=TICK):
+    """Run the jobs until ``daemon.stop`` is set, then finish the job in hand.
+
+    The schedule cannot end by itself: the crawl job is an interval job that
+    never re-arms itself (the job runs no scheduler call: APScheduler's shutdown
+    holds its job-store lock while it waits for the job), pages that fell due
+    during a crawl are crawled as soon as it ends, and a missing job is put back.
+    """
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.background import BackgroundScheduler
 
+    quiet_apscheduler()
     scheduler = BackgroundScheduler(  # ONE worker: jobs never overlap
         executors={"default": ThreadPoolExecutor(1)}, timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
-    scheduler.add_job(_crawl_job, args=[daemon, scheduler, jitter_seconds], id="crawl",
-                      next_run_time=datetime.datetime.now(UTC))
+    add_crawl_job(scheduler, daemon, jitter_seconds, tick)
     scheduler.add_job(_deliver_job, "interval", args=[daemon], seconds=deliver_seconds,
                       id="deliver", next_run_time=datetime.datetime.now(UTC))
     scheduler.start()
     while not daemon.stop.wait(0.5):
-        pass
+        if scheduler.get_job("crawl") is None:  # never expected: say so, and put it back
+            log.error("The checking job was missing; it was put back.")
+            add_crawl_job(scheduler, daemon, jitter_seconds, tick)
     log.info("Stopping: finishing the work in hand (nothing is left half-written)...")
     scheduler.shutdown(wait=True)
     log.info("Stopped.")
 
 
-def _crawl_job(daemon, scheduler, jitter_seconds):
+def add_crawl_job(scheduler, daemon, jitter_seconds, tick=TICK):
+    scheduler.add_job(_crawl_job, "interval", seconds=tick.total_seconds(), id="crawl",
+                      args=[daemon, jitter_seconds], replace_existing=True,
+                      next_run_time=datetime.datetime.now(UTC))
+
+
+def quiet_apscheduler():
+    """APScheduler's own notices ("skipped: maximum number of running instances") are
+    expected here (a tick or a delivery waits while a crawl runs) and say nothing to a
+    campaigner; its errors still reach the log."""
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
+
+
+def _crawl_job(daemon, jitter_seconds):
+    """At a tick: if the next wake-up has come (or sources.yaml changed), crawl what is
+    due, again and again while pages fall due during the crawls; then note the next
+    wake-up (the next page due, plus jitter) for a later tick."""
+    if not daemon.woken(jitter_seconds):
+        return
+    while True:
+        wake, ids = _crawl_round(daemon)
+        if daemon.stop.is_set() or wake > daemon.clock():
+            break
+        log.info("More pages fell due during that crawl; checking them now.")
+    daemon.next_wake = wake + datetime.timedelta(seconds=random.uniform(0, jitter_seconds))
+    if ids:
+        log.info("Next check at %s: %s", store.iso(daemon.next_wake), ", ".join(ids))
+
+
+def _crawl_round(daemon):
+    """One crawl of what is due, then delivery; a failure is logged and held off."""
     wake, ids = daemon.clock() + daemon.crash_pause, []
     try:
         wake, ids = daemon.crawl_due()
@@ -274,14 +350,7 @@ def _crawl_job(daemon, scheduler, jitter_seconds):
         log.error("%s The next try is at %s.", error, store.iso(wake))
     except Exception:  # a bug must not end the schedule either
         log.exception("The scheduled check failed; it runs again at %s.", store.iso(wake))
-    if daemon.stop.is_set():
-        return
-    delay = (wake - daemon.clock()).total_seconds() + random.uniform(0, jitter_seconds)
-    run_at = datetime.datetime.now(UTC) + datetime.timedelta(seconds=max(delay, 0))
-    scheduler.add_job(_crawl_job, "date", run_date=run_at, id="crawl", replace_existing=True,
-                      args=[daemon, scheduler, jitter_seconds])
-    if ids:
-        log.info("Next check at %s: %s", store.iso(run_at), ", ".join(ids))
+    return wake, ids
 
 
 def _deliver_job(daemon):
@@ -362,17 +431,25 @@ def _once(daemon):
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def status(obj, as_json):
-    """Each page's last check, next check, state and last error.
+    """Each page's last check, next check, state and last error; when the last check
+    really happened, and a warning when pages are overdue. Only reads.
 
     Example: dialogue-watch status
     """
     config, db = obj.config(), obj.db()
-    store.sync_sources(db, config.sources)
-    rows = [_status_row(row, config.source(row["id"]), store.now()) for row in store.check_rows(db)]
+    now = store.now()
+    found = {row["id"]: row for row in store.check_rows(db, [s.id for s in config.sources])}
+    rows = [_status_row(found.get(s.id, {"id": s.id, "country": s.country}), s, now)
+            for s in config.sources]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    click.echo(_lock_line(locks.holder(obj.db_path)))
+    holder = locks.holder(obj.db_path)
+    click.echo(_lock_line(holder))
+    click.echo(last_check_line(rows, now))
+    warning = overdue_warning(rows, now, holder, store.crawl_in_progress(db))
+    if warning:
+        click.echo(warning)
     waiting, digests = store.undelivered(db)
     click.echo(f"Alerts not delivered yet: {len(waiting) + len(digests)} "
                "(see 'dialogue-watch alerts pending').\n")
@@ -390,10 +467,43 @@ def _lock_line(holder):
             f"{holder['pid']}) is working on the database now.")
 
 
+# A page is overdue when its check is this much later than its schedule says.
+OVERDUE_AFTER = datetime.timedelta(minutes=2)
+
+
 def _status_row(row, source, now):
-    last = parse_time(row["last_checked_at"])
+    last = wallclock.past_or_none(parse_time(row.get("last_checked_at")), now)
     upcoming = next_check(parse_every(source.every), last)
+    late = now - upcoming if upcoming is not None and upcoming < now else datetime.timedelta()
     return {"id": row["id"], "country": row["country"], "every": source.every,
-            "state": row["state"] or "never checked", "last_checked_at": row["last_checked_at"],
+            "state": row.get("state") or "never checked",
+            "last_checked_at": row.get("last_checked_at"),
             "next_check_at": "now" if upcoming is None or upcoming <= now else store.iso(upcoming),
-            "last_error": row["last_error"], "problem": row["problem"]}
+            "overdue_seconds": int(late.total_seconds()) if late > OVERDUE_AFTER else 0,
+            "last_error": row.get("last_error"), "problem": row.get("problem")}
+
+
+def last_check_line(rows, now):
+    """When any page was really last checked, in words."""
+    times = [parse_time(r["last_checked_at"]) for r in rows if r["last_checked_at"]]
+    if not times:
+        return "Last check: none yet."
+    last = max(times)
+    return f"Last check: {last:%Y-%m-%d %H:%M} UTC ({wallclock.duration_words(now - last)} ago)."
+
+
+def overdue_warning(rows, now, holder, crawl_started):
+    """A plain warning when pages are overdue, saying what to do; None when none is."""
+    late = sorted((r for r in rows if r["overdue_seconds"]), key=lambda r: -r["overdue_seconds"])
+    if not late:
+        return None
+    names = ", ".join(r["id"] for r in late[:5]) + (", ..." if len(late) > 5 else "")
+    most = wallclock.duration_words(datetime.timedelta(seconds=late[0]["overdue_seconds"]))
+    text = f"Warning: {len(late)} page(s) are overdue, the most by {most} ({names}). "
+    if holder is None or holder.get("doing") != "run":
+        return text + "Nothing is checking pages on schedule: start 'dialogue-watch run'."
+    if crawl_started:
+        return text + (f"A check has been running since {crawl_started[11:16]} UTC; they are "
+                       "checked as soon as it ends.")
+    return text + ("The scheduler is running but has not checked them: stop and start "
+                   "'dialogue-watch run' again, and tell whoever looks after it.")

@@ -243,3 +243,138 @@ def test_one_run_per_database_and_status_shows_it(replica, make_config, db_path,
     assert (canada["state"], canada["every"], canada["last_error"]) == ("ok", "6h", None)
     assert dead["last_error"] == "the site refused the connection"
     assert "Scheduler: not running" in cli(cfg, db_path, "status").stdout
+
+
+# -- the schedule never ends by itself (issue 21) ------------------------------
+
+
+def test_pages_falling_due_during_crawls_are_checked_when_each_ends_and_checking_never_stops(
+        replica, make_config, db_path, open_db):
+    """Each check of one page takes longer (on the daemon's clock) than every page's
+    interval, so pages always fall due while a crawl runs: the daemon held behind for
+    many minutes must go on checking, crawl after crawl, every page each time.
+    (Before issue 21 the crawl job re-armed itself for "now" while it still ran,
+    APScheduler skipped it, and checking stopped for good after the first crawl.)"""
+    cfg = make_config({"id": "canada", "path": "/ca", "every": "1m"},
+                      {"id": "japan", "path": "/jp", "every": "1m", "country": "Japan"})
+    clock = Clock()
+
+    def slow(handler):  # each check of /ca moves the daemon's clock 90 s on
+        clock.offset += datetime.timedelta(seconds=90)
+        send(handler, 200, {"Content-Type": "text/html; charset=utf-8"}, PAGE.encode())
+
+    replica.set("/ca", PAGE, handler=slow)
+    replica.set("/jp", PAGE)
+    daemon = daemon_for(cfg, db_path, clock)
+    thread = threading.Thread(target=scheduler.serve, args=(daemon, 0, 0.2, datetime.timedelta(seconds=0.2)))
+    thread.start()
+    try:
+        assert wait_until(lambda: fetches(db_path, "japan") >= 6, 120), crawls(open_db)
+    finally:
+        daemon.stop.set()
+        thread.join(60)
+    assert not thread.is_alive()
+    sizes = crawls(open_db)
+    assert len(sizes) >= 6 and set(sizes) == {2}  # every crawl took both pages
+    assert clock.offset >= datetime.timedelta(minutes=9)  # held behind for minutes
+
+
+def test_a_page_added_to_sources_yaml_is_checked_at_the_next_tick(
+        replica, make_config, db_path):
+    cfg = make_config({"id": "canada", "path": "/ca", "every": "1d"})
+    replica.set("/ca", PAGE)
+    replica.set("/jp", PAGE)
+    daemon = daemon_for(cfg, db_path, Clock())
+    thread = threading.Thread(target=scheduler.serve, args=(daemon, 0, 0.2, datetime.timedelta(seconds=0.2)))
+    thread.start()
+    try:
+        assert wait_until(lambda: fetches(db_path, "canada") == 1 and daemon.next_wake)
+        assert daemon.next_wake - daemon.clock() > datetime.timedelta(minutes=10)
+        make_config({"id": "canada", "path": "/ca", "every": "1d"},
+                    {"id": "japan", "path": "/jp", "every": "1d", "country": "Japan"})
+        assert wait_until(lambda: fetches(db_path, "japan") == 1, 30)
+    finally:
+        daemon.stop.set()
+        thread.join(60)
+    assert fetches(db_path, "canada") == 1
+
+
+def _edited(number):
+    return PAGE.replace("minorities.", f"minorities. Round {number} was announced.")
+
+
+def test_soak_every_edit_made_while_the_daemon_runs_is_reported_once(
+        replica, make_config, db_path, open_db):
+    """A short soak (the long one: benchmarks/scheduler_soak.py): edits made to three pages
+    while the daemon runs behind its schedule; every edit is reported, once."""
+    cfg = make_config(*({"id": name, "path": f"/{name}", "every": "1m"} for name in "abc"))
+    clock, page_a = Clock(), [PAGE]
+
+    def ticking(handler):  # the daemon falls behind: every crawl takes 61 s of its clock
+        clock.offset += datetime.timedelta(seconds=61)
+        send(handler, 200, {"Content-Type": "text/html; charset=utf-8"}, page_a[0].encode())
+
+    for name in "bc":
+        replica.set(f"/{name}", PAGE)
+    replica.set("/a", PAGE, handler=ticking)
+    daemon = daemon_for(cfg, db_path, clock)
+    thread = threading.Thread(target=scheduler.serve, args=(daemon, 0, 0.2, datetime.timedelta(seconds=0.2)))
+    thread.start()
+    edits = {"a": 0, "b": 0, "c": 0}
+    try:
+        assert wait_until(lambda: all(fetches(db_path, name) for name in "abc"), 60)
+        for number, name in enumerate("abcbab", 1):
+            seen = len(replica.requests_for(f"/{name}"))
+            if name == "a":
+                page_a[0] = _edited(number)
+            else:
+                replica.set(f"/{name}", _edited(number))
+            edits[name] += 1
+            assert wait_until(lambda: len(replica.requests_for(f"/{name}")) >= seen + 2, 60)
+    finally:
+        daemon.stop.set()
+        thread.join(60)
+    reported = {name: 0 for name in "abc"}
+    for row in open_db().query("SELECT source_id FROM events WHERE kind NOT IN ('new', 'stale')"):
+        reported[row["source_id"]] += 1
+    kinds = [(r["source_id"], r["kind"], r["at"]) for r in open_db().query("SELECT source_id, kind, at FROM events ORDER BY id")]
+    assert reported == edits, kinds
+
+
+def test_status_says_when_the_last_check_really_happened_and_warns_when_overdue(
+        replica, make_config, db_path, crawl, open_db):
+    cfg = make_config({"id": "canada", "path": "/ca", "every": "1m"})
+    replica.set("/ca", PAGE)
+    crawl(cfg)
+    ten_minutes_ago = store.iso(store.now() - datetime.timedelta(minutes=10))
+    with contextlib.closing(sqlite3.connect(db_path)) as conn, conn:
+        conn.execute("UPDATE source_state SET last_checked_at = ?", [ten_minutes_ago])
+    cfg = make_config({"id": "canada", "path": "/ca", "every": "1m"},
+                      {"id": "japan", "path": "/jp", "every": "1d", "country": "Japan"})
+    idle = cli(cfg, db_path, "status").stdout
+    assert f"Last check: {ten_minutes_ago[:10]} {ten_minutes_ago[11:16]} UTC (10 min ago)." in idle
+    assert "Warning: 1 page(s) are overdue, the most by 9 min (canada)." in idle
+    assert "Nothing is checking pages on schedule: start 'dialogue-watch run'." in idle
+    with locks.database_lock(db_path, "run"):
+        stuck = cli(cfg, db_path, "status").stdout
+    assert "The scheduler is running but has not checked them" in stuck
+    rows = {r["id"]: r for r in json.loads(cli(cfg, db_path, "status", "--json").stdout)}
+    assert rows["canada"]["overdue_seconds"] >= 540 and rows["japan"]["state"] == "never checked"
+    # status only reads: the page added to sources.yaml is not written into the database
+    assert [r["id"] for r in open_db().query("SELECT id FROM sources")] == ["canada"]
+
+
+@pytest.mark.parametrize("doing, crawl_started, words", [
+    (None, None, "Nothing is checking pages on schedule"),
+    ("crawl", None, "Nothing is checking pages on schedule"),
+    ("run", "2026-12-06T10:05:00Z", "A check has been running since 10:05 UTC"),
+    ("run", None, "The scheduler is running but has not checked them"),
+])
+def test_overdue_warning_says_what_to_do(doing, crawl_started, words):
+    rows = [{"id": "a", "overdue_seconds": 7200}, {"id": "b", "overdue_seconds": 0},
+            {"id": "c", "overdue_seconds": 200}]
+    holder = doing and {"doing": doing, "pid": 1}
+    warning = scheduler.overdue_warning(rows, NOW, holder, crawl_started)
+    assert warning.startswith("Warning: 2 page(s) are overdue, the most by 2 h (a, c). ")
+    assert words in warning
+    assert scheduler.overdue_warning(rows[1:2], NOW, holder, crawl_started) is None

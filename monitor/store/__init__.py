@@ -27,7 +27,7 @@ from monitor.store.outbox import (
     enqueue_alerts, mark_failed, mark_sent, open_digest, release_interrupted, undelivered,
 )
 from monitor.store.reads import (
-    INTEGRITY_QUERIES, body_of, capture, counts, history, integrity_problems, staleness_rows, text_of,
+    INTEGRITY_QUERIES, body_of, capture, counts, crawl_in_progress, history, integrity_problems, staleness_rows, text_of,
     version, versions,
 )
 from monitor.store.record import (
@@ -39,7 +39,7 @@ from monitor.store.schema import migrations
 from monitor.store import links  # noqa: E402,F401 - registers the link_sets table with blobs
 
 __all__ = [
-    "DELIVERY_TABLES", "INTEGRITY_QUERIES", "INTERRUPTED", "alert_details", "body_of", "capture", "captures", "change_events", "refresh_diffs",
+    "DELIVERY_TABLES", "INTEGRITY_QUERIES", "INTERRUPTED", "alert_details", "body_of", "capture", "captures", "change_events", "crawl_in_progress", "refresh_diffs",
     "replace_reading",
     "INTERRUPTED_CRAWL", "check_rows", "claim_next", "close_interrupted_crawls", "counts", "crawl_results", "current_capture", "db_path",
     "digest_alerts", "enqueue_alerts", "finish_crawl", "history", "immediate_transaction",

@@ -125,3 +125,10 @@ def _bad_blobs(db, table):
 
 def counts(db):
     return {name: db[name].count for name in ("fetches", "bodies", "versions", "events")}
+
+
+def crawl_in_progress(db):
+    """When the crawl that has not finished yet began (ISO time), or None."""
+    row = db.execute("SELECT started_at FROM crawls WHERE finished_at IS NULL "
+                     "ORDER BY id DESC LIMIT 1").fetchone()
+    return row[0] if row else None
