@@ -29,6 +29,9 @@ SETTINGS_DEFAULTS = {
     "failing_after": 3,
     "concurrent_requests": 8,
     "analysis_timeout_seconds": 60.0,
+    # the memory reading one web page may take (monitor.analysis.extract.reading_memory): a
+    # page that would take more is kept unread, as an error (0: no limit)
+    "analysis_memory_mb": 512.0,
     # every Nth check of a page goes without ETag / If-Modified-Since (0: only the weekly one)
     "verify_unchanged_every": 7,
     # render: browser pages (monitor.fetch.browser): the Chromium to run (a command or a
@@ -150,6 +153,7 @@ class Source:
     render: str | None = None  # "browser": fetched through a headless Chromium
     wait_for: str | None = None  # a CSS selector the browser waits for
     screenshot: bool | None = None  # None: on for rendered pages
+    analysis_memory_mb: float = SETTINGS_DEFAULTS["analysis_memory_mb"]  # from settings: for the analysis
     line: int = 0
 
 
@@ -395,6 +399,8 @@ def parse(document, path="sources.yaml"):
     sources = [s if s.archive_changes is not None else
                dataclasses.replace(s, archive_changes=bool(settings["archive_changes"]))
                for s in sources]
+    budget = settings["analysis_memory_mb"]  # the analysis reads it with each source
+    sources = [dataclasses.replace(s, analysis_memory_mb=budget) for s in sources]
     _check_unique(sources, problems)
     if problems:
         raise ConfigError(path, sorted(problems, key=lambda p: p[0]))

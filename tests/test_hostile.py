@@ -5,7 +5,9 @@ are unaffected; no encoding or transport problem becomes a text change.
 """
 
 import gzip
+import hashlib
 import io
+import json
 import socket
 import struct
 import time
@@ -14,7 +16,11 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from monitor import store
+from monitor.analysis import analyze
+from monitor.fetch import crawler
+from monitor.fetch.items import PageFetch
 from monitor.replica import make_pdf, send
+from monitor.store import blobs
 from tests.test_crawl import BODY, page
 
 JA = "日中人権対話の第十回会合が東京で開催されました。表現の自由と少数民族の権利について協議しました。"
@@ -280,3 +286,49 @@ def test_robots_txt_holds_for_every_page_of_a_site(replica, make_config, crawl):
     results = crawl(cfg)
     assert {k: v[0] for k, v in results.items()} == {**{f"private-{n}": "error" for n in range(4)}, "public": "ok"}
     assert all(replica.requests_for(f"/private/{n}") == [] for n in range(4))
+
+
+# -- a page too large to read (issue 21: a 22 MB table took the crawl child to 1.4 GB) --
+
+def table_page(megabytes):
+    """A statistics page: one table of ten-figure rows, ``megabytes`` (2**20 bytes) long."""
+    row = "<tr>" + "<td>12,345</td>" * 10 + "</tr>\n"
+    rows = "".join([row] * (megabytes * 2**20 // len(row)))
+    return (f"<html><head><title>Statistics</title></head><body><main><h1>Trade figures</h1>"
+            f"<p>{BODY}</p><table>\n{rows}</table></main></body></html>").encode()
+
+
+def test_a_page_too_large_to_read_is_kept_unread_in_plain_words(replica, make_config, db_path,
+                                                                 open_db, tmp_path):
+    body = table_page(22)
+    replica.set("/statistics", body)
+    replica.set("/normal", page())
+    cfg = make_config({"id": "statistics", "path": "/statistics"}, {"id": "normal", "path": "/normal"},
+                      settings={"max_body_mb": 30})  # past the size limit, it would not be fetched
+    usage = tmp_path / "usage.json"
+    _, results = crawler.crawl(cfg, db_path, DW_USAGE_PATH=str(usage))
+    results = {row["source_id"]: row for row in results}
+    assert (results["statistics"]["outcome"], results["normal"]["event"]) == ("error", "new")
+    assert results["statistics"]["error"] == (
+        "the page is 22.0 MB of HTML with 3,171,954 tags (1,441,790 table cells): reading it would "
+        "take about 3,273 MB of memory, more than the 512 MB one page may take "
+        "(settings.analysis_memory_mb). Its bytes are kept as evidence; its text was not read. "
+        "To read it, raise settings.analysis_memory_mb in sources.yaml")
+    db = open_db()
+    (kept,) = db.query("SELECT body_sha256 FROM fetches WHERE source_id = 'statistics'")
+    assert kept["body_sha256"] == hashlib.sha256(body).hexdigest()
+    assert blobs.unpack(db.conn, "bodies", kept["body_sha256"]) == body  # the evidence
+    assert store.versions(db, "statistics") == []  # never compared as the page's text
+    # the crawl child and its analysis workers; reading the page would take about 3 GB
+    assert json.loads(usage.read_text())["peak_mb"] < 400
+
+
+def test_the_memory_budget_is_a_setting(make_config):
+    cfg = make_config({"id": "a", "url": "https://example.org/a"}, settings={"analysis_memory_mb": 64})
+    assert cfg.source("a").analysis_memory_mb == 64.0
+    small = type(cfg.source("a"))(**{**vars(cfg.source("a")), "analysis_memory_mb": 0})
+    fetch = PageFetch("a", "https://example.org/a", "2026-12-01T00:00:00Z", status=200,
+                      content_type="text/html", body=table_page(1))
+    refused = analyze.read(fetch, cfg.source("a"))
+    assert refused.outcome == "error" and refused.keeps_body and "the 64 MB one page" in refused.error
+    assert analyze.read(fetch, small).outcome == "ok"  # 0: no limit

@@ -33,10 +33,11 @@ class Observation:
     error: str | None = None
     note: str | None = None
     links: tuple | None = None  # monitor.analysis.links.Link of a web page read now, else None
+    body_kept: bool = False  # an error whose bytes are still evidence (a page too large to read)
 
     @property
     def keeps_body(self):
-        return self.outcome == "ok"
+        return self.outcome == "ok" or self.body_kept
 
 
 SOFT_404_GONE = Observation("gone", note="the page says it was not found (a '404' page sent as 200 OK)")
@@ -76,6 +77,8 @@ def read(fetch, source, previous_text=None):
     shares almost nothing with it is recognised more surely (``monitor.analysis.walls``)."""
     try:
         return _read(fetch, source, previous_text)
+    except TooLargeToRead as problem:  # its bytes are kept; only reading them is refused
+        return Observation("error", error=str(problem), body_kept=True)
     except (pdf.PdfProblem, extract.ContentMissing, _Unreadable) as problem:
         return Observation("error", error=_problem_words(problem))
 
@@ -133,6 +136,37 @@ class _Unreadable(Exception):
     pass
 
 
+class TooLargeToRead(Exception):
+    """Reading the page would take more memory than ``analysis_memory_mb`` allows."""
+
+    def __init__(self, body, needed, budget_mb):
+        self.size, self.needed, self.budget_mb = len(body), needed, budget_mb
+        self.tags, self.cells = body.count(b"<"), body.count(b"<td") + body.count(b"<TD")
+        super().__init__(self.words())
+
+    def words(self):
+        cells = f" ({self.cells:,} table cells)" if self.cells else ""
+        return (f"the page is {self.size / MB:.1f} MB of HTML with {self.tags:,} tags{cells}: reading "
+                f"it would take about {self.needed / MB:,.0f} MB of memory, more than the "
+                f"{self.budget_mb:g} MB one page may take (settings.analysis_memory_mb). Its bytes "
+                "are kept as evidence; its text was not read. To read it, raise "
+                "settings.analysis_memory_mb in sources.yaml")
+
+
+MB = 2**20
+
+
+def check_memory(body, source):
+    """Raise ``TooLargeToRead`` if reading ``body`` would pass the source's memory budget."""
+    budget_mb = getattr(source, "analysis_memory_mb", None)
+    if not budget_mb:
+        return
+    selectors = any(rule.kind == "selector" for rule in source.ignore or ())
+    needed = extract.reading_memory(body, selectors)
+    if needed > budget_mb * MB:
+        raise TooLargeToRead(body, needed, budget_mb)
+
+
 def _read(fetch, source, previous_text=None):
     if not fetch.body.strip():
         raise _Unreadable("the site sent an empty page")
@@ -158,6 +192,7 @@ def _read_pdf(fetch, source):
 
 
 def _read_html(fetch, source, previous_text=None):
+    check_memory(fetch.body, source)  # before anything is decoded or parsed
     html, _ = extract.decode_html(fetch.body, fetch.content_type)
     if _looks_binary(html):
         raise _Unreadable(f"the site sent {_what(fetch)}, which is not a readable web page")

@@ -37,6 +37,23 @@ MULTIBYTE = ("shift_jis", "cp932", "euc_jp", "iso2022_jp", "gb18030", "gbk", "bi
              "utf-16", "utf-32")
 
 
+# What reading a page may take in memory: lxml's tree, trafilatura's copy of it and what
+# it builds, measured on pages of tables, links, inline tags and paragraphs of 1-10 MB
+# (benchmarks/read_memory.py, figures in benchmarks/RESULTS.md): about 900 bytes per tag
+# and 25 per byte of HTML (a 5 MB table of 312,500 figures took 643 MB, 5 MB of paragraphs
+# 148 MB), and 600 more per tag when `ignore:` selectors make BeautifulSoup read it first.
+MEMORY_PER_TAG = 900
+MEMORY_PER_SOUP_TAG = 600
+MEMORY_PER_BYTE = 25
+
+
+def reading_memory(body, selectors=False):
+    """The bytes of memory reading the HTML ``body`` may take, counted before it is parsed
+    (its tags are its '<'); ``selectors``: whether `ignore:` selectors apply to it."""
+    per_tag = MEMORY_PER_TAG + (MEMORY_PER_SOUP_TAG if selectors else 0)
+    return body.count(b"<") * per_tag + len(body) * MEMORY_PER_BYTE
+
+
 class ContentMissing(Exception):
     """The source's ``content`` selector matched nothing on the page."""
 
