@@ -428,6 +428,34 @@ def asgi_wrapper(datasette):
     return wrap
 
 
+def _finishing(datasette, scope, name, send):
+    """An ASGI ``send`` that holds a feed's response until it is whole, then finishes it."""
+    start, chunks = {}, []
+
+    async def finishing_send(message):
+        if message["type"] == "http.response.start":
+            start.update(message)
+            return
+        if message["type"] != "http.response.body":
+            return await send(message)
+        chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        body = b"".join(chunks)
+        if start["status"] == 200 and body:
+            request = Request(scope, None)
+            site = site_url(datasette, request)
+            base = datasette.urls.path("/")
+            path = request.path[len(base):] if request.path.startswith(base) else request.path.lstrip("/")
+            own_url = site + path + (f"?{request.query_string}" if request.query_string else "")
+            body = finish_feed(body, name, site, own_url, request.args.get("country"))
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        await send({**start, "headers": headers + [(b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    return finishing_send
+
+
 # -- Addresses that lead nowhere: a plain 404 -----------------------------------------
 #
 # Datasette 0.65 answers an address that none of its routes matches ("/a/b/c/d", a
@@ -467,34 +495,6 @@ async def not_found_page(datasette, request):
         return Response.json(info, status=404)
     page = await datasette.render_template(["404.html", "error.html"], info)  # no CSRF token yet
     return Response.html(page, status=404)
-
-
-def _finishing(datasette, scope, name, send):
-    """An ASGI ``send`` that holds a feed's response until it is whole, then finishes it."""
-    start, chunks = {}, []
-
-    async def finishing_send(message):
-        if message["type"] == "http.response.start":
-            start.update(message)
-            return
-        if message["type"] != "http.response.body":
-            return await send(message)
-        chunks.append(message.get("body", b""))
-        if message.get("more_body"):
-            return
-        body = b"".join(chunks)
-        if start["status"] == 200 and body:
-            request = Request(scope, None)
-            site = site_url(datasette, request)
-            base = datasette.urls.path("/")
-            path = request.path[len(base):] if request.path.startswith(base) else request.path.lstrip("/")
-            own_url = site + path + (f"?{request.query_string}" if request.query_string else "")
-            body = finish_feed(body, name, site, own_url, request.args.get("country"))
-        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-        await send({**start, "headers": headers + [(b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
-
-    return finishing_send
 
 
 # -- Pages served from this machine: the demo's replica -----------------------------
