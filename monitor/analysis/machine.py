@@ -76,7 +76,12 @@ PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,'\u00a0\u202f]\d{3})*(?:[.,]\d+)?%?")
 SHORT_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")  # "12.4": a number, not 12 April
 SHORT_HASH = re.compile(r"[0-9a-f]{7,}")
 WORDLIKE = re.compile(r"\w")
-RELATIVE_WORDS = re.compile(r"\bago\b|^\s*in\b")  # dateparser's English for a relative time
+DATED = re.compile(r"\d{4}|\d[./-]\d|\d:\d")  # a year, 5.12.2026, 12/06, 10:05
+LETTER = re.compile(r"[^\W\d_]")
+RELATIVE_OR_ABSOLUTE, ABSOLUTE = ("relative-time", "absolute-time"), ("absolute-time",)
+# dateparser's English for a relative time: "2 day ago", "0 second ago", "in 1 day", and
+# in the page's word order ("ago 4 hour": Arabic)
+RELATIVE_WORDS = re.compile(r"\bin \d+ [a-z]+|\b\d+ [a-z]+ ago\b|\bago \d+ [a-z]+")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -218,6 +223,8 @@ def _place(old, new, op, cuts, clocks):
         return Place(0, 0, text_was, text_now, EDIT), (i2, j2)
     if was and len(was) == len(now) and all(map(_random_token, was, now)):
         return Place(0, 0, text_was, text_now, TOKEN), (i2, j2)
+    if len(was) == len(now) == 1 and _epoch_clock(was[0], now[0], clocks):
+        return Place(0, 0, text_was, text_now, CLOCK), (i2, j2)
     found = _time_window(old, new, op, cuts, clocks)
     if found:
         reading, old_text, new_text, end = found
@@ -238,6 +245,14 @@ def _random_token(old, new):
     return len(old) == len(new) and all(
         SHORT_HASH.fullmatch(t) and re.search(r"\d", t) and re.search(r"[a-f]", t)
         for t in (old, new))
+
+
+def _epoch_clock(old, new, clocks):
+    """Two times since 1970 (``addresses.EPOCH``) that follow the fetch's clock."""
+    if not (addresses.EPOCH.fullmatch(old) and addresses.EPOCH.fullmatch(new)):
+        return False
+    was, now = (_utc(dt.datetime.fromtimestamp(int(t[:10]), dt.timezone.utc)) for t in (old, new))
+    return _clock_outcome(("time", was), ("time", now), clocks) == CLOCK
 
 
 def _time_window(old, new, op, cuts, clocks):
@@ -291,7 +306,10 @@ def _read_pair(old_text, new_text, clocks):
     if not new or not old or (new[0] == "relative") != (old[0] == "relative"):
         return None
     if new[0] == "relative":
-        return RELATIVE if _same_moment(old[1], new[1], base_before, clocks) else OTHER_MOMENT
+        if _same_moment(old[1], new[1], base_before, clocks):
+            return RELATIVE
+        # "1 hour ago" -> "2 hours ago": in dateparser's English only the number changed
+        return NUMBER if _digits_masked(old[2]) == _digits_masked(new[2]) else OTHER_MOMENT
     outcome = _clock_outcome(old, new, clocks)
     if outcome != CLOCK and re.search(r"\d[./-]\d", new_text):  # 06.12.2026: try each order
         for order in ("DMY", "MDY", "YMD"):
@@ -315,7 +333,7 @@ def _same_moment(old_moment, new_moment, base_before, clocks):
 
 def _clock_outcome(old, new, clocks):
     """CLOCK, UNPROVEN, DATE or None for two readings of a date or time (see the module)."""
-    (precision, was), (new_precision, now) = old, new
+    (precision, was, *_), (new_precision, now, *_) = old, new
     if precision != new_precision:
         return None
     if precision == "clock":  # a time of day: its date is not written
@@ -347,40 +365,50 @@ def _follows_clock_daily(was, now, clocks):
     return min(moved, day - moved) <= DRIFT.total_seconds()
 
 
+def _digits_masked(text):
+    return re.sub(r"\d+", "#", text)
+
+
 @functools.lru_cache(maxsize=8192)
 def _reading(text, base, languages, order):
-    """``(precision, value)``: "relative" (the moment it names), "time" (a date and a
-    time), "day" (a date) or "clock" (a time of day alone); None when it is not one."""
-    data = _parser(languages, base, order, ()).get_date_data(text)
+    """``(precision, value, english)``: "relative" (the moment it names), "time" (a date
+    and a time), "day" (a date) or "clock" (a time of day alone), and dateparser's
+    English for it; None when it is not one. A date needs a year, a month's name or
+    digits joined as dates are ("3 of 13" is no date)."""
+    data = _parser(languages, base, order, (), RELATIVE_OR_ABSOLUTE).get_date_data(text)
     if data.date_obj is None:
         return None
+    english = _english(text, data.locale)
+    if RELATIVE_WORDS.search(english):
+        return "relative", _utc(data.date_obj), english
+    if not (DATED.search(text) or LETTER.search(english)):
+        return None
+    data = _parser(languages, base, order, (), ABSOLUTE).get_date_data(text)
+    if data.date_obj is None or data.period not in ("time", "day"):
+        return None  # "in 0.2 s", or a month or a year alone ("12", "2026"): not a time
     value = _utc(data.date_obj)
-    if _is_relative(text, data.locale):
-        return "relative", value
-    if data.period not in ("time", "day"):
-        return None  # a month or a year alone ("12", "2026") is a number
-    dated = _parser(languages, base, order, ("day", "month")).get_date_data(text).date_obj
+    dated = _parser(languages, base, order, ("day", "month"), ABSOLUTE).get_date_data(text).date_obj
     if data.period == "time":
-        return ("time" if dated else "clock"), value
-    return ("day", value) if dated else None
+        return ("time" if dated else "clock"), value, english
+    return ("day", value, english) if dated else None
 
 
-def _is_relative(text, locale):
+def _english(text, locale):
+    """dateparser's English for a date or time it read ("vor 2 Tagen" -> "2 day ago")."""
     from dateparser.conf import settings
     from dateparser.languages.loader import default_loader
 
     try:
-        english = default_loader.get_locale(locale).translate(text, settings=settings)
-    except Exception:  # noqa: BLE001 - a locale dateparser cannot translate with: not relative
-        return False
-    return bool(RELATIVE_WORDS.search(english))
+        return default_loader.get_locale(locale).translate(text, settings=settings)
+    except Exception:  # noqa: BLE001 - a locale it cannot translate with: read as written
+        return text
 
 
 @functools.lru_cache(maxsize=256)
-def _parser(languages, base, order, parts):
+def _parser(languages, base, order, parts, parsers):
     from dateparser.date import DateDataParser  # slow import, only needed here
 
-    settings = {"RELATIVE_BASE": base, "PARSERS": ["relative-time", "absolute-time"],
+    settings = {"RELATIVE_BASE": base, "PARSERS": list(parsers),
                 "RETURN_TIME_AS_PERIOD": True, "REQUIRE_PARTS": list(parts)}
     if order:
         settings.update(DATE_ORDER=order, PREFER_LOCALE_DATE_ORDER=False)
