@@ -182,12 +182,14 @@ def test_generated_values(value, expected):
     assert addresses.generated(value) is expected
 
 
-def test_key_masks_only_generated_query_and_path_parameter_values():
+def test_key_masks_generated_values_and_folders():
     assert addresses.key("https://s/a.pdf") == "https://s/a.pdf"
     assert addresses.key("https://s/a.pdf?v=1733050000&lang=en") == "https://s/a.pdf?v=\x00&lang=en"
     assert addresses.key("https://s/a.pdf;jsessionid=9F2C4D1A7B3E5F60A1B2C3D4E5F60718?id=7") == \
         "https://s/a.pdf;jsessionid=\x00?id=7"
-    assert addresses.key("https://s/3f2a9c1e/a.pdf") == "https://s/3f2a9c1e/a.pdf"  # the path stays
+    # a generated folder is masked (issue 22: a token as a folder), the file's own name stays
+    assert addresses.key("https://s/3f2a9c1e/a.pdf") == "https://s/\x00/a.pdf"
+    assert addresses.key("https://s/docs/3f2a9c1e.pdf") == "https://s/docs/3f2a9c1e.pdf"
 
 
 def content_links(*urls):
