@@ -211,3 +211,55 @@ def test_a_cache_buster_in_a_followed_link_keeps_one_document(replica, make_conf
     kinds = [row[0] for row in db.execute("SELECT kind FROM events WHERE source_id = ? ORDER BY id",
                                           [first])]
     assert "unlinked" not in kinds and kinds.count("new") == 1
+
+
+def test_rotating_document_addresses_keep_one_followed_source_each(replica, make_config, crawl, open_db):
+    """Issue 22: document links whose address changes at every visit (an S3-style signed
+    query, a token folder with tracking tags) are one document each over 6 crawls; a
+    document really added at crawl 4 is reported and followed (follow_limit is not used
+    up by copies)."""
+    cfg = make_config({"id": "canada", "path": "/records", "follow": "documents", "follow_limit": 3})
+    signatures = ["%064x" % (0x9F2C4D1A7B3E5F60A1B2C3D4E5F607 * (n + 3) ** 7) for n in range(6)]
+
+    def signed(n):
+        day, second = f"202612{n + 1:02d}", f"10{n:02d}12"
+        return (f"/docs/round-10.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE"
+                f"%2F{day}%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date={day}T{second}Z&X-Amz-Expires=3600"
+                f"&X-Amz-SignedHeaders=host&X-Amz-Signature={signatures[n]}")
+
+    def foldered(n, name):
+        return f"/files/{(0x8f3a9c2e7d + 977 * n):010x}/{name}.pdf?utm_source=site&utm_content=c{n}"
+
+    first = {"round-10": doc_id(replica, signed(0)), "round-11": doc_id(replica, foldered(0, "round-11"))}
+    for n in range(6):
+        documents = [(signed(n), "Round 10 summary"), (foldered(n, "round-11"), "Round 11 summary")]
+        if n >= 3:
+            documents.append((foldered(n, "round-12"), "Round 12 summary"))
+        for (href, _), number in zip(documents, (10, 11, 12)):
+            replica.set(href, summary(number), content_type="application/pdf")  # old ones stay online
+        replica.set("/records", index(*((href.replace("&", "&amp;"), title) for href, title in documents)),
+                    validators=False)
+        outcomes = crawl(cfg)
+        expected_event = "documents_changed" if n == 3 else ("new" if n == 0 else None)
+        assert outcomes["canada"] == ("ok", expected_event), n
+        assert {first["round-10"], first["round-11"]} <= set(outcomes)
+    db = open_db()
+    followed = db.execute("SELECT id, url, unlinked_at FROM followed ORDER BY rowid").fetchall()
+    twelve = doc_id(replica, foldered(3, "round-12"))
+    assert [row[0] for row in followed] == [first["round-10"], first["round-11"], twelve]
+    assert [row[1] for row in followed] == [replica.url(signed(5)), replica.url(foldered(5, "round-11")),
+                                            replica.url(foldered(5, "round-12"))]
+    assert all(row[2] is None for row in followed)
+    assert [h["kind"] for h in store.history(db, "canada")] == ["new", "documents_changed"]
+    assert link_changes(db) == [("added", replica.url(foldered(3, "round-12")), "pdf")]
+    assert not any(h["kind"] == "follow_limit" for h in store.history(db, "canada"))
+    for source_id in followed:
+        kinds = [h["kind"] for h in store.history(db, source_id[0])]
+        assert kinds.count("new") == 1 and "unlinked" not in kinds, (source_id[0], kinds)
+    text_sha = db.execute("SELECT text_sha256 FROM versions WHERE source_id = ?", [twelve]).fetchone()[0]
+    assert "Summary of dialogue round 12" in store.text_of(db, text_sha)
+
+
+def link_changes(db):
+    return [tuple(row) for row in db.execute(
+        "SELECT c.change, c.url, c.document FROM link_changes c ORDER BY c.id").fetchall()]
