@@ -61,6 +61,7 @@ CONTEXT_TOKENS = 6                 # tokens on each side of a change a time phra
 MAX_CHANGED = 6                    # more changed tokens than this in one place: an edit
 MAX_WINDOW_CHARS = 64
 MAX_DETECTED = 4                   # languages tried when the page's are not given
+DETECTION_LINES, DETECTION_CHARS = 3, 300  # the changed lines they are detected in
 UNITS = (dt.timedelta(days=365), dt.timedelta(days=30), dt.timedelta(weeks=1),
          dt.timedelta(days=1), dt.timedelta(hours=1), dt.timedelta(minutes=1))
 
@@ -128,9 +129,9 @@ def judge(before_lines, after_lines, fetched_at, previous_fetched_at=None, langu
     pairs, added, removed = _paired_lines(old, new)
     if added or removed:
         return Verdict(ORDINARY, (), added, removed)
-    changed = "\n".join(line for i, j in pairs for line in (old[i], new[j]))
+    sample = "\n".join(new[j] for _, j in pairs[:DETECTION_LINES])[:DETECTION_CHARS]
     clocks = _Clocks(_utc(fetched_at), _utc(previous_fetched_at) if previous_fetched_at else None,
-                     _languages(languages, changed))
+                     _languages(languages, sample))
     places = []
     for i, j in pairs:
         for place in _places(old[i], new[j], i, j, clocks):
@@ -422,10 +423,11 @@ def _languages(given, text):
     from dateparser.data import languages_info
 
     known = set(languages_info.language_order)
-    chosen = [code for code in (given or ()) if code in known] or _detected(text[:2000])
+    chosen = [code for code in (given or ()) if code in known] or _detected(text)
     return tuple(dict.fromkeys([*chosen, "en"]))
 
 
+@functools.lru_cache(maxsize=256)
 def _detected(text):
     """The languages that fit ``text`` best, as dateparser's own detector scores them
     (it keeps only the best one; a Chinese line fits Japanese as well)."""
@@ -441,10 +443,10 @@ def _detected(text):
                                                       settings=settings)), language.shortname)
                   for language in detector.languages]
     except Exception:  # noqa: BLE001 - another dateparser: its own best guess
-        return [_detector().detect_language(text, None)]
+        return (_detector().detect_language(text, None),)
     scores = [(score, code) for score, code in scores if any(score)]
     best = max((score for score, _ in scores), default=None)
-    return [code for score, code in scores if score == best][:MAX_DETECTED]
+    return tuple(code for score, code in scores if score == best)[:MAX_DETECTED]
 
 
 @functools.lru_cache(maxsize=1)
