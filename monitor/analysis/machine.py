@@ -76,6 +76,8 @@ TOKENS = re.compile(
 PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,'\u00a0\u202f]\d{3})*(?:[.,]\d+)?%?")
 SHORT_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")  # "12.4": a number, not 12 April
 SHORT_HASH = re.compile(r"[0-9a-f]{7,}")
+PIECES = re.compile(r"([=+:/.,~-])")  # the signs a token's pieces are chained by
+DIGIT, HEX_LETTER = re.compile(r"\d"), re.compile(r"[a-f]")
 WORDLIKE = re.compile(r"\w")
 DATED = re.compile(r"\d{4}|\d[./-]\d|\d:\d")  # a year, 5.12.2026, 12/06, 10:05
 LETTER = re.compile(r"[^\W\d_]")
@@ -239,13 +241,28 @@ def _words(run):
 
 
 def _random_token(old, new):
+    """Two tokens that are machine-made values: both random-looking as a whole, or
+    differing only in random-looking pieces ("v2.4.1+3f2a9c1d", "token=Qw3Er5…")."""
+    if _random_piece(old, new):
+        return True
+    old_pieces, new_pieces = PIECES.split(old), PIECES.split(new)
+    differing = [(a, b) for a, b in zip(old_pieces, new_pieces) if a != b]
+    return len(old_pieces) == len(new_pieces) and bool(differing) and all(
+        _random_piece(a, b) for a, b in differing)
+
+
+def _random_piece(old, new):
     if old.isdigit() or new.isdigit():
         return False  # a number, or a time since 1970: read as a time
     if addresses.generated(old) and addresses.generated(new):
         return True
-    return len(old) == len(new) and all(
-        SHORT_HASH.fullmatch(t) and re.search(r"\d", t) and re.search(r"[a-f]", t)
-        for t in (old, new))
+    if len(old) != len(new):
+        return False
+    if all(SHORT_HASH.fullmatch(t) and DIGIT.search(t) and HEX_LETTER.search(t) for t in (old, new)):
+        return True  # a short hash: "build 3f2a9c1"
+    # one random-looking, the other of its length and mix (random text need not look it)
+    return len(old) >= 16 and (addresses.generated(old) or addresses.generated(new)) and all(
+        DIGIT.search(t) and LETTER.search(t) for t in (old, new))
 
 
 def _epoch_clock(old, new, clocks):
