@@ -19,15 +19,18 @@ What counts as machine-made, found by shape, not by a list of words or vendors:
 
 - a relative time in any language that still names the same moment ("3 hours ago" ->
   "4 hours ago" an hour later, "vor 2 Tagen", "2時間前", "3天前"): dateparser reads it
-  (the page's languages, else the one it detects in the changed lines, and English)
-  and its own English translation says "ago" or "in";
+  (the page's languages, else the ones it finds fit the changed lines best, and
+  English) and its own English for it says "<n> <unit> ago" or "in <n> <unit>". One
+  that names another moment is a number when only its number changed ("updated 1 hour
+  ago" a week later "2 hours ago": doubtful), else an edit;
 - a date and time, or a date, that dateparser reads as within ``NEAR`` of the moment
   of fetching, and that moved with the clock since the text before was fetched (within
   ``DRIFT``, or a day for a date alone); a time of day alone only when the fetch
   before is known ("generated on 6 Dec 2026 at 10:05", "今天是2026年12月6日");
 - a random-looking token: what ``monitor.analysis.addresses`` reads as generated in a
-  link's address (a hash, a session id, a base-64 nonce, a time since 1970 near the
-  fetch), or a short hexadecimal hash of the same length ("build 3f2a9c1").
+  link's address (a hash, a uuid, a session id, a base-64 nonce), a short hexadecimal
+  hash of the same length ("build 3f2a9c1"), or a token that differs only in such
+  pieces ("v2.4.1+3f2a9c1d"); a time since 1970 when it follows the clock as above.
 
 Each changed place is found by aligning the changed lines' tokens (difflib); a time is
 read in a window of up to ``CONTEXT_TOKENS`` tokens around what changed (the largest
@@ -393,7 +396,7 @@ def _reading(text, base, languages, order):
     and a time), "day" (a date) or "clock" (a time of day alone), and dateparser's
     English for it; None when it is not one. A date needs a year, a month's name or
     digits joined as dates are ("3 of 13" is no date)."""
-    data = _parser(languages, base, order, (), RELATIVE_OR_ABSOLUTE).get_date_data(text)
+    data = _parsed(text, languages, base, order, (), RELATIVE_OR_ABSOLUTE)
     if data.date_obj is None:
         return None
     english = _english(text, data.locale)
@@ -401,14 +404,23 @@ def _reading(text, base, languages, order):
         return "relative", _utc(data.date_obj), english
     if not (DATED.search(text) or LETTER.search(english)):
         return None
-    data = _parser(languages, base, order, (), ABSOLUTE).get_date_data(text)
+    data = _parsed(text, languages, base, order, (), ABSOLUTE)
     if data.date_obj is None or data.period not in ("time", "day"):
         return None  # "in 0.2 s", or a month or a year alone ("12", "2026"): not a time
     value = _utc(data.date_obj)
-    dated = _parser(languages, base, order, ("day", "month"), ABSOLUTE).get_date_data(text).date_obj
+    dated = _parsed(text, languages, base, order, ("day", "month"), ABSOLUTE).date_obj
     if data.period == "time":
         return ("time" if dated else "clock"), value, english
     return ("day", value, english) if dated else None
+
+
+def _parsed(text, languages, base, order, parts, parsers):
+    try:
+        return _parser(languages, base, order, parts, parsers).get_date_data(text)
+    except (ValueError, OverflowError, TypeError):  # a date past the calendar's end
+        from dateparser.date import DateData
+
+        return DateData()
 
 
 def _english(text, locale):
