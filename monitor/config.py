@@ -27,6 +27,10 @@ SETTINGS_DEFAULTS = {
     "retry_backoff_seconds": 10.0,
     "max_body_mb": 20.0,
     "failing_after": 3,
+    # a doubtful change (most of the page replaced, only numbers changed...) is confirmed
+    # by fetching the page again this many seconds later before anyone is told
+    # (monitor.analysis.doubt); `run` fetches it then, a `crawl` at its next check
+    "confirm_after_seconds": 300.0,
     "concurrent_requests": 8,
     "analysis_timeout_seconds": 60.0,
     # the memory reading one web page may take (monitor.analysis.extract.reading_memory): a

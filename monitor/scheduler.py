@@ -96,22 +96,30 @@ def next_check(schedule, last_checked):
     return _cron(value).get_next_fire_time(None, last_checked + datetime.timedelta(seconds=1))
 
 
-def due_sources(states, schedules, now):
+def due_sources(states, schedules, now, confirm=None):
     """The ids (sorted) of the sources due at ``now``.
 
     ``states``: id -> last check (datetime, or None when never checked);
-    ``schedules``: id -> schedule. However many checks were missed, a source is
-    listed once.
+    ``schedules``: id -> schedule; ``confirm``: id -> when a held change of the page
+    is to be confirmed (``monitor.store.confirm``), due then whatever its schedule.
+    However many checks were missed, a source is listed once.
     """
     return sorted(source_id for source_id, schedule in schedules.items()
-                  if (next_check(schedule, states.get(source_id)) or now) <= now)
+                  if _next(source_id, schedule, states, confirm, now) <= now)
 
 
-def wake_time(states, schedules, now, held=None, max_sleep=datetime.timedelta(minutes=15)):
+def _next(source_id, schedule, states, confirm, now):
+    scheduled = next_check(schedule, states.get(source_id)) or now
+    second_look = (confirm or {}).get(source_id)
+    return min(scheduled, second_look) if second_look else scheduled
+
+
+def wake_time(states, schedules, now, held=None, max_sleep=datetime.timedelta(minutes=15),
+              confirm=None):
     """When to look again: the next check of a source that is not held back
     (``held``: id -> until when), the end of a hold, or ``max_sleep`` from now."""
     held = {i: until for i, until in (held or {}).items() if until > now}
-    times = [next_check(schedule, states.get(i)) or now
+    times = [_next(i, schedule, states, confirm, now)
              for i, schedule in schedules.items() if i not in held]
     return max(now, min([*times, *held.values(), now + max_sleep]))
 
@@ -187,22 +195,26 @@ class Daemon:
         self.refresh()
         db = store.open_db(self.db_path)
         store.sync_sources(db, self.config.sources)
-        states, schedules = self._states(db), schedules_of(self.config)
+        (states, confirm), schedules = self._states(db), schedules_of(self.config)
         now = self.clock()
-        due = [i for i in due_sources(states, schedules, now) if self.held.get(i, now) <= now]
+        due = [i for i in due_sources(states, schedules, now, confirm)
+               if self.held.get(i, now) <= now]
         if due and not self.stop.is_set():
             self._crawl(due, now)
-            states, now = self._states(db), self.clock()
-        wake = wake_time(states, schedules, now, self.held, self.max_sleep)
-        return wake, due_sources(states, schedules, wake)
+            (states, confirm), now = self._states(db), self.clock()
+        wake = wake_time(states, schedules, now, self.held, self.max_sleep, confirm)
+        return wake, due_sources(states, schedules, wake, confirm)
 
     def _states(self, db):
-        states = {row["id"]: parse_time(row["last_checked_at"]) for row in store.check_rows(db)}
+        """(id -> last check, id -> when its held change is to be confirmed)."""
+        rows = store.check_rows(db)
+        confirm = {row["id"]: parse_time(row["confirm_at"]) for row in rows if row["confirm_at"]}
+        states = {row["id"]: parse_time(row["last_checked_at"]) for row in rows}
         now = self.clock()
         warning = wallclock.step_warning(states, now)  # the computer's clock went back
         if warning:
             log.warning("%s", warning)
-        return wallclock.due_despite_clock(states, now)
+        return wallclock.due_despite_clock(states, now), confirm
 
     def _crawl(self, due, now):
         log.info("Checking %d page(s) now: %s", len(due), ", ".join(due))
@@ -474,6 +486,9 @@ OVERDUE_AFTER = datetime.timedelta(minutes=2)
 def _status_row(row, source, now):
     last = wallclock.past_or_none(parse_time(row.get("last_checked_at")), now)
     upcoming = next_check(parse_every(source.every), last)
+    second_look = parse_time(row.get("confirm_at"))  # a held change (monitor.store.confirm)
+    if upcoming and second_look:
+        upcoming = min(upcoming, second_look)
     late = now - upcoming if upcoming is not None and upcoming < now else datetime.timedelta()
     return {"id": row["id"], "country": row["country"], "every": source.every,
             "state": row.get("state") or "never checked",

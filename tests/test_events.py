@@ -55,8 +55,8 @@ def test_every_kind_is_reachable_and_described():
     reached = {c[2] for c in CASES if c[2]}
     # problems: events.problem (test_alerts.py); notes: the store (test_rules.py, test_volatile.py);
     # stale: staleness.stale_level at each check (test_stale_alerts.py); links: the store
-    # compares link sets (test_links.py)
-    assert reached == set(KINDS) - PROBLEM_KINDS - NOTE_KINDS - LINK_KINDS - {"stale"}
+    # compares link sets (test_links.py); replaced: a held change confirmed (test_confirm.py)
+    assert reached == set(KINDS) - PROBLEM_KINDS - NOTE_KINDS - LINK_KINDS - {"stale", "replaced"}
     assert all(KINDS[k] for k in KINDS)
 
 

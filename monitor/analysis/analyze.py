@@ -61,7 +61,8 @@ def quick_outcome(fetch, known=None):
     if fetch.status is None or fetch.status >= 400:
         if fetch.status in (403, 429, 503) and walls.challenge_in(fetch.body):
             reason = f"it answered {fetch.status}, {_reason(fetch.status)}"
-            return Observation("error", error=walls.Wall("robot_check", reason).words)
+            return Observation("error", error=walls.Wall("robot_check", reason).words,
+                               body_kept=True)
         return Observation("error", error=f"the site answered {fetch.status} ({_reason(fetch.status)})")
     if _redirected_home(fetch) and not walls.wall_address(fetch.url, fetch.final_url):
         return Observation("gone", note=f"the address now redirects to {fetch.final_url}, an unrelated page")
@@ -202,7 +203,9 @@ def _read_html(fetch, source, previous_text=None):
     if empty is not None:  # a JavaScript shell: a needs_browser problem, never a version
         return Observation("error", error=empty.words)
     if wall is not None:  # never compared as the page: an error, or a '404' sent as 200
-        return SOFT_404_GONE if wall.kind == "not_found" else Observation("error", error=wall.words)
+        # its bytes are kept: what the site showed instead of the page is evidence too
+        return SOFT_404_GONE if wall.kind == "not_found" else Observation(
+            "error", error=wall.words, body_kept=True)
     text = extract.html_text(html, source.content, source.ignore, tree=parsed.tree)
     if not text:
         raise _Unreadable("the page has no readable text")

@@ -48,17 +48,26 @@ KINDS = {
                 "longer linked from there; it is still watched at its address",
     "follow_limit": "a source's `follow:` found more documents than its follow_limit: the "
                     "rest are not watched (is the selector too wide?)",
+    "replaced": "the page now shows something else entirely: most of its text was replaced "
+                "at once, and checking again a few minutes later found the same",
+    "transient": "a note: one check found something other than the page (a wall, an error "
+                 "page, a page cut short); checked again, the page was back as before (kept, "
+                 "never alerted)",
     "seen_in_archive": "a note: dialogue-watch's first capture of the page reads the same as "
                        "the Internet Archive's last copy before it (never alerted)",
 }
-TEXT_KINDS = {"updated", "silent_edit", "changed", "restored"}
+TEXT_KINDS = {"updated", "silent_edit", "changed", "restored", "replaced"}
+# A change of the page's own words or "last updated" line, as a campaigner means it
+# (what reanalyse replays and the stored readings compare): one definition, read everywhere.
+CHANGE_KINDS = frozenset({"updated", "silent_edit", "changed", "marker_only", "replaced"})
 # Events stored with the diff between the version before and the version after.
 DIFFED_KINDS = TEXT_KINDS | {"rules_changed", "volatile_change"}
 # Monitoring problems: recorded (as an extra event) when they first appear.
 PROBLEM_KINDS = {"layout_changed", "robots_blocked", "volatile_text", "follow_limit",
                  "needs_browser"}
 # Notes: recorded in the history beside (or instead of) a change event, never alerted.
-NOTE_KINDS = {"rules_changed", "moved", "volatile_change", "unlinked", "seen_in_archive"}
+NOTE_KINDS = {"rules_changed", "moved", "volatile_change", "unlinked", "seen_in_archive",
+              "transient"}
 # What a page links to (monitor.analysis.links): recorded beside the text's change event.
 LINK_KINDS = {"documents_changed", "links_changed"}
 # How they show in the words of an observation's error or note (written by

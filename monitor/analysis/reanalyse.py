@@ -15,7 +15,7 @@ import multiprocessing
 from monitor import store
 from monitor.analysis import analyze, diffing, events, rules
 
-CHANGE_KINDS = {"updated", "silent_edit", "changed", "marker_only"}
+CHANGE_KINDS = events.CHANGE_KINDS
 
 
 @dataclasses.dataclass(frozen=True)

@@ -115,6 +115,28 @@ def judge(history, kind, before, after, at="now", markers=(None, None), seen_sti
     return Verdict(new_kind, updated, found, flagged, other)
 
 
+def confirmed(history, before, after, at="now"):
+    """The verdict when a held change (``monitor.analysis.doubt``) changed again in the
+    same places at once: those places are volatile from now on (no need to wait for
+    ``AFTER`` alerted changes), and this change is a note."""
+    found, _ = changes(before, after)
+    updated = advance(history, found, at)
+    for change in found:
+        updated[change.place] = dataclasses.replace(updated[change.place], streak=AFTER,
+                                                    since=updated[change.place].since or at)
+    flagged = tuple(c for c in found if not history.get(c.place, Place()).volatile)
+    return Verdict(NOTE, updated, found, flagged, False)
+
+
+def same_places(before, first, second):
+    """Whether ``before`` -> ``first`` and ``before`` -> ``second`` each changed only
+    values inside the same lines (masked-equal, the same places), with other values."""
+    one, other_one = changes(before, first, pair_others=False)
+    two, other_two = changes(before, second, pair_others=False)
+    return (bool(one) and not other_one and not other_two
+            and {c.place for c in one} == {c.place for c in two})
+
+
 def _carries_marker(change, markers):
     before, after = markers
     return before != after and bool((before and before in change.before)

@@ -38,6 +38,7 @@ class StorePipeline(_AnalysingPipeline):
         self.db = store.open_db(settings["DW_DB_PATH"])
         self.crawl_id = settings.getint("DW_CRAWL_ID") or None
         self.failing_after = settings.getint("DW_FAILING_AFTER", 3)
+        self.confirm_after = settings.getfloat("DW_CONFIRM_AFTER", 300.0)
         self.subscribers = settings.get("DW_SUBSCRIBERS") or ()
         self.fatal_path = settings.get("DW_FATAL_PATH")
         self.analysis = analysis_pool.analysis()
@@ -54,7 +55,8 @@ class StorePipeline(_AnalysingPipeline):
         observation = await self.analysis.analyze(item, source, known)
         try:
             kind = store.record_fetch(self.db, item, observation, self.failing_after, self.crawl_id,
-                                      self.subscribers, reading_rules, reread)
+                                      self.subscribers, reading_rules, reread,
+                                      self.confirm_after)
         except StoreError as error:
             stop_crawl(self.fatal_path, str(error))
         except Exception as error:  # noqa: BLE001 - a bug: stop loudly, never drop a fetch silently

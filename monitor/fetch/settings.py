@@ -71,6 +71,7 @@ def crawl_settings(config, **extra):
         "DOWNLOAD_MAXSIZE": int(s["max_body_mb"] * 1024 * 1024),
         "CONCURRENT_REQUESTS": s["concurrent_requests"],
         "DW_FAILING_AFTER": s["failing_after"],
+        "DW_CONFIRM_AFTER": s["confirm_after_seconds"],
         "DW_ANALYSIS_TIMEOUT": s["analysis_timeout_seconds"],
         # hands DW_ANALYSIS_TIMEOUT to the analysis workers (built before the pipeline)
         "EXTENSIONS": {"monitor.fetch.analysis_pool.TimeLimit": 0},

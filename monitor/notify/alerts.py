@@ -60,11 +60,13 @@ HEADLINES = {
     "documents_changed": "{whose} page added or removed a document",
     "links_changed": "{whose} page added or removed a link",
     "unlinked": "A document is no longer linked from {whose} page (a note)",
+    "replaced": "{whose} page now shows something else entirely",
+    "transient": "{whose} page showed something else for one check, then was back (a note)",
     "seen_in_archive": "{whose} page reads as the Internet Archive's last copy (a note)",
     "follow_limit": "{whose} page links to more documents than its follow_limit: the rest are "
                     "not watched",
 }
-MARKER_KINDS = {"new", "updated", "silent_edit", "changed", "marker_only", "restored"}
+MARKER_KINDS = {"new", "updated", "silent_edit", "changed", "marker_only", "restored", "replaced"}
 # Kinds whose detail is the news itself (how old, against the 2003 report): shown in digests too.
 DIGEST_DETAIL_KINDS = {"stale", "documents_changed", "links_changed"}
 EXCERPT_LINES = 6

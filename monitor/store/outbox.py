@@ -168,7 +168,7 @@ def check_rows(db, ids=None):
     if ids is not None:
         where, params = f"s.id IN ({', '.join('?' * len(ids))})", list(ids)
     sql = f"""SELECT s.id, s.country, s.title, st.state, st.last_checked_at, st.last_error,
-                     st.problem
+                     st.problem, st.confirm_at
               FROM sources s LEFT JOIN source_state st ON st.source_id = s.id
               WHERE {where} ORDER BY s.id"""
     return list(db.query(sql, params))

@@ -2,12 +2,13 @@
 the captures, the change events stored for them, and replacing a version's
 reading while keeping the old one in ``readings``."""
 
+from monitor.analysis import events
 from monitor.store import blobs
 from monitor.store.connection import immediate_transaction, iso, now, writes
 from monitor.store.reads import fetch_capture
 from monitor.store.record import _marker_columns, _version_by_id
 
-CHANGE_KINDS = ("updated", "silent_edit", "changed", "marker_only")
+CHANGE_KINDS = tuple(sorted(events.CHANGE_KINDS))
 MARKER_COLUMNS = ("marker_text", "marker_date", "marker_precision", "marker_origin", "marker_until")
 
 

@@ -5,8 +5,8 @@ import datetime
 import json
 
 from monitor import clock
-from monitor.analysis import diffing, events, links, markers, rules, staleness, volatile
-from monitor.store import blobs
+from monitor.analysis import diffing, doubt, events, links, markers, rules, staleness, volatile
+from monitor.store import blobs, confirm
 from monitor.store import links as link_store
 from monitor.store import screenshots
 from monitor.store.connection import immediate_transaction, iso, now, one, writes
@@ -89,7 +89,8 @@ def crawl_results(db, crawl_id):
     sql = """
         SELECT f.source_id, f.outcome, f.status, f.error,
                (SELECT group_concat(kind, ', ') FROM (
-                    SELECT kind FROM events WHERE fetch_id = f.id ORDER BY id)) AS event
+                    SELECT kind FROM events WHERE fetch_id = f.id OR confirmed_by = f.id
+                    ORDER BY id)) AS event
         FROM fetches f
         WHERE f.crawl_id = ? ORDER BY f.id"""
     return list(db.query(sql, [crawl_id]))
@@ -122,7 +123,7 @@ def _current_version(db, source_id):
 
 @writes
 def record_fetch(db, fetch, observation, failing_after, crawl_id=None, subscribers=(),
-                 rules=None, reread=None):
+                 rules=None, reread=None, confirm_after=300.0):
     """Store one fetch and whatever follows from it; return the event kind or None.
 
     ``fetch`` is a ``monitor.fetch.items.PageFetch``; ``observation`` a
@@ -131,10 +132,12 @@ def record_fetch(db, fetch, observation, failing_after, crawl_id=None, subscribe
     ``rules`` (``monitor.analysis.rules.of``) read this fetch; when they are not the ones that
     read the current version, ``reread`` is the current version's capture read
     again with them: it becomes the version this fetch is compared with.
+    ``confirm_after``: seconds after which a held doubtful change is looked at again
+    (``monitor.store.confirm``).
     """
     with immediate_transaction(db):
         return _record(db, fetch, observation, failing_after, crawl_id, subscribers,
-                       rules, reread)
+                       rules, reread, confirm_after)
 
 
 SUPERSEDED = ("superseded: a fetch of this page sent later, by a crawl that started later, was "
@@ -142,7 +145,7 @@ SUPERSEDED = ("superseded: a fetch of this page sent later, by a crawl that star
 
 
 def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rules=None,
-            reread=None):
+            reread=None, confirm_after=300.0):
     state = _state(db, fetch.source_id)
     if _is_superseded(db, fetch, state, crawl_id):
         row = _fetch_row(fetch, observation, None, crawl_id, state)
@@ -179,10 +182,40 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
     if seam and observation.outcome == "ok":  # dialogue-watch's own first version follows it
         decision = dataclasses.replace(decision, new_version=True,
                                        kind=decision.kind or "seen_in_archive")
+    if decision.kind == "updated" and texts and doubt.only_marker_moved(  # the marker is not the text
+            texts.before, texts.after, current["marker_text"], _marker_words(observation)):
+        decision = dataclasses.replace(decision, kind="marker_only", text_changed=False)
     places = None  # volatile places (monitor.analysis.volatile): a change only where the page
-    if not restart:  # changes at every check is a volatile_change note, not an alert
+    if not restart and not confirm.held(state):  # changes at every check is a note
         decision, places = _judge_volatile(db, fetch, fetch_id, decision, texts, current,
                                            observation)
+    weighed = confirm.Weighed(None)  # confirm before accusing (monitor.store.confirm)
+    if not restart and not seam and current is not None and decision.kind != volatile.NOTE:
+        weighed = confirm.weigh(db.conn, state, current, texts, decision.kind,
+                                observation.outcome, fetch.fetched_at, _marker_words(observation))
+    if weighed.outcome == confirm.HOLD:
+        return _hold(db, fetch, fetch_id, observation, decision, state, current, text_sha,
+                     weighed, confirm_after)
+    change_fetch, change_fetch_id = fetch, fetch_id  # when and where a change was first seen
+    if weighed.held and observation.outcome != "error":
+        confirm.release(db.conn, fetch.source_id)
+        if weighed.outcome == doubt.TRANSIENT:
+            _insert_event(db, dataclasses.replace(fetch, fetched_at=weighed.held.at),
+                          weighed.held.fetch_id, "transient", current, current["id"],
+                          _Note(_transient_words(weighed.held)),
+                          columns={"confirmed_by": fetch_id})
+        elif weighed.outcome == doubt.CONFIRMED:
+            change_fetch = dataclasses.replace(fetch, fetched_at=weighed.held.at)
+            change_fetch_id = weighed.held.fetch_id
+            body_sha = confirm.held_body(db.conn, change_fetch_id) or body_sha
+            if weighed.judgement.replaces and decision.kind in confirm.WEIGHED_KINDS:
+                decision = dataclasses.replace(decision, kind="replaced")
+    if weighed.outcome == doubt.VOLATILE:  # the same places changed again: a counter, a token
+        known = _volatile_places(db, fetch.source_id)
+        verdict = volatile.confirmed(known, texts.before, texts.after, fetch.fetched_at)
+        decision, places = dataclasses.replace(decision, kind=verdict.kind), (verdict, known)
+    elif weighed.outcome == confirm.MACHINE:  # seen on sight: a note, never an alert
+        decision = dataclasses.replace(decision, kind=volatile.NOTE)
     # links compared with the archive's copy (a first check after a backfill) are not news
     link_kinds = links.kinds(seen.changes) if seen and seen.changes and not restart \
         and not seam else []
@@ -190,8 +223,8 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
         decision = dataclasses.replace(decision, new_version=True)
     version_id = current["id"] if current and not seam else None
     if decision.new_version:
-        version_id = _insert_version(db, fetch, fetch_id, observation, text_sha, body_sha, current,
-                                     rules, links=seen)
+        version_id = _insert_version(db, change_fetch, change_fetch_id, observation, text_sha,
+                                     body_sha, current, rules, links=seen)
         if texts and texts.changed:
             index_lines(db.conn, version_id, texts.before, texts.after)
         if getattr(fetch, "screenshot", None):  # a rendered page's picture (render: browser)
@@ -210,9 +243,11 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
     alerted = decision.kind and decision.kind not in events.NOTE_KINDS
     link_words = _link_words(db, fetch, seen) if link_kinds else None
     if decision.kind:  # a text change and a link change in one check: one alert says both
-        _insert_event(db, fetch, fetch_id, decision.kind, current, version_id, observation,
-                      subscribers, texts, hidden if not alerted else
-                      "; ".join(w for w in (hidden, link_words) if w) or None)
+        _insert_event(db, change_fetch, change_fetch_id, decision.kind, current, version_id,
+                      observation, subscribers, texts, "; ".join(w for w in (
+                          _weighed_words(weighed, decision.kind, texts), hidden,
+                          link_words if alerted else None) if w) or None,
+                      columns={"confirmed_by": fetch_id} if change_fetch_id != fetch_id else None)
     if link_kinds:
         _insert_link_events(db, fetch, fetch_id, link_kinds, seen.changes, current, version_id,
                             _not_told(db, fetch, subscribers, decision.kind if alerted else None))
@@ -220,12 +255,58 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
         _store_volatile(db, fetch, fetch_id, *places, current, version_id, subscribers, texts)
     if quiet and decision.kind:
         _from_archive(db, fetch_id, decision.kind)
-    _update_state(db, fetch, observation, decision, state, version_id)
+    _update_state(db, fetch, observation, decision, state, version_id, change_fetch.fetched_at)
     _note_problem(db, fetch, fetch_id, (state or {}).get("problem"), current, version_id,
                   observation, subscribers)
     if version_id is not None and observation.outcome in ("ok", "not_modified"):
         _note_stale(db, fetch, fetch_id, state, current, version_id, subscribers)
     return decision.kind
+
+
+# -- confirm before accusing (monitor.store.confirm) ---------------------------
+
+
+def _hold(db, fetch, fetch_id, observation, decision, state, current, text_sha, weighed,
+          confirm_after):
+    """Keep a doubtful change's capture, and nothing else of it, until the page is
+    fetched again: no version, no event, no alert; the page's state stays."""
+    confirm_at = confirm.hold(db.conn, fetch.source_id, fetch_id, text_sha, fetch.fetched_at,
+                              weighed.judgement.reason, confirm_after)
+    db.conn.execute("UPDATE fetches SET note = coalesce(note || '; ', '') || ? WHERE id = ?",
+                    [confirm.hold_note(weighed.judgement, confirm_at), fetch_id])
+    unchanged = dataclasses.replace(decision, kind=None, new_version=False, text_changed=False)
+    _update_state(db, fetch, observation, unchanged, state, current["id"])
+    return None
+
+
+def _marker_words(observation):
+    return observation.marker.text if observation.marker and observation.outcome == "ok" else None
+
+
+def _transient_words(held):
+    return (f"the check at {held.at} found something other than the page "
+            f"({doubt.REASON_WORDS.get(held.reason, held.reason)}); checked again, the page "
+            "was back as before: that capture is kept, and nothing was alerted")
+
+
+def _weighed_words(weighed, kind, texts):
+    """What the event says of how its change was weighed."""
+    if weighed.outcome == confirm.MACHINE:
+        return f"only values a machine writes anew changed ({weighed.words})"
+    if weighed.outcome == doubt.VOLATILE:
+        return "the same part of the page changed again when it was checked again"
+    if weighed.outcome == doubt.CONFIRMED and kind == "replaced":
+        return replaced_words(texts.after)
+    if weighed.outcome == doubt.CONFIRMED:
+        return f"confirmed by checking again ({weighed.words})"
+    return None
+
+
+def replaced_words(text):
+    """The new page's first lines, for a ``replaced`` event."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:3]
+    shown = " / ".join(line[:120] for line in lines)
+    return f"the page now shows something else entirely; it begins: {shown}"
 
 
 # -- the Internet Archive's copies before the first check (monitor.store.archive) --
@@ -621,7 +702,7 @@ def _note_problem(db, fetch, fetch_id, previous, current, version_id, observatio
         db.conn.execute("UPDATE source_state SET problem = ? WHERE source_id = ?", [problem, fetch.source_id])
 
 
-def _update_state(db, fetch, observation, decision, state, version_id):
+def _update_state(db, fetch, observation, decision, state, version_id, changed_at=None):
     row = {
         "source_id": fetch.source_id, "state": decision.state,
         "consecutive_errors": decision.consecutive_errors,
@@ -643,7 +724,7 @@ def _update_state(db, fetch, observation, decision, state, version_id):
     if decision.text_changed and decision.kind in events.TEXT_KINDS:
         # the government's last real change: not a counter (a volatile_change note),
         # not a check whose new rules could not read the last version (no event)
-        row["last_changed_at"] = fetch.fetched_at
+        row["last_changed_at"] = changed_at or fetch.fetched_at
     _upsert_state(db, row)
 
 

@@ -417,3 +417,18 @@ def m025_fetch_notes(db):
     stamped before the page's previous one (the computer's clock went back,
     ``monitor.clock.note``) is kept and ordered after it, by the database's sequence."""
     db["fetches"].add_column("note", str)
+
+
+@migrations()
+def m026_held_changes(db):
+    """Confirm before accusing (``monitor.analysis.doubt``): a doubtful change of a page
+    is held, its capture stored at once, until the page is fetched again at
+    ``confirm_at``. The held fetch, its text and time, and why it was doubtful; and on
+    an event, the check that confirmed it."""
+    for column, kind in (("held_fetch_id", int), ("held_text_sha256", str), ("held_at", str),
+                         ("held_reason", str), ("confirm_at", str)):
+        db["source_state"].add_column(column, kind)
+    # the check that confirmed a held change (or found it transient): the event keeps the
+    # fetch that first saw it (fetch_id, at) and names this one too
+    db["events"].add_column("confirmed_by", int)
+    db["events"].create_index(["confirmed_by"], if_not_exists=True)

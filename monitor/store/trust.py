@@ -25,6 +25,8 @@ def validators(db, source_id, url=None, verify_every=None):
     row = one(db, "SELECT * FROM source_state WHERE source_id = ?", [source_id])
     if not row or not row["current_version_id"] or row["state"] == "gone":
         return {}
+    if row.get("held_fetch_id"):  # a held change is confirmed by a full look (store.confirm)
+        return {}
     if url is not None and row["validators_url"] not in (None, url):
         return {}
     sent = {k: row[k] for k in ("etag", "last_modified") if row[k]}

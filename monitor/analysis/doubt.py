@@ -1,0 +1,157 @@
+"""Confirm before accusing: which changes of a page's text are judged on sight, and
+which are checked again before anyone is told. Pure functions.
+
+``judge(before, after, fetched_at)`` reads one change of the compared text:
+
+- ``ORDINARY``: part of the page edited, most of it kept: alerted as it is;
+- ``MACHINE``: the change is confined, inside otherwise identical lines, to values
+  a machine writes anew at each visit (a relative time, a time or date near the
+  moment of fetching, a random-looking token: ``monitor.analysis.machine``): a note,
+  never an alert;
+- ``DOUBTFUL``: most of the text replaced at once, the page much shorter than its
+  last genuine version or only its beginning (cut short), or only numbers (or a date of today) changed inside
+  otherwise identical lines.
+  Such a change holds its alert and the page is fetched again soon.
+
+None of this recognises a wall, an error page or a counter by its words: a wall
+in a shape nobody has seen still replaces most of the page, and a counter still
+changes again when the page is fetched again.
+
+``resolve(genuine, held, new, ...)`` reads the check that confirms a held change:
+
+- ``TRANSIENT``: the last genuine version is back: the interim was not the page
+  (a note; staleness and "text changed" untouched);
+- ``CONFIRMED``: the held text stays (values a machine writes aside): the change is
+  alerted, dated when first seen;
+- ``VOLATILE``: the same places changed again: a counter, a token (a note, and the
+  ``volatile_text`` problem with its ignore rule);
+- ``AGAIN``: something else again: the new text is judged afresh against the
+  genuine one.
+"""
+
+import dataclasses
+import difflib
+import re
+
+from monitor.analysis import machine
+
+ORDINARY, MACHINE, DOUBTFUL = "ordinary", "machine", "doubtful"
+TRANSIENT, CONFIRMED, VOLATILE, AGAIN = "transient", "confirmed", "volatile", "again"
+
+# A change that keeps less than this share of the page's text replaced it.
+KEPT_AT_LEAST = 0.5
+# Beyond this many words (both texts), the share kept is counted by lines.
+WORDS_COMPARED_AT_MOST = 40000
+# A page shorter than this share of its last genuine version is doubtful.
+SHORTER_THAN = 0.5
+# Reasons, in words for the event's detail; REPLACED ones confirm as ``replaced``.
+REPLACED_REASONS = ("most_replaced", "much_shorter")
+REASON_WORDS = {
+    "most_replaced": "most of the page's text was replaced at once",
+    "much_shorter": "the page became much shorter than its last version",
+    "cut_short": "the page stopped partway through its text, as if only part of it arrived",
+    "numbers": "only numbers changed, inside lines that otherwise stayed the same",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Judgement:
+    verdict: str          # ORDINARY, MACHINE or DOUBTFUL
+    reason: str | None = None  # a key of REASON_WORDS (DOUBTFUL), or the machine's words
+
+    @property
+    def words(self):
+        return REASON_WORDS.get(self.reason, self.reason)
+
+    @property
+    def replaces(self):
+        return self.reason in REPLACED_REASONS
+
+
+def judge(before, after, fetched_at, previous_at=None, languages=None):
+    """The judgement of one change of the compared text from ``before`` to ``after``
+    (``fetched_at``: the check's time, ISO, against which machine-written times are read;
+    ``previous_at``: when the text before was first fetched, if known; ``languages``: the
+    page's, for reading dates, e.g. ``monitor.analysis.dates.context(locale).langs``)."""
+    if not before.strip():
+        return Judgement(ORDINARY)
+    if len(after) < SHORTER_THAN * len(before):
+        return Judgement(DOUBTFUL, "much_shorter")
+    if _cut_short(before, after):
+        return Judgement(DOUBTFUL, "cut_short")
+    if kept_share(before, after) < KEPT_AT_LEAST:
+        return Judgement(DOUBTFUL, "most_replaced")
+    return _line_judgement(before, after, fetched_at, previous_at, languages)
+
+
+def _line_judgement(before, after, fetched_at, previous_at, languages):
+    """Lines replaced one for one, only values changed: machine-made when every value is
+    one a machine writes anew, doubtful when some are plain numbers or a date of today
+    (``monitor.analysis.machine``); anything else is ordinary."""
+    verdict = machine.judge(before.splitlines(), after.splitlines(), fetched_at, previous_at,
+                            languages)
+    if verdict.kind == machine.MACHINE:
+        return Judgement(MACHINE, machine.note_words(verdict))
+    if verdict.kind == machine.DOUBTFUL:
+        return Judgement(DOUBTFUL, "numbers")
+    return Judgement(ORDINARY)
+
+
+def _cut_short(before, after):
+    """The text after is the beginning of the text before, stopping inside a line (a
+    page delivered in part; whole paragraphs removed at the end are an edit)."""
+    cut = after.rstrip()
+    if not cut or len(cut) >= len(before.rstrip()) or not before.startswith(cut):
+        return False
+    return before[len(cut):len(cut) + 1] not in ("\n", "")
+
+
+MARKER_PLACE = "[last updated]"
+
+
+def without_marker(text, marker_text):
+    """``text`` with its "last updated" line's words (label and date, as the marker was
+    read) put aside, wherever they stand: a date bump alone is never a change of the text."""
+    words = re.findall(r"\w+", marker_text or "")
+    if not words:
+        return text
+    marker = re.compile(r"\W*".join(map(re.escape, words)))  # "Last updated | 3 March 2024"
+    return "\n".join(marker.sub(MARKER_PLACE, line) for line in text.splitlines())
+
+
+def only_marker_moved(before, after, marker_before, marker_after):
+    """Whether the texts differ only in their "last updated" words."""
+    return (bool(marker_before or marker_after)
+            and without_marker(before, marker_before) == without_marker(after, marker_after))
+
+
+def kept_share(before, after):
+    """The share of ``before``'s words that ``after`` keeps, in order (a page whose
+    every word changed keeps nothing; a sentence added to a paragraph keeps it all).
+    Very long texts are compared line by line, which is faster and coarser."""
+    old, new = before.split(), after.split()
+    if len(old) + len(new) > WORDS_COMPARED_AT_MOST:
+        old, new = before.splitlines(), after.splitlines()
+    total = sum(len(piece) for piece in old) or 1
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    kept = sum(len(piece) for block in matcher.get_matching_blocks()
+               for piece in old[block.a:block.a + block.size])
+    return kept / total
+
+
+def resolve(genuine_sha, held_sha, new_sha, same_places=False, like_held=False):
+    """What a check that confirms a held change found (see the module).
+
+    ``genuine_sha``: the compared text of the page's last genuine version; ``held_sha``:
+    the held change's; ``new_sha``: this check's. ``same_places``: the change from the
+    genuine text to this one touched only the places the held one touched, with
+    other values (``monitor.analysis.volatile.same_places``): a counter. ``like_held``:
+    this text differs from the held one only in such values (a wall whose token
+    changes at each visit is still the wall)."""
+    if new_sha == genuine_sha:
+        return TRANSIENT
+    if new_sha == held_sha:
+        return CONFIRMED
+    if same_places:
+        return VOLATILE
+    return CONFIRMED if like_held else AGAIN
