@@ -46,7 +46,7 @@ def cli(ctx, sources, db, shard):
     with China: keep every version, flag every change to the text or to the
     page's "last updated" line, and show how stale each disclosure is.
 
-    Example: dialogue-watch crawl && dialogue-watch stale
+    Example: dialogue-watch crawl; dialogue-watch stale
     """
     ctx.obj = Context(sources, db, shard)
 
@@ -226,11 +226,10 @@ def stale(obj, as_json):
 
 
 def _stale_cells(row):
-    marker = row["last_updated"]
     baseline = row["baseline"] or {}
     return [
         "?" if row["days_stale"] is None else str(row["days_stale"]),
-        row["country"], row["id"], marker["text"] if marker else "(no date shown)",
+        row["country"], row["id"], staleness.claim_words(row),
         row["state"], (row["last_changed_at"] or "-")[:10], (row["last_checked_at"] or "never")[:10],
         baseline.get("marker") or "",
     ]

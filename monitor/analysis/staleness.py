@@ -47,6 +47,14 @@ def shown_state(row):
     return row["state"]
 
 
+def claim_words(entry):
+    """What a page claims as its last update, for a table: its words, "(no date shown)",
+    or "not yet checked" for a page no fetch of which has succeeded (never a finding)."""
+    if entry["last_updated"]:
+        return entry["last_updated"]["text"]
+    return "not yet checked" if entry["state"] == NEVER_FETCHED else "(no date shown)"
+
+
 def _baseline(row):
     if not row["baseline_observed"]:
         return None

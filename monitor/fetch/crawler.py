@@ -102,8 +102,19 @@ def prepare(config, db_path, ids=(), progress=False, subscribers=(), **overrides
                               DW_CRAWL_ID=crawl_id, DW_TOTAL=len(targets),
                               DW_WRITTEN_ORIGINS=written,
                               DW_PROGRESS=progress, DW_SUBSCRIBERS=tuple(subscribers),
+                              **_quiet_log(db_path, progress),
                               **{**browser.crawl_settings(sources, config.settings), **overrides})
     return db, crawl_id, targets, settings
+
+
+def _quiet_log(db_path, progress):
+    """A crawl that prints its progress in plain words (``dialogue-watch crawl``) sends
+    Scrapy's own log (its tracebacks of DNS errors and the like) to a file beside the
+    database instead of the terminal: the plain words say what failed."""
+    if not progress:
+        return {}
+    return {"LOG_FILE": f"{os.fspath(db_path)}.log", "LOG_FILE_APPEND": True,
+            "LOG_LEVEL": "WARNING"}
 
 
 def standalone(sources_path, db_path, shard=None, workers=None):

@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from monitor.analysis import events, links
+from monitor.analysis import events, links, staleness
 from monitor.config import ID_PATTERN, _check_keys, _parse_yaml, read_config_text
 from monitor.errors import ConfigError
 
@@ -478,7 +478,7 @@ def _digest_line(alert, site_url):
 
 def stale_table(stale):
     rows = [[("?" if r["days_stale"] is None else str(r["days_stale"])), r["country"], r["id"],
-             (r["last_updated"] or {}).get("text") or "(no date shown)", r["state"]]
+             staleness.claim_words(r), r["state"]]
             for r in stale]
     headers = ["days", "country", "page", "claims last updated", "state"]
     widths = [max(len(str(c)) for c in column) for column in zip(headers, *rows)]

@@ -1,0 +1,46 @@
+"""The first command, as a newcomer runs it offline: only plain words on the terminal
+(Scrapy's tracebacks go to a log file beside the database), then the staleness table,
+which says "not yet checked" for pages no check reached (issue 24)."""
+
+import socket
+import subprocess
+import sys
+
+from monitor.replica import Replica
+
+
+def closed_port():
+    with socket.socket() as probe:  # a port nothing listens on: the connection is refused
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def cli(cfg, db_path, *args):
+    return subprocess.run([sys.executable, "-m", "monitor", "--sources", cfg.path, "--db",
+                           str(db_path), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_a_crawl_where_every_site_fails_prints_plain_words_then_the_table_follows(
+        make_config, db_path, tmp_path):
+    port = closed_port()
+    gone = Replica()  # a site that answers robots.txt with a dropped connection
+    for path in ("/robots.txt", "/page"):
+        gone.set(path, b"", handler=lambda handler: handler.connection.close())
+    cfg = make_config({"id": "refused", "url": f"http://127.0.0.1:{port}/dialogue"},
+                      {"id": "dropped", "url": gone.url("/page"), "country": "Japan"},
+                      settings={"retries": 0})
+    try:
+        crawled = cli(cfg, db_path, "crawl")
+    finally:
+        gone.close()
+    assert crawled.returncode == 2  # nothing could be fetched
+    shown = crawled.stdout + crawled.stderr
+    assert "Traceback" not in shown and "ERROR" not in shown
+    assert len(shown.strip().splitlines()) <= 8, shown
+    assert "refused: failed (the site refused the connection)" in shown
+    assert "Traceback" in (tmp_path / "monitor.db.log").read_text()  # kept for whoever debugs
+    stale = cli(cfg, db_path, "stale")
+    assert stale.returncode == 0
+    rows = [line for line in stale.stdout.splitlines() if "refused" in line or "dropped" in line]
+    assert len(rows) == 2 and all("not yet checked" in row and "never fetched" in row
+                                  for row in rows)
