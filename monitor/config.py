@@ -59,7 +59,8 @@ REQUIRED_SOURCE_KEYS = ("id", "country", "title", "url", "kind")
 # What each key of a source means (the README's sources.yaml reference is generated from this).
 SOURCE_KEY_HELP = {
     "id": "required. A stable short name: lowercase letters, digits and '-'.",
-    "country": "required. Free text; the shipped entries use the twelve partners' names.",
+    "country": "required. One of the twelve partners as written here (`United Kingdom`, "
+               "`European Union`...), or `Other (Name)` for a government beyond them.",
     "title": "required. What the page is, in words a campaigner understands.",
     "url": "required. The full address, starting with https:// or http://.",
     "kind": "required. `html` for a web page, `pdf` for a PDF.",
@@ -114,6 +115,18 @@ COUNTRY_LOCALES = {
     "Switzerland": "de-CH",
     "United Kingdom": "en-GB",
     "United States": "en-US",
+}
+# The twelve partners of the 2003 report, as every filter, feed and alert names them; a
+# government beyond them is written "Other (Name)".
+PARTNERS = tuple(COUNTRY_LOCALES)
+OTHER_COUNTRY = re.compile(r"^Other \((.+)\)$")
+COUNTRY_ALIASES = {
+    "uk": "United Kingdom", "gb": "United Kingdom", "great britain": "United Kingdom",
+    "britain": "United Kingdom", "england": "United Kingdom", "us": "United States",
+    "usa": "United States", "u.s.": "United States", "america": "United States",
+    "united states of america": "United States", "eu": "European Union", "europe": "European Union",
+    "deutschland": "Germany", "nippon": "Japan", "brasil": "Brazil", "norge": "Norway",
+    "schweiz": "Switzerland", "suisse": "Switzerland", "magyarország": "Hungary",
 }
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LOCALE_PATTERN = re.compile(r"^([a-zA-Z]{2,3})(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")
@@ -496,6 +509,21 @@ def _stale_after(value, where, mapping, problems):
         return None
 
 
+def _check_country(entry, where, problems):
+    """One of the twelve partners (or 'Other (Name)'); else a problem naming the nearest."""
+    value = str(entry["country"]).strip()
+    if value in COUNTRY_LOCALES or OTHER_COUNTRY.match(value):
+        return value
+    guess = COUNTRY_ALIASES.get(value.lower()) or next(iter(difflib.get_close_matches(
+        value.title(), PARTNERS, 1, 0.6)), None)
+    hint = f"Did you mean '{guess}'? " if guess else ""
+    problems.append((entry.line_of("country"), (
+        f"{where}: '{value}' is not one of the twelve partners of the 2003 report "
+        f"({', '.join(PARTNERS)}). {hint}Fix: write the partner's name as listed (filters, "
+        f"feeds and alerts use it), or 'Other ({value})' for a government beyond the twelve.")))
+    return value
+
+
 def _source(entry, defaults, stale_after, problems):
     if not isinstance(entry, dict):
         problems.append((0, "each item under 'sources:' must be a mapping starting with '- id: ...'."))
@@ -510,7 +538,7 @@ def _source(entry, defaults, stale_after, problems):
     start = len(problems)
     fields = {
         "id": _check_id(entry, where, problems),
-        "country": str(entry["country"]),
+        "country": _check_country(entry, where, problems),
         "title": str(entry["title"]),
         "url": _check_url(entry, "url", where, problems),
         "kind": _check_kind(entry, where, problems),

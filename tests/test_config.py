@@ -304,3 +304,23 @@ def test_cli_refuses_an_alias_bomb_in_seconds_without_a_traceback(tmp_path):
     assert result.returncode != 0
     assert f"{path}:5: *d repeats the value marked &d" in result.stderr
     assert "write the values out in full" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("written, suggested", [
+    ("UK", "United Kingdom"), ("USA", "United States"), ("EU", "European Union"),
+    ("Swizerland", "Switzerland"), ("germany ", None), ("Japn", "Japan"), ("Narnia", None),
+])
+def test_a_country_beyond_the_twelve_is_refused_with_the_nearest(tmp_path, written, suggested):
+    if written.strip().title() in PARTNERS:  # the case alone differs: still refused, named
+        suggested = written.strip().title()
+    found = problems_of(tmp_path, GOOD.replace("country: Canada", f"country: {written}"))
+    (line, words), = found
+    assert line == 5 and f"'{written.strip()}' is not one of the twelve partners" in words
+    assert (f"Did you mean '{suggested}'?" in words) if suggested else "Did you mean" not in words
+    assert f"'Other ({written.strip()})'" in words
+
+
+def test_the_twelve_and_other_governments_are_accepted(tmp_path):
+    for country in [*PARTNERS, "Other (New Zealand)"]:
+        loaded = load_text(tmp_path, GOOD.replace("country: Canada", f"country: {country}"))
+        assert loaded.sources[0].country == country

@@ -84,7 +84,7 @@ def test_events_keep_their_page_country_even_when_the_entry_is_corrected(replica
     from tests.test_crawl import page
 
     replica.set("/ca", page())
-    crawl(make_config({"id": "canada", "path": "/ca", "country": "Canda"}))  # a typo
+    crawl(make_config({"id": "canada", "path": "/ca", "country": "Japan"}))  # a slip
     crawl(make_config({"id": "canada", "path": "/ca", "country": "Canada"}))  # corrected
     with sqlite3.connect(db_path) as db:
         assert db.execute("SELECT DISTINCT country FROM recent_changes").fetchall() == [("Canada",)]
