@@ -272,6 +272,7 @@ def history(obj, source_id, as_json):
                               indent=2, ensure_ascii=False))
         return
     if not rows:
+        obj.config().select([source_id])  # an id sources.yaml lacks: said, with the nearest
         raise NotFoundError(f"No history for '{source_id}' yet. Run 'dialogue-watch crawl {source_id}' first.")
     click.echo(_table(["at", "event", "last updated: before -> after", "+lines", "-lines", "from"],
                       [_history_cells(r) for r in rows], limit=60))

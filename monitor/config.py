@@ -196,10 +196,13 @@ class Config:
             return list(self.sources)
         missing = [i for i in ids if self.source(i) is None]
         if missing:
-            known = ", ".join(s.id for s in self.sources[:8])
+            ids = [s.id for s in self.sources]
+            near = difflib.get_close_matches(missing[0], ids, 3, 0.4) or [
+                i for i in ids if missing[0].split("-")[0] in i][:3]
+            hint = f"Did you mean {', '.join(near)}? " if near else ""
             raise UnknownSourceError(
-                f"No source with id {', '.join(missing)} in {self.path}. "
-                f"Run 'dialogue-watch sources check' to list them (e.g. {known})."
+                f"No source with id {', '.join(missing)} in {self.path}. {hint}"
+                f"Run 'dialogue-watch sources check' to list them (e.g. {', '.join(ids[:8])})."
             )
         return [self.source(i) for i in ids]
 

@@ -209,3 +209,33 @@ def test_a_page_never_fetched_says_so_in_stale(replica, make_config, db_path):
     assert stored == {"canada": "ok", "dead": "failing"}  # what other code relies on
     table = run(cfg, db_path, "stale").stdout
     assert [line for line in table.splitlines() if " dead " in line][0].count("never fetched") == 1
+
+
+def test_a_mistyped_id_names_the_nearest_real_ones(replica, make_config, db_path):
+    cfg = make_config({"id": "united-kingdom-fco-hr-report-2002", "path": "/uk",
+                       "country": "United Kingdom"}, {"id": "canada", "path": "/ca"})
+    result = run(cfg, db_path, "history", "united-kingdom", check=False)
+    assert result.returncode == 3 and "Traceback" not in result.stderr
+    assert "No source with id united-kingdom" in result.stderr
+    assert "Did you mean united-kingdom-fco-hr-report-2002?" in result.stderr
+    assert "dialogue-watch crawl united-kingdom'" not in result.stderr  # no command that fails
+    known = run(cfg, db_path, "history", "canada", check=False)  # a real id, not yet checked
+    assert "Run 'dialogue-watch crawl canada' first." in known.stderr
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line(make_config, db_path, crawl, replica):
+    import socket
+
+    replica.set("/ca", page())
+    cfg = make_config({"id": "canada", "path": "/ca"})
+    crawl(cfg)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(cfg, db_path, "serve", "--port", str(port), check=False)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"Error: Port {port} on 127.0.0.1 is already in use (Address already in use): another "
+        f"program, perhaps another 'dialogue-watch serve', listens there. Fix: stop it, or "
+        f"choose another port: dialogue-watch serve --port {port + 1}"]

@@ -38,6 +38,21 @@ def make_datasette(db_path, base_url="/"):
     return site
 
 
+def _check_port_free(host, port):
+    """A port another program listens on is said in one line, before anything starts."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise click.ClickException(
+                f"Port {port} on {host} is already in use ({error.strerror}): another program, "
+                f"perhaps another 'dialogue-watch serve', listens there. Fix: stop it, or choose "
+                f"another port: dialogue-watch serve --port {port + 1}") from None
+
+
 @click.command()
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -58,6 +73,7 @@ def serve(port, host, base_url):
     if not db_path.exists():
         raise click.ClickException(f"There is no database at {db_path}. Run 'dialogue-watch crawl' "
                                    "(or 'dialogue-watch demo' and pass --db db/demo.db) first.")
+    _check_port_free(host, port)
     store.open_db(db_path).close()  # bring the schema up to date: search index, views
     site = make_datasette(db_path, base_url)
     asyncio.run(site.invoke_startup())
