@@ -253,7 +253,10 @@ def test_an_alert_says_what_a_campaigner_needs():
     assert "'Last updated' line: Last updated Oct 2002 → Last updated Oct 2002 (unchanged)" in body
     assert "  - Held in Ottawa.\n  + Held in Beijing." in body and "Same line" not in body
     assert "See the change: https://example.org/dw/monitor/events/42" in body
-    assert "Alert key: dialogue-watch-event-42-ngo" in body
+    assert ("What this means: the text changed but its 'last updated' line did not (seen 12 March "
+            "2024, 10:00 UTC).") in body
+    assert "dialogue-watch-event-42" not in body and "silent_edit" not in body  # key: in headers
+    assert "T10:00:00Z" not in body
     assert "possible repeat" not in message.title + body
 
 
@@ -282,7 +285,7 @@ def test_a_digest_lists_the_events_and_the_staleness_table():
     message = alerts.render_digest(weekly, "2024-W11", [{**ALERT, "subscriber": "s"}], stale,
                                    "https://example.org/dw")
     assert message.title == "dialogue-watch weekly digest 2024-W11: 1 event"
-    assert "- 2024-03-12 Canada's page changed but its 'last updated' line did not" in message.body
+    assert "- 12 March 2024: Canada's page changed but its 'last updated' line did not" in message.body
     assert "https://example.org/dw/monitor/events/42" in message.body
     assert "7800  Canada   canada-relations  Last updated Oct 2002" in message.body
     empty = alerts.render_digest(weekly, "2024-W12", [], stale)

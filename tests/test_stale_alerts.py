@@ -261,7 +261,7 @@ def test_a_subscriber_gets_the_stale_alert_by_email_with_the_2003_figure(
             "1 year after which a page counts as stale: the page still says 'Last updated Oct "
             f"2002' (2003 report: 153 days; now: {days:,} days)") in stale
     assert "See it on the site: https://example.org/dw/monitor/events/2" in stale
-    assert "stale: the page still claims a 'last updated' date older than stale_after" in stale
+    assert "What this means: the page still claims a 'last updated' date older than" in stale
     (digest,) = [text for subject, text in texts.items() if "daily digest" in subject]
     assert "Canada's page still shows an old 'last updated' date: Canada-China relations" in digest
     assert f"(2003 report: 153 days; now: {days:,} days)" in digest

@@ -32,8 +32,9 @@ KINDS = {
     "volatile_text": "a part of the page changes at nearly every check (a counter, a token, a "
                      "'generated at' line): those changes are kept without alerts; an `ignore:` "
                      "rule can silence it",
-    "stale": "the page still claims a 'last updated' date older than stale_after in "
-             "sources.yaml (said once, and once more when it is twice as old)",
+    "stale": "the page still claims a 'last updated' date older than the limit set for it "
+             "(a year unless the team chose otherwise); said once, and once more when it is "
+             "twice as old",
     "rules_changed": "a note: the rules in sources.yaml that read this page changed, so its "
                      "text was read again with the new rules (never alerted)",
     "moved": "a note: the page's address in sources.yaml changed; the new address was "
@@ -43,7 +44,8 @@ KINDS = {
     "documents_changed": "a document (PDF, Word, ODF, spreadsheet, presentation) linked from "
                          "the page's content was added or removed; the event lists which",
     "links_changed": "a link in the page's content (not its menus, header or footer) was "
-                     "added or removed; the event lists which (not alerted unless asked for)",
+                     "added or removed; the event lists which (sent only to those who "
+                      "ask for it)",
     "unlinked": "a note: a document watched because its index page linked to it is no "
                 "longer linked from there; it is still watched at its address",
     "follow_limit": "a source's `follow:` found more documents than its follow_limit: the "

@@ -411,8 +411,9 @@ def render_event(alert, site_url=None):
     link = event_link(site_url, alert["event_id"])
     see = "See it on the site" if alert["kind"] in DIGEST_DETAIL_KINDS else "See the change"
     lines += ["", f"{see}: {link}"] if link else []
-    lines += ["", f"{alert['kind']}: {events.KINDS.get(alert['kind'], '')} (seen {alert['at']})."]
-    lines += _footer(idempotency_key(alert["event_id"], alert["subscriber"]), alert["interrupted"])
+    lines += ["", f"What this means: {events.KINDS.get(alert['kind'], alert['kind'])} "
+                  f"(seen {when_words(alert['at'])})."]
+    lines += _footer(alert["interrupted"])
     return Message(_title(title, alert["interrupted"]), "\n".join(lines))
 
 
@@ -443,8 +444,22 @@ def _title(title, interrupted):
     return f"(possible repeat) {title}" if interrupted else title
 
 
-def _footer(key, interrupted):
-    lines = ["", f"Alert key: {key}"]
+def when_words(moment):
+    """'6 December 2026, 10:05 UTC' for a stored time ('2026-12-06T10:05:00Z')."""
+    at = datetime.datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    return f"{day_words(moment)}, {at:%H:%M} UTC"
+
+
+def day_words(moment):
+    """'6 December 2026' for a stored time or date."""
+    day = datetime.date.fromisoformat(moment[:10])
+    return f"{day.day} {day:%B %Y}"
+
+
+def _footer(interrupted):
+    """The alert's key is not shown: it travels in the message's headers (e-mail, webhooks:
+    X-Dialogue-Watch-Key) and JSON body (``monitor.notify.dispatch``)."""
+    lines = []
     if interrupted:
         lines.append("An earlier attempt to send this may have reached you (dialogue-watch was "
                      "stopped while sending it, or the channel did not answer in time), so it "
@@ -464,13 +479,13 @@ def render_digest(subscriber, period, alerts, stale, site_url=None, interrupted=
         "Nothing changed on the pages you follow."]
     lines += ["", "How stale each page is (days since its 'last updated' date):", ""]
     lines += stale_table(stale)
-    lines += _footer(digest_key(subscriber.name, period), interrupted)
+    lines += _footer(interrupted)
     return Message(_title(title, interrupted), "\n".join(lines))
 
 
 def _digest_line(alert, site_url):
     link = event_link(site_url, alert["event_id"])
-    text = f"- {alert['at'][:10]} {headline(alert['kind'], alert['country'])}: {alert['title']}"
+    text = f"- {day_words(alert['at'])}: {headline(alert['kind'], alert['country'])}: {alert['title']}"
     if alert["kind"] in DIGEST_DETAIL_KINDS and alert["detail"]:
         text += f"\n  {alert['detail']}"
     return text + (f"\n  {link}" if link else f"\n  {alert['url']}")
