@@ -158,6 +158,20 @@ def test_a_counter_gives_no_alert_and_becomes_a_volatile_place(watched, open_db)
     assert "ignore:" in problem["detail"]
 
 
+def test_a_number_edited_twice_in_a_row_is_alerted_once_it_stays(watched, open_db):
+    watched.show(page(PARAGRAPHS + ["12 meetings have been held since 1997."]))
+    watched.check()
+    for count in (13, 14, 14):
+        watched.show(page(PARAGRAPHS + [f"{count} meetings have been held since 1997."]))
+        watched.check()
+    assert watched.kinds() == ["new", "changed"]
+    event = next(open_db().query("SELECT * FROM events WHERE kind = 'changed'"))
+    first_held = next(open_db().query("SELECT at FROM fetches ORDER BY id LIMIT 1 OFFSET 1"))
+    assert event["at"] == first_held["at"]  # dated when the change was first seen
+    assert "14 meetings" in store.text_of(open_db(), next(open_db().query(
+        "SELECT text_sha256 FROM versions ORDER BY id DESC LIMIT 1"))["text_sha256"])
+
+
 def test_an_ordinary_edit_and_its_revert_are_two_alerted_changes(watched):
     watched.show(page())
     watched.check()
@@ -179,18 +193,20 @@ def test_a_held_change_is_fetched_again_in_full(watched, replica):
 
 
 RESOLVE = [
-    # genuine, held, new, same places, like held -> outcome
-    ("a", "b", "a", False, False, doubt.TRANSIENT),
-    ("a", "b", "b", False, False, doubt.CONFIRMED),
-    ("a", "b", "c", True, True, doubt.VOLATILE),
-    ("a", "b", "c", False, True, doubt.CONFIRMED),
-    ("a", "b", "c", False, False, doubt.AGAIN),
+    # genuine, held, new, same places, like held, looks so far -> outcome
+    ("a", "b", "a", False, False, 1, doubt.TRANSIENT),
+    ("a", "b", "b", False, False, 1, doubt.CONFIRMED),
+    ("a", "b", "b", True, True, 2, doubt.CONFIRMED),  # edited twice, then it stayed
+    ("a", "b", "c", True, True, 1, doubt.HOLD_AGAIN),
+    ("a", "b", "c", True, True, 2, doubt.VOLATILE),
+    ("a", "b", "c", False, True, 1, doubt.CONFIRMED),
+    ("a", "b", "c", False, False, 1, doubt.AGAIN),
 ]
 
 
-@pytest.mark.parametrize("genuine, held, new, same, like, outcome", RESOLVE)
-def test_resolve(genuine, held, new, same, like, outcome):
-    assert doubt.resolve(genuine, held, new, same, like) == outcome
+@pytest.mark.parametrize("genuine, held, new, same, like, looks, outcome", RESOLVE)
+def test_resolve(genuine, held, new, same, like, looks, outcome):
+    assert doubt.resolve(genuine, held, new, same, like, looks) == outcome
 
 
 TEXT = "\n".join(PARAGRAPHS)

@@ -23,8 +23,10 @@ changes again when the page is fetched again.
   (a note; staleness and "text changed" untouched);
 - ``CONFIRMED``: the held text stays (values a machine writes aside): the change is
   alerted, dated when first seen;
-- ``VOLATILE``: the same places changed again: a counter, a token (a note, and the
-  ``volatile_text`` problem with its ignore rule);
+- ``VOLATILE``: the same places changed again at ``VOLATILE_AFTER`` checks in a row: a
+  counter, a token (a note, and the ``volatile_text`` problem with its ignore rule);
+  before that, ``HOLD_AGAIN``: the newest text is held (a number edited twice in a row
+  is then alerted once it stays);
 - ``AGAIN``: something else again: the new text is judged afresh against the
   genuine one.
 """
@@ -37,6 +39,10 @@ from monitor.analysis import machine
 
 ORDINARY, MACHINE, DOUBTFUL = "ordinary", "machine", "doubtful"
 TRANSIENT, CONFIRMED, VOLATILE, AGAIN = "transient", "confirmed", "volatile", "again"
+HOLD_AGAIN = "hold_again"
+# Checks in a row that find the same places changed to fresh values before they are a
+# counter (a number edited twice within minutes is held once more, then alerted).
+VOLATILE_AFTER = 3
 
 # A change that keeps less than this share of the page's text replaced it.
 KEPT_AT_LEAST = 0.5
@@ -139,19 +145,21 @@ def kept_share(before, after):
     return kept / total
 
 
-def resolve(genuine_sha, held_sha, new_sha, same_places=False, like_held=False):
+def resolve(genuine_sha, held_sha, new_sha, same_places=False, like_held=False, looks=1):
     """What a check that confirms a held change found (see the module).
 
     ``genuine_sha``: the compared text of the page's last genuine version; ``held_sha``:
     the held change's; ``new_sha``: this check's. ``same_places``: the change from the
     genuine text to this one touched only the places the held one touched, with
-    other values (``monitor.analysis.volatile.same_places``): a counter. ``like_held``:
-    this text differs from the held one only in such values (a wall whose token
-    changes at each visit is still the wall)."""
+    other values (``monitor.analysis.volatile.same_places``): a counter, or a number
+    edited twice in a row; ``looks``: how many checks in a row have found those places
+    changed so far: at ``VOLATILE_AFTER`` it is a counter, before it the page is held
+    again (``HOLD_AGAIN``). ``like_held``: this text differs from the held one only in
+    such values (a wall whose token changes at each visit is still the wall)."""
     if new_sha == genuine_sha:
         return TRANSIENT
     if new_sha == held_sha:
         return CONFIRMED
     if same_places:
-        return VOLATILE
+        return VOLATILE if looks + 1 >= VOLATILE_AFTER else HOLD_AGAIN
     return CONFIRMED if like_held else AGAIN

@@ -23,15 +23,16 @@ WEIGHED_KINDS = frozenset({"updated", "silent_edit", "changed"})
 
 @dataclasses.dataclass(frozen=True)
 class Held:
-    fetch_id: int
+    fetch_id: int  # the latest held fetch (its capture is the text that may be confirmed)
     text_sha256: str
-    at: str
+    at: str  # when the held change was first seen
     reason: str
+    looks: int = 1  # checks in a row that found it (or its places changed again)
 
 
 @dataclasses.dataclass(frozen=True)
 class Weighed:
-    outcome: str | None  # HOLD, MACHINE, or one of doubt's TRANSIENT / CONFIRMED / VOLATILE
+    outcome: str | None  # HOLD, MACHINE, or doubt's TRANSIENT / CONFIRMED / VOLATILE / HOLD_AGAIN
     judgement: doubt.Judgement | None = None
     held: Held | None = None
 
@@ -45,7 +46,7 @@ def held(state):
     if not state or not state.get("held_fetch_id"):
         return None
     return Held(state["held_fetch_id"], state["held_text_sha256"], state["held_at"],
-                state["held_reason"])
+                state["held_reason"], state.get("held_looks") or 1)
 
 
 def weigh(conn, state, current, texts, kind, outcome, fetched_at, marker_after=None):
@@ -84,7 +85,7 @@ def _resolve(conn, current, texts, pending):
     held_text = blobs.text(conn, pending.text_sha256) or ""
     return doubt.resolve(current["text_sha256"], pending.text_sha256, texts.after_sha,
                          same_places=volatile.same_places(genuine, held_text, texts.after),
-                         like_held=_like(held_text, texts.after))
+                         like_held=_like(held_text, texts.after), looks=pending.looks)
 
 
 def _like(held_text, new_text):
@@ -93,19 +94,23 @@ def _like(held_text, new_text):
     return bool(found) and not other
 
 
-def hold(conn, source_id, fetch_id, text_sha256, at, reason, confirm_after_seconds):
-    """Keep a doubtful change until the page is fetched again (after ``confirm_after_seconds``)."""
+def hold(conn, source_id, fetch_id, text_sha256, at, reason, confirm_after_seconds, looks=1):
+    """Keep a doubtful change until the page is fetched again (after ``confirm_after_seconds``
+    from ``at``, the check that held it); ``looks``: checks in a row that found it."""
     moment = datetime.datetime.fromisoformat(at.replace("Z", "+00:00"))
     confirm_at = iso(moment + datetime.timedelta(seconds=confirm_after_seconds))
-    conn.execute("UPDATE source_state SET held_fetch_id = ?, held_text_sha256 = ?, held_at = ?, "
-                 "held_reason = ?, confirm_at = ? WHERE source_id = ?",
-                 [fetch_id, text_sha256, at, reason, confirm_at, source_id])
+    conn.execute("UPDATE source_state SET held_fetch_id = ?, held_text_sha256 = ?, "
+                 "held_at = coalesce(?, held_at), held_reason = ?, confirm_at = ?, held_looks = ? "
+                 "WHERE source_id = ?",
+                 [fetch_id, text_sha256, None if looks > 1 else at, reason, confirm_at, looks,
+                  source_id])
     return confirm_at
 
 
 def release(conn, source_id):
     conn.execute("UPDATE source_state SET held_fetch_id = NULL, held_text_sha256 = NULL, "
-                 "held_at = NULL, held_reason = NULL, confirm_at = NULL WHERE source_id = ?",
+                 "held_at = NULL, held_reason = NULL, confirm_at = NULL, held_looks = NULL "
+                 "WHERE source_id = ?",
                  [source_id])
 
 

@@ -193,7 +193,7 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
     if not restart and not seam and current is not None and decision.kind != volatile.NOTE:
         weighed = confirm.weigh(db.conn, state, current, texts, decision.kind,
                                 observation.outcome, fetch.fetched_at, _marker_words(observation))
-    if weighed.outcome == confirm.HOLD:
+    if weighed.outcome in (confirm.HOLD, doubt.HOLD_AGAIN):
         return _hold(db, fetch, fetch_id, observation, decision, state, current, text_sha,
                      weighed, confirm_after)
     change_fetch, change_fetch_id = fetch, fetch_id  # when and where a change was first seen
@@ -270,8 +270,9 @@ def _hold(db, fetch, fetch_id, observation, decision, state, current, text_sha, 
           confirm_after):
     """Keep a doubtful change's capture, and nothing else of it, until the page is
     fetched again: no version, no event, no alert; the page's state stays."""
+    looks = weighed.held.looks + 1 if weighed.outcome == doubt.HOLD_AGAIN else 1
     confirm_at = confirm.hold(db.conn, fetch.source_id, fetch_id, text_sha, fetch.fetched_at,
-                              weighed.judgement.reason, confirm_after)
+                              weighed.judgement.reason, confirm_after, looks)
     db.conn.execute("UPDATE fetches SET note = coalesce(note || '; ', '') || ? WHERE id = ?",
                     [confirm.hold_note(weighed.judgement, confirm_at), fetch_id])
     unchanged = dataclasses.replace(decision, kind=None, new_version=False, text_changed=False)

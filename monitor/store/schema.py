@@ -426,7 +426,7 @@ def m026_held_changes(db):
     ``confirm_at``. The held fetch, its text and time, and why it was doubtful; and on
     an event, the check that confirmed it."""
     for column, kind in (("held_fetch_id", int), ("held_text_sha256", str), ("held_at", str),
-                         ("held_reason", str), ("confirm_at", str)):
+                         ("held_reason", str), ("confirm_at", str), ("held_looks", int)):
         db["source_state"].add_column(column, kind)
     # the check that confirmed a held change (or found it transient): the event keeps the
     # fetch that first saw it (fetch_id, at) and names this one too
