@@ -1,8 +1,11 @@
 """Text extraction from HTML: the words a campaigner would compare. Pure functions.
 
-By default the page's main content is taken with trafilatura (navigation,
-headers, footers, cookie banners and widgets dropped); a source's ``content``
-selector overrides that, and its ``ignore`` rules drop parts first.
+The page's chrome (menus, page headers and footers, breadcrumbs, language switchers,
+cookie banners: ``monitor.analysis.chrome``, the reading ``monitor.analysis.links`` uses
+too) is never part of the text, whatever the page's length. Of the rest, the page's main
+content is taken with trafilatura (widgets and other boilerplate dropped); a source's
+``content`` selector overrides that (chrome inside it still dropped), and its ``ignore``
+rules drop parts first. A page that has no words outside its chrome is read whole.
 """
 
 import dataclasses
@@ -10,15 +13,16 @@ import re
 import unicodedata
 
 import charset_normalizer
+import lxml.etree
+import lxml.html
 import trafilatura
 import w3lib.encoding
 from bs4 import BeautifulSoup
 
-BOILERPLATE = (
-    "script", "style", "noscript", "template", "svg", "iframe", "nav", "header", "footer",
-    "aside", "form", "[role=navigation]", "[role=banner]", "[role=contentinfo]",
-    "[id*=cookie]", "[class*=cookie]",
-)
+from monitor.analysis import chrome
+
+# What the plain reading of a short page leaves out besides the chrome (``_fallback_text``).
+UNREAD = ("script", "style", "noscript", "template", "svg", "iframe", "form")
 MIN_MAIN_CHARS = 40
 
 
@@ -79,26 +83,63 @@ def parse_html(html):
 
 
 def html_text(html, content=None, ignore=(), tree=None):
-    """The comparable text of a page: main content, or what ``content`` selects.
+    """The comparable text of a page: main content, or what ``content`` selects, without
+    the page's chrome.
 
-    ``tree``: ``parse_html(html).tree``, to save trafilatura parsing the page again
-    (it reads a copy: the tree is left as it was).
+    ``tree``: ``parse_html(html).tree``, to save parsing the page again (it is read, never
+    changed). A ``content`` regex reads the page's whole text, chrome included: the source's
+    pattern says what to take.
     """
     selectors = [r.value for r in ignore if r.kind == "selector"]
     patterns = [r.pattern for r in ignore if r.kind == "regex"]
-    if content is not None or selectors:
-        soup = _soup(html)
-        for selector in selectors:
-            for element in soup.select(selector):
-                element.decompose()
-        text = _selected_text(soup, content) if content is not None else _main_text(str(soup))
-    else:
-        text = _main_text(html, tree)
+    if content is not None and content.kind == "regex":
+        return normalize(_selected_text(_soup(html, selectors), content), patterns)
+    if selectors:
+        html = str(_soup(html, selectors))
+        tree = None
+    if tree is None:
+        tree = parse_html(html).tree
+        tree = _fragment_tree(html) if tree is None else tree
+    text = _own_text(html, tree, content)
+    if not text.strip() and tree is not None:  # nothing but chrome: the chrome is the page
+        text = _read(html, tree, content)
     return normalize(text, patterns)
 
 
-def _soup(html):
-    return BeautifulSoup(html, "lxml")
+def _fragment_tree(html):
+    """What trafilatura would not call HTML (a fragment), parsed all the same, or None."""
+    try:
+        return lxml.html.document_fromstring(html) if html.strip() else None
+    except (ValueError, lxml.etree.ParserError):
+        return None
+
+
+def _own_text(html, tree, content):
+    if tree is None:
+        return _read(html, None, content)
+    reading = chrome.read(tree, content)
+    if content is not None and not reading.scope:  # lxml cannot read the selector: soup's choice
+        return _read(html, tree, content)
+    return _read(None, chrome.without(tree, reading), content)
+
+
+def _read(html, tree, content):
+    """The text of the page (``tree`` when given, else ``html``), or what ``content`` selects."""
+    if content is not None:
+        return _selected_text(_soup(html if tree is None else _markup(tree)), content)
+    return _main_text(html, tree)
+
+
+def _soup(html, selectors=()):
+    soup = BeautifulSoup(html, "lxml")
+    for selector in selectors:
+        for element in soup.select(selector):
+            element.decompose()
+    return soup
+
+
+def _markup(tree):
+    return lxml.html.tostring(tree, encoding="unicode")
 
 
 def _selected_text(soup, rule):
@@ -120,14 +161,11 @@ def _main_text(html, tree=None):
     )
     if main and len(main) >= MIN_MAIN_CHARS:
         return main
-    return _fallback_text(html)
+    return _fallback_text(html if tree is None else _markup(tree))
 
 
 def _fallback_text(html):
-    soup = _soup(html)
-    for selector in BOILERPLATE:
-        for element in soup.select(selector):
-            element.decompose()
+    soup = _soup(html, UNREAD)
     root = soup.body or soup
     return root.get_text("\n")
 

@@ -8,12 +8,10 @@ collapsed (else the image's alt, the title or the aria-label), ``document`` (``p
 ``word``, ``odf``, ``spreadsheet``, ``presentation``: by the extension of the address'
 path or the link's ``type=``) and ``area``:
 
-- ``chrome`` for navigation: inside ``nav``, ``menu``, ``aside``, a page-level
-  ``header`` / ``footer`` (one not inside an ``article``, ``section`` or ``main``),
-  an element whose ARIA role is navigation, banner, contentinfo, menu, menubar,
-  search or complementary, or one whose class / id names it a menu, breadcrumb,
-  skip link, language switcher, toolbar or pager; and every link with ``hreflang``
-  or ``lang`` (a language switcher), and links in what an ``ignore`` selector drops;
+- ``chrome`` for what ``monitor.analysis.chrome`` reads as the page's chrome (menus,
+  page headers and footers, breadcrumbs, language switchers, sidebars, cookie banners;
+  the same reading leaves them out of the compared text), and links in what an
+  ``ignore`` selector drops;
 - ``content`` for the rest. When the source has a ``content:`` selector, content is
   only what it selects (``monitor.analysis.extract`` compares the same part); else,
   when the page has exactly one ``main`` (or ``role=main``), only what is inside it.
@@ -37,9 +35,7 @@ import re
 import unicodedata
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from lxml.etree import XPath
-
-from monitor.analysis import addresses
+from monitor.analysis import addresses, chrome
 
 DOCUMENT_EXTENSIONS = {
     ".pdf": "pdf",
@@ -62,20 +58,8 @@ DOCUMENT_TYPES = {
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": "presentation",
     "application/vnd.oasis.opendocument.presentation": "presentation",
 }
-CHROME_TAGS = {"nav", "menu", "aside"}
-PAGE_LEVEL_TAGS = {"header", "footer"}  # chrome unless inside one of SECTIONING_TAGS
-SECTIONING_TAGS = {"article", "section", "main"}
-CHROME_ROLES = {"navigation", "banner", "contentinfo", "menu", "menubar", "search",
-                "complementary"}
-# Markup names (class / id words), not page wording: what sites call their chrome.
-CHROME_NAMES = {"nav", "navbar", "navigation", "menu", "menubar", "submenu", "breadcrumb",
-                "breadcrumbs", "skip", "skiplink", "skiplinks", "toolbar", "pager", "pagination",
-                "lang", "language", "languages", "langswitch", "languageswitcher", "sidebar",
-                "masthead"}
-NAME_WORDS = re.compile(r"[a-z]+")
 WEB_SCHEMES = {"http", "https"}
 URL_NOISE = re.compile(r"[\t\r\n]")
-_ROLES = XPath("//*[@role]")
 LISTED = 10  # links named in the words of one change; the rest are counted
 
 
@@ -111,12 +95,12 @@ def extract(tree, page_url, content=None, ignore=()):
         return ()
     base = _base(tree, page_url)
     own = urldefrag(page_url)[0]
-    scope = _content_scope(tree, content)
-    ignored = _selected(tree, [r.value for r in ignore if r.kind == "selector"])
+    reading = chrome.read(tree, content)
+    ignored = chrome.selected(tree, [r.value for r in ignore if r.kind == "selector"])
     areas = {}
     found = {}
     for anchor in tree.iter("a", "area"):
-        link = _link(anchor, base, own, scope, ignored, areas)
+        link = _link(anchor, base, own, reading, ignored, areas)
         if link is None:
             continue
         key = (link.area, link.url)
@@ -125,7 +109,7 @@ def extract(tree, page_url, content=None, ignore=()):
     return tuple(sorted(found.values()))
 
 
-def _link(anchor, base, own, scope, ignored, areas):
+def _link(anchor, base, own, reading, ignored, areas):
     href = anchor.get("href")
     if href is None:
         return None
@@ -138,7 +122,7 @@ def _link(anchor, base, own, scope, ignored, areas):
     url, path, fragment = resolved
     if fragment and url == own:
         return None
-    area = _area(anchor, scope, ignored, areas)
+    area = _area(anchor, reading, ignored, areas)
     return Link(area, url, _document(path, anchor.get("type")), _text(anchor))
 
 
@@ -181,83 +165,33 @@ def _base(tree, page_url):
     return page_url
 
 
-def _content_scope(tree, content):
-    """The elements holding the content: what ``content:`` selects, else the page's one
-    ``main``, else None (the whole page, chrome aside)."""
-    if content is not None and content.kind == "selector":
-        return _selected(tree, [content.value]) or set()
-    mains = [*tree.iter("main"), *(e for e in _ROLES(tree) if e.tag != "main"
-                                   and e.get("role").strip().lower() == "main")]
-    return set(mains) if len(mains) == 1 else None
-
-
-def _selected(tree, selectors):
-    from lxml.cssselect import CSSSelector
-
-    chosen = set()
-    for selector in selectors:
-        try:
-            chosen.update(CSSSelector(selector)(tree))
-        except Exception:  # noqa: BLE001 - soupsieve-only syntax: that rule selects no links
-            continue
-    return chosen
-
-
-def _area(anchor, scope, ignored, areas):
+def _area(anchor, reading, ignored, areas):
     """"chrome" or "content" for ``anchor``: decided by the nearest of its ancestors (itself
     first) that is ignored, in the content scope, or chrome. ``areas`` remembers each
     element's answer, so the links of one list walk up their shared ancestors once."""
-    if anchor.get("hreflang") or anchor.get("lang"):
+    if chrome.language_link(anchor):
         return "chrome"
     walked, element, area = [], anchor, None
     while element is not None:
-        area = areas.get(element) or _own_area(element, scope, ignored)
+        area = areas.get(element) or _own_area(element, reading, ignored)
         if area is not None:
             break
         walked.append(element)
         element = element.getparent()
     if area is None:  # reached the root: the whole page is content unless a scope was given
-        area = "content" if scope is None else "chrome"
+        area = "content" if reading.scope is None else "chrome"
     for passed in walked:
         areas[passed] = area
     return area
 
 
-def _own_area(element, scope, ignored):
+def _own_area(element, reading, ignored):
     """What ``element`` itself decides, or None to ask its parent."""
     if element in ignored:
         return "chrome"
-    if scope is not None and element in scope:
+    if reading.scope is not None and element in reading.scope:
         return "content"  # what the content selector chose is content, whatever it is
-    return "chrome" if _chrome_element(element) else None
-
-
-def _chrome_element(element):
-    tag = element.tag if isinstance(element.tag, str) else ""
-    if tag in CHROME_TAGS:
-        return True
-    if tag in PAGE_LEVEL_TAGS and not any(
-            a.tag in SECTIONING_TAGS for a in element.iterancestors()):
-        return True
-    if set((element.get("role") or "").lower().split()) & CHROME_ROLES:
-        return True
-    names = f"{element.get('class') or ''} {element.get('id') or ''}"
-    return bool(names.strip()) and _chrome_names(names)
-
-
-@functools.lru_cache(maxsize=4096)
-def _chrome_names(names):
-    """Do these class / id names call the element chrome? (Pages repeat their class names
-    on every item of a list: each is read once.)"""
-    return bool(_name_words(names.lower()) & CHROME_NAMES)
-
-
-def _name_words(names):
-    """'main-nav breadcrumb_list' -> {'main', 'nav', 'breadcrumb', 'list', 'mainnav', ...}:
-    each word, and each class / id written whole without its separators."""
-    words = set(NAME_WORDS.findall(names))
-    words.update(re.sub(r"[^a-z]", "", name) for name in names.split())
-    return words
+    return "chrome" if reading.is_chrome(element) else None
 
 
 def _document(path, declared_type):
