@@ -53,6 +53,7 @@ WALLS = {
     "CDN error page": bare("Origin unreachable", "<h1>Error 522</h1><p>Connection timed out "
                            "between the edge and the origin host.</p><p>Ray: 7f3a9c2e</p>"),
     "page cut short": page()[:700],
+    "cut after a paragraph": page()[:page().index("<p>Both sides")],
     "empty template": page(paragraphs=[], title="Human rights dialogue with China"),
 }
 
@@ -170,6 +171,17 @@ def test_a_number_edited_twice_in_a_row_is_alerted_once_it_stays(watched, open_d
     assert event["at"] == first_held["at"]  # dated when the change was first seen
     assert "14 meetings" in store.text_of(open_db(), next(open_db().query(
         "SELECT text_sha256 FROM versions ORDER BY id DESC LIMIT 1"))["text_sha256"])
+
+
+def test_a_number_edited_beside_a_counter_is_alerted_and_the_counter_is_not(watched, open_db):
+    """The counter moves at every look; the edited number moves once and stays."""
+    for views, meetings in ((1204, 12), (1217, 13), (1236, 13), (1240, 13), (1262, 13),
+                            (1290, 13)):
+        watched.show(page(PARAGRAPHS + [f"{meetings} meetings have been held since 1997.",
+                                        f"This page was viewed {views} times."]))
+        watched.check()
+    assert alerted(open_db).count("changed") == 1  # the 12 -> 13 edit, once
+    assert set(alerted(open_db)) <= {"changed", "volatile_text"}
 
 
 def test_an_ordinary_edit_and_its_revert_are_two_alerted_changes(watched):

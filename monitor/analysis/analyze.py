@@ -34,6 +34,7 @@ class Observation:
     note: str | None = None
     links: tuple | None = None  # monitor.analysis.links.Link of a web page read now, else None
     body_kept: bool = False  # an error whose bytes are still evidence (a page too large to read)
+    unfinished: bool = False  # a web page whose markup stops before it closes (cut short?)
 
     @property
     def keeps_body(self):
@@ -215,7 +216,18 @@ def _read_html(fetch, source, previous_text=None):
                                  rule=_rule(source), fetched_at=_when(fetch), root=parsed.document)
     found = None if parsed.tree is None else links.extract(
         parsed.tree, fetch.final_url or fetch.url, source.content, source.ignore)
-    return Observation("ok", text=text, marker=marker, note=_rule_note(source, marker), links=found)
+    return Observation("ok", text=text, marker=marker, note=_rule_note(source, marker), links=found,
+                       unfinished=unfinished(html))
+
+
+# A web page ends by closing its markup: </html>, or at least </body> (comments and
+# whitespace may follow). One that stops before may have arrived only in part.
+FINISHED = re.compile(r"</(?:html|body)\s*>\s*(?:<!--.*?-->\s*)*\Z", re.I | re.S)
+
+
+def unfinished(html):
+    """Whether the page's markup stops before it closes (``FINISHED``)."""
+    return not FINISHED.search(html[-4096:])
 
 
 def _shell(fetch, source, tree, wall):

@@ -74,16 +74,17 @@ class Judgement:
         return self.reason in REPLACED_REASONS
 
 
-def judge(before, after, fetched_at, previous_at=None, languages=None):
+def judge(before, after, fetched_at, previous_at=None, languages=None, unfinished=False):
     """The judgement of one change of the compared text from ``before`` to ``after``
     (``fetched_at``: the check's time, ISO, against which machine-written times are read;
     ``previous_at``: when the text before was first fetched, if known; ``languages``: the
-    page's, for reading dates, e.g. ``monitor.analysis.dates.context(locale).langs``)."""
+    page's, for reading dates, e.g. ``monitor.analysis.dates.context(locale).langs``;
+    ``unfinished``: the page's markup stopped before it closed (``analyze.unfinished``))."""
     if not before.strip():
         return Judgement(ORDINARY)
     if len(after) < SHORTER_THAN * len(before):
         return Judgement(DOUBTFUL, "much_shorter")
-    if _cut_short(before, after):
+    if _cut_short(before, after) or (unfinished and len(after) < len(before)):
         return Judgement(DOUBTFUL, "cut_short")
     if kept_share(before, after) < KEPT_AT_LEAST:
         return Judgement(DOUBTFUL, "most_replaced")
@@ -149,10 +150,10 @@ def resolve(genuine_sha, held_sha, new_sha, same_places=False, like_held=False, 
     """What a check that confirms a held change found (see the module).
 
     ``genuine_sha``: the compared text of the page's last genuine version; ``held_sha``:
-    the held change's; ``new_sha``: this check's. ``same_places``: the change from the
-    genuine text to this one touched only the places the held one touched, with
-    other values (``monitor.analysis.volatile.same_places``): a counter, or a number
-    edited twice in a row; ``looks``: how many checks in a row have found those places
+    the held change's; ``new_sha``: this check's. ``same_places``: the held change
+    touched only values, and every one of them changed again by this check
+    (``monitor.analysis.volatile.same_places``): a counter, or a number edited twice
+    in a row; ``looks``: how many checks in a row have found those places
     changed so far: at ``VOLATILE_AFTER`` it is a counter, before it the page is held
     again (``HOLD_AGAIN``). ``like_held``: this text differs from the held one only in
     such values (a wall whose token changes at each visit is still the wall)."""

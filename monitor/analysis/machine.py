@@ -269,9 +269,15 @@ def _random_piece(old, new):
 
 
 def _epoch_clock(old, new, clocks):
-    """Two times since 1970 (``addresses.EPOCH``) that follow the fetch's clock."""
+    """Two times since 1970 (``addresses.EPOCH``) that follow the fetch's clock, alone or
+    as the one piece that differs in a token ("ts=1796578952972")."""
     if not (addresses.EPOCH.fullmatch(old) and addresses.EPOCH.fullmatch(new)):
-        return False
+        old_pieces, new_pieces = PIECES.split(old), PIECES.split(new)
+        differing = [(a, b) for a, b in zip(old_pieces, new_pieces) if a != b]
+        if len(old_pieces) != len(new_pieces) or len(differing) != 1 or \
+                (old_pieces, new_pieces) == ([old], [new]):
+            return False
+        return _epoch_clock(*differing[0], clocks)
     was, now = (_utc(dt.datetime.fromtimestamp(int(t[:10]), dt.timezone.utc)) for t in (old, new))
     return _clock_outcome(("time", was), ("time", now), clocks) == CLOCK
 

@@ -94,20 +94,23 @@ class Verdict:
     other: bool        # whether anything else changed too
 
 
-def judge(history, kind, before, after, at="now", markers=(None, None), seen_still=False):
+def judge(history, kind, before, after, at="now", markers=(None, None), seen_still=False,
+          streak=AFTER):
     """What one new version means for its page's volatile places (see the module).
 
     ``markers``: the page's "last updated" line before and after; a line that
     carries it while it changes is never a place (that change is always news).
     ``seen_still``: a check since the last version found the page unchanged, so
     its places did not change at every check: that counts as a version in which
-    nothing changed (a number updated now and then never becomes volatile)."""
+    nothing changed (a number updated now and then never becomes volatile).
+    ``streak``: versions in a row that make a place volatile (``AFTER``; fewer for a
+    change already confirmed by a second look, ``monitor.store.confirm``)."""
     if seen_still:
         history = advance(history, (), at)
     found, other = changes(before, after, pair_others=bool(history))
     ours = tuple(c for c in found if not _carries_marker(c, markers))
     found, other = ours, other or len(ours) != len(found)
-    updated = advance(history, found, at)
+    updated = advance(history, found, at, streak)
     only_volatile = bool(found) and not other and all(updated[c.place].volatile for c in found)
     flagged = tuple(c for c in found if updated[c.place].volatile
                     and not history.get(c.place, Place()).volatile)
@@ -129,12 +132,14 @@ def confirmed(history, before, after, at="now"):
 
 
 def same_places(before, first, second):
-    """Whether ``before`` -> ``first`` and ``before`` -> ``second`` each changed only
-    values inside the same lines (masked-equal, the same places), with other values."""
+    """Whether ``before`` -> ``first`` changed only values inside otherwise identical lines,
+    and every one of those places changed again from ``first`` to ``second`` (a counter,
+    a token); a place that changed once and then stayed (a number edited beside a counter)
+    makes it False."""
     one, other_one = changes(before, first, pair_others=False)
-    two, other_two = changes(before, second, pair_others=False)
-    return (bool(one) and not other_one and not other_two
-            and {c.place for c in one} == {c.place for c in two})
+    again, other_again = changes(first, second, pair_others=False)
+    return (bool(one) and not other_one and not other_again
+            and {c.place for c in one} <= {c.place for c in again})
 
 
 def _carries_marker(change, markers):
@@ -143,7 +148,7 @@ def _carries_marker(change, markers):
                                     or (after and after in change.after))
 
 
-def advance(history, found, at="now"):
+def advance(history, found, at="now", streak=AFTER):
     """The places after a new version whose masked-equal changes are ``found``."""
     changed = {change.place: change for change in found}
     after = {}
@@ -151,11 +156,11 @@ def advance(history, found, at="now"):
         if place not in changed and known.volatile and known.quiet + 1 < AFTER:
             after[place] = dataclasses.replace(known, streak=0, quiet=known.quiet + 1)
     for place, change in changed.items():
-        after[place] = _step(history.get(place, Place()), change, at)
+        after[place] = _step(history.get(place, Place()), change, at, streak)
     return after
 
 
-def _step(known, change, at):
+def _step(known, change, at, needed=AFTER):
     recent = known.recent
     if not recent or recent[-1] != change.old_value:
         recent += (change.old_value,)
@@ -164,7 +169,7 @@ def _step(known, change, at):
     if not fresh:  # back to a value it had lately: alternation, not volatility
         return Place(0, 0, recent, None)
     streak = known.streak + 1
-    since = known.since or (at if streak >= AFTER else None)
+    since = known.since or (at if streak >= needed else None)
     return Place(streak, 0, recent, since)
 
 

@@ -49,7 +49,8 @@ def held(state):
                 state["held_reason"], state.get("held_looks") or 1)
 
 
-def weigh(conn, state, current, texts, kind, outcome, fetched_at, marker_after=None):
+def weigh(conn, state, current, texts, kind, outcome, fetched_at, marker_after=None,
+          unfinished=False):
     """How this check weighs: a held change resolved, or a new change judged.
 
     ``texts``: ``record._Texts`` of this check (None when it read no text); ``kind``:
@@ -67,7 +68,7 @@ def weigh(conn, state, current, texts, kind, outcome, fetched_at, marker_after=N
         return Weighed(None, held=pending)
     judgement = doubt.judge(doubt.without_marker(texts.before, current["marker_text"]),
                             doubt.without_marker(texts.after, marker_after), fetched_at,
-                            current["at"], _languages(conn, current["source_id"]))
+                            current["at"], _languages(conn, current["source_id"]), unfinished)
     verdict = {doubt.MACHINE: MACHINE, doubt.DOUBTFUL: HOLD}.get(judgement.verdict)
     return Weighed(verdict, judgement, pending)
 

@@ -192,7 +192,8 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
     weighed = confirm.Weighed(None)  # confirm before accusing (monitor.store.confirm)
     if not restart and not seam and current is not None and decision.kind != volatile.NOTE:
         weighed = confirm.weigh(db.conn, state, current, texts, decision.kind,
-                                observation.outcome, fetch.fetched_at, _marker_words(observation))
+                                observation.outcome, fetch.fetched_at, _marker_words(observation),
+                                observation.unfinished)
     if weighed.outcome in (confirm.HOLD, doubt.HOLD_AGAIN):
         return _hold(db, fetch, fetch_id, observation, decision, state, current, text_sha,
                      weighed, confirm_after)
@@ -210,6 +211,9 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
             body_sha = confirm.held_body(db.conn, change_fetch_id) or body_sha
             if weighed.judgement.replaces and decision.kind in confirm.WEIGHED_KINDS:
                 decision = dataclasses.replace(decision, kind="replaced")
+            elif not restart:  # a number that changes at each version, looked at twice each
+                decision, places = _judge_volatile(db, fetch, fetch_id, decision, texts, current,
+                                                   observation, streak=CONFIRMED_STREAK)
     if weighed.outcome == doubt.VOLATILE:  # the same places changed again: a counter, a token
         known = _volatile_places(db, fetch.source_id)
         verdict = volatile.confirmed(known, texts.before, texts.after, fetch.fetched_at)
@@ -365,7 +369,13 @@ def _note_stale(db, fetch, fetch_id, state, current, version_id, subscribers):
 # -- volatile places: the parts of a page that change at every check -----------
 
 
-def _judge_volatile(db, fetch, fetch_id, decision, texts, current, observation):
+# Confirmed changes of the same values at this many versions in a row make a counter
+# (each was looked at twice: fewer than volatile.AFTER are needed).
+CONFIRMED_STREAK = 2
+
+
+def _judge_volatile(db, fetch, fetch_id, decision, texts, current, observation,
+                    streak=volatile.AFTER):
     """``(decision, (verdict, places before))`` for a new version (``monitor.analysis.volatile``):
     its event becomes a volatile_change note when it changed only volatile places.
     Nothing is read for a check that made no new version."""
@@ -378,7 +388,7 @@ def _judge_volatile(db, fetch, fetch_id, decision, texts, current, observation):
     marker_texts = (current["marker_text"], observation.marker and observation.marker.text)
     still = bool(history) and _seen_unchanged_since(db, fetch.source_id, current, fetch_id)
     verdict = volatile.judge(history, decision.kind, before, after, fetch.fetched_at, marker_texts,
-                             still)
+                             still, streak)
     if not verdict.history and not history:
         return decision, None
     return dataclasses.replace(decision, kind=verdict.kind), (verdict, history)
@@ -402,9 +412,13 @@ def _store_volatile(db, fetch, fetch_id, verdict, history, current, version_id, 
 
 def _seen_unchanged_since(db, source_id, version, fetch_id):
     """Did a check between ``version``'s fetch and this one find the page unchanged?"""
+    # neither a held check (no version) nor the check that confirmed the version's change
     sql = ("SELECT 1 FROM fetches WHERE source_id = ? AND at >= ? AND id > ? AND id < ? "
-           "AND outcome IN ('ok', 'not_modified') LIMIT 1")
-    found = db.conn.execute(sql, [source_id, version["at"], version["fetch_id"], fetch_id])
+           "AND outcome IN ('ok', 'not_modified') AND version_id IS NOT NULL AND id NOT IN "
+           "(SELECT confirmed_by FROM events WHERE version_id = ? AND confirmed_by IS NOT NULL) "
+           "LIMIT 1")
+    found = db.conn.execute(sql, [source_id, version["at"], version["fetch_id"], fetch_id,
+                                  version["id"]])
     return found.fetchone() is not None
 
 
