@@ -87,7 +87,8 @@ def main():
                               stderr=log, stdout=log)
     started = time.monotonic()
     end = started + args.minutes * 60
-    time.sleep(5)
+    while _checked(db) < args.pages and time.monotonic() < end:  # edits follow the first check
+        time.sleep(1)
     edit = 0
     while time.monotonic() < end - 180:  # the last edits get time to be seen and confirmed
         n = random.randrange(args.pages)
@@ -127,6 +128,14 @@ def report(db, edits, args):
             "edits": sum(made.values()), "changes_reported": sum(changes.values()),
             "pages_with_missed_edits": missed, "longest_gap_without_a_check_s": longest,
             "last_check_before_stop_s": late, "ok": ok}
+
+
+def _checked(db):
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            return conn.execute("SELECT COUNT(DISTINCT source_id) FROM fetches").fetchone()[0]
+    except sqlite3.Error:
+        return 0
 
 
 def _distinct(moments, window):
