@@ -2,12 +2,15 @@
 
 Run from the repository root:  .venv/bin/python benchmarks/marker_accuracy.py
 
-Two sets, reported apart: the hand-written snippets of tests/test_markers.py (``SAMPLES``)
-and the real pages of tests/files/markers/ (``REAL_SAMPLES``: government, parliament,
-broadcaster and news pages saved by other projects' tests, listed with their source in
-tests/files/markers/samples.yaml). A sample counts as right only if text, date, precision
-and origin all match (or, for negative samples, if no marker is found). Always exits 0:
-this is a report, the test suite is the gate (it expects the known misses).
+Three sets, reported apart, per language: the hand-written snippets of tests/test_markers.py
+(``SAMPLES``), the pages written like the partners' ministries write them in
+tests/test_last_updated.py (``PARTNER_SAMPLES``: other articles' cards beside the page's own
+line, dotted dates with a two-digit year) and the real pages of tests/files/markers/
+(``REAL_SAMPLES``: government, parliament, broadcaster and news pages saved by other
+projects' tests, listed with their source in tests/files/markers/samples.yaml). A sample
+counts as right only if text, date, precision and origin all match (or, for negative
+samples, if no marker is found). Always exits 0: this is a report, the test suite is the
+gate (it expects the known misses).
 """
 import importlib.util
 import pathlib
@@ -22,11 +25,16 @@ from monitor.analysis.markers import find_marker  # noqa: E402
 
 
 def load_samples():
-    """(hand-written samples, real samples), as tests/test_markers.py defines them."""
-    spec = importlib.util.spec_from_file_location("test_markers", ROOT / "tests" / "test_markers.py")
+    """(hand-written samples, partner-language pages, real samples), as the tests define them."""
+    markers, partners = _test_module("test_markers"), _test_module("test_last_updated")
+    return markers.SAMPLES, partners.PARTNER_SAMPLES, markers.REAL_SAMPLES
+
+
+def _test_module(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.SAMPLES, module.REAL_SAMPLES
+    return module
 
 
 def as_tuple(marker):
@@ -58,8 +66,9 @@ def report(title, samples):
 
 
 def main():
-    samples, real = load_samples()
+    samples, partners, real = load_samples()
     report("hand-written samples", samples)
+    report("partner-language pages", partners)
     report("real pages", real)
     print(htmldate_baseline("hand-written", samples))
     print(htmldate_baseline("real", real))

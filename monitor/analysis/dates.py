@@ -1,7 +1,9 @@
 """Reading dates as they are written on government pages, at their own precision.
 
 Pure functions: ``date_at`` reads the date that starts at a position in a text
-(numeric, month names in any language via dateparser, CJK, Japanese eras),
+(numeric, with a two-digit year too: "03.04.24", "03. 04. 24", year first where the
+locale writes it so: "24.04.03." in Hungarian; month names in any language via
+dateparser, CJK, Japanese eras; a weekday may open it: "Mi., 03.04.24"),
 ``date_before`` the one that ends there ("2024年3月12日更新"), ``latest_day`` gives
 the last calendar day a value can mean ("2002-11" -> 30 Nov), ``earliest_day`` the first.
 ``monitor.analysis.markers`` uses them to read the dates after "last updated" labels.
@@ -22,6 +24,7 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９：／．－", "012345
 class Context(NamedTuple):
     order: str               # "mdy" reads 03/04/2024 as 4 March, "dmy"/"ymd" as 3 April
     langs: tuple[str, ...]   # dateparser languages, most likely first
+    dots_month_first: bool = False  # "mdy" reads 11.02.23 as 2 November too (else dots are day first)
 
 
 def iso_date(y: int, m: int | None = None, d: int | None = None) -> tuple[str, str] | None:
@@ -58,8 +61,17 @@ def _from_ymd(m, ctx):
 
 def _from_xxy(m, ctx):
     a, b, year = int(m["a"]), int(m["b"]), _year(m.groupdict())
-    month, day = (a, b) if ctx.order == "mdy" and m["s"] != "." else (b, a)
+    month_first = ctx.order == "mdy" and (m["s"] != "." or ctx.dots_month_first)
+    month, day = (a, b) if month_first else (b, a)
     return iso_date(year, month, day) or iso_date(year, day, month)  # 3/25/2024 on a d/m page
+
+
+def _from_yymd(m, ctx):
+    """A two-digit year first ("24.04.03." in Hungarian, "24/04/03" in Japanese): only where
+    the year comes first (``ctx.order == "ymd"``)."""
+    if ctx.order != "ymd":
+        return None
+    return iso_date(_year({"yy": m["yy"]}), int(m["m"]), int(m["d"]))
 
 
 def _year(parts: dict) -> int:
@@ -106,7 +118,10 @@ _DATE_FORMS = [
     (re.compile(r"(?P<y>\d{4})\s?(?P<s>[-/])\s?(?P<m>\d{1,2})\s?(?P=s)\s?(?P<d>\d{1,2})(?!\d)"),
      _from_ymd),
     (re.compile(r"(?P<a>\d{1,2})\s?(?P<s>[-/.])\s?(?P<b>\d{1,2})\s?(?P=s)\s?" + _Y), _from_xxy),
-    (re.compile(r"(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2})(?P=s)(?P<yy>\d{2})(?![\d.]\d)"), _from_xxy),
+    (re.compile(r"(?P<yy>\d{2})(?P<s>[-/.])(?:(?<=\.) )?(?P<m>\d{1,2})(?P=s)(?:(?<=\.) )?(?P<d>\d{1,2})"
+                r"(?!\d|[-/.]\d)(?:(?<=\d)\.(?!\w))?"), _from_yymd),
+    (re.compile(r"(?P<a>\d{1,2})(?P<s>[-/.])(?:(?<=\.) )?(?P<b>\d{1,2})(?P=s)(?:(?<=\.) )?(?P<yy>\d{2})"
+                r"(?![\d.]\d)"), _from_xxy),
     (re.compile(rf"{_WEEKDAY}{_DAY}\s*(?:de\s+|of\s+)?{_WORD},?\s*(?:de\s+|del\s+)?{_Y}", re.I),
      partial(_from_named, precision="day")),
     (re.compile(rf"{_WEEKDAY}{_WORD}\s+{_DAY},?\s+{_Y}", re.I), partial(_from_named, precision="day")),
@@ -120,13 +135,45 @@ _DATE_FORMS = [
 
 
 def date_at(text: str, pos: int, ctx: Context) -> tuple[str, str, int] | None:
-    """The date starting exactly at ``text[pos]``: (iso, precision, end offset)."""
-    window = text[pos:pos + 64].translate(_FULLWIDTH)
+    """The date starting exactly at ``text[pos]``: (iso, precision, end offset). A weekday
+    may open it ("Mi., 03.04.24", "onsdag 03.04.24": a weekday of ``ctx.langs``)."""
+    window = text[pos:pos + 80].translate(_FULLWIDTH)
+    found = _date_in(window, ctx)
+    if found is None and (day := _WEEKDAY_BEFORE.match(window)) and _weekday(day["name"], ctx.langs):
+        found = _date_in(window[day.end():], ctx)
+        found = found and (found[0], found[1], found[2] + day.end())
+    return (found[0], found[1], pos + found[2]) if found else None
+
+
+def _date_in(window: str, ctx: Context) -> tuple[str, str, int] | None:
     for regex, convert in _DATE_FORMS:
         m = regex.match(window)
         if m and (value := convert(m, ctx)):
-            return value[0], value[1], pos + m.end()
+            return value[0], value[1], m.end()
     return None
+
+
+_WEEKDAY_BEFORE = re.compile(r"(?P<name>[^\W\d_]{2,}(?:-[^\W\d_]+)?)\.?,?[^\S\n]+(?=\d)")
+
+
+def _weekday(word: str, langs: tuple[str, ...]) -> bool:
+    return word.lower() in _weekday_names(langs)
+
+
+@lru_cache(maxsize=64)
+def _weekday_names(langs: tuple[str, ...]) -> frozenset:
+    """The names and abbreviations of the weekdays in ``langs``, lower-cased, without dots."""
+    from dateparser.languages.loader import default_loader  # slow import, only needed here
+
+    names = set()
+    for lang in langs:
+        try:
+            info = default_loader.get_locale(lang).info
+        except (ValueError, KeyError):
+            continue
+        for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"):
+            names.update(name.lower().strip(".") for name in info.get(day, ()))
+    return frozenset(names)
 
 
 _TIME_BEFORE = re.compile(r"(?:[^\S\n]*\d{1,2}(?:時\d{1,2}分|:\d{2}))?[^\S\n]*$")

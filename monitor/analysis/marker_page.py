@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from typing import NamedTuple
 
 import lxml.etree
@@ -17,7 +18,7 @@ _BLOCK_TAGS = frozenset((
     "address article aside blockquote body br caption dd details dialog div dl dt fieldset "
     "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol option p pre "
     "section summary table tbody td tfoot th thead tr ul legend").split())
-_SCOPE_TAGS = frozenset("article aside div section ul ol li a".split())  # where teasers live (see _Scope)
+_SCOPE_TAGS = frozenset("article aside div section ul ol li a tr dd".split())  # where teasers live (see _Scope)
 _OUTSIDE, _IN_MAIN, _IN_FOREIGN = 0, 1, 2  # where an element is: outside or in the main article, in a teaser
 
 
@@ -156,9 +157,10 @@ def collapse(s: str) -> str:
 # scroll appends, teaser lists, sidebars. Their labels (and microdata) are never read, so a
 # page without its own label gives none rather than a teaser's. They are found by structure:
 # every <article> other than the page's main one (``_main_article``), <aside> outside the
-# main article, and elements whose class or id name such content (``_FOREIGN_WORDS``) and
-# which link elsewhere. An element holding the main article or the page's first <h1> is
-# never set apart.
+# main article, elements whose class or id name such content (``_FOREIGN_WORDS``) and
+# which link elsewhere, and cards (``_cards``): items of a list of alike siblings, each
+# linking to another page with a title and showing a date, whatever they are called. An
+# element holding the main article or the page's first <h1> is never set apart.
 
 _FOREIGN_PAIRS = [("most", "read"), ("most", "viewed"), ("mais", "lid"), ("mas", "leid"), ("read", "next"),
                   ("up", "next"), ("next", "article"), ("next", "story"), ("next", "post"), ("article", "next"),
@@ -177,25 +179,80 @@ _FOREIGN_NAME = re.compile(trie(_FOREIGN_WORDS))  # on lower-cased names: ~5x fa
 class _Scope(NamedTuple):
     main: object        # the page's main <article>, or None
     own: frozenset      # the elements holding it or the page's first <h1>: never foreign
+    cards: frozenset    # other pages' cards (``_cards``)
 
     @classmethod
     def of(cls, root) -> "_Scope":
         main = _main_article(root)
         heading = next((h for h in main.iter("h1")), None) if main is not None else root.find(".//h1")
-        own = {a for el in (main, heading) if el is not None for a in (el, *el.iterancestors())}
-        return cls(main, frozenset(own))
+        own = frozenset(a for el in (main, heading) if el is not None for a in (el, *el.iterancestors()))
+        return cls(main, own, _cards(root, own))
 
     def state_in(self, el, tag: str, state: int) -> int:
         """Where the content of ``el`` (one of ``_SCOPE_TAGS``) is, inside content at ``state``."""
         if el in self.own:
             return _IN_MAIN if el is self.main else state
-        if tag == "article" and self.main is not None or tag == "aside" and state != _IN_MAIN:
+        if (tag == "article" and self.main is not None or tag == "aside" and state != _IN_MAIN
+                or el in self.cards):
             return _IN_FOREIGN
         name, ident = el.get("class"), el.get("id")
         if ((name and _names_foreign(name) or ident and _names_foreign(ident))
                 and (tag == "a" or el.find(".//a") is not None)):  # a teaser links elsewhere
             return _IN_FOREIGN
         return state
+
+
+_CARD_TAGS = frozenset("article div section li tr dd".split())
+_CARD_REACH = 5           # the ancestors of a title link that may be its card
+_CARD_MAX_CHARS = 1500    # a card: a title, a date, a line or two
+_CARD_MAX_LINKS = 4       # a title, an image, a category; more is a menu or a footer
+_HEADINGS = frozenset("h2 h3 h4 h5 h6".split())
+_NOT_A_PAGE = re.compile(r"\s*(?:#|javascript:|mailto:|tel:)", re.I)
+_DATE_LIKE = re.compile(r"\d{1,4}\s?[./-]\s?\d{1,2}|\d{1,2}\s?[月年]|\d{1,2}\.?\s+[^\W\d_]{3,}\.?,?\s+\d{4}"
+                        r"|[^\W\d_]{3,}\.?\s+\d{1,2},?\s+\d{4}|\d{4}\.\s+[^\W\d_]{3,}")
+
+
+def _cards(root, own: frozenset) -> frozenset:
+    """Other pages' cards: the items of a list of at least two alike siblings (same tag and
+    class) that each link to another page with a title (``_title_link``) and show a date, in
+    at most ``_CARD_MAX_CHARS`` and ``_CARD_MAX_LINKS`` links (``_dated_card``)."""
+    groups: dict = {}
+    for anchor in root.iter("a"):
+        if not _title_link(anchor):
+            continue
+        for el in islice(anchor.iterancestors(), _CARD_REACH):
+            if el in own:
+                break
+            parent = el.getparent()
+            if el.tag in _CARD_TAGS and parent is not None:
+                groups.setdefault((parent, el.tag, el.get("class")), set()).add(el)
+    cards = set()
+    for items in groups.values():
+        dated = [el for el in items if len(items) >= 2 and _dated_card(el)]
+        if len(dated) >= 2:
+            cards.update(dated)
+    return frozenset(cards)
+
+
+def _title_link(anchor) -> bool:
+    """A link to another page named by a title: two words or more (four CJK characters), or
+    a heading's."""
+    href = anchor.get("href")
+    if href is None or _NOT_A_PAGE.match(href):
+        return False
+    words = anchor.text_content().split()
+    if len(words) >= 2 or words and len(_CJK_RUN.findall(words[0])) >= 4:
+        return True
+    return any(el.tag in _HEADINGS for el in (*islice(anchor.iterancestors(), 2), *anchor.iter()))
+
+
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def _dated_card(el) -> bool:
+    text = el.text_content()
+    links = {a.get("href") for a in el.iter("a") if a.get("href") is not None}
+    return len(text) <= _CARD_MAX_CHARS and len(links) <= _CARD_MAX_LINKS and bool(_DATE_LIKE.search(text))
 
 
 @lru_cache(maxsize=65536)

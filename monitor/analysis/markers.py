@@ -6,7 +6,9 @@ functions (no I/O). ``find_marker`` looks, in this order, for:
 1. an update label in the visible text ("Last updated", "Stand", "更新日" ...;
    strong page-level labels before weak "Updated"-style ones, then document order),
    a few words may stand before its date, it may be stated in a sentence ("Article mis
-   à jour le ...") and, on a published page, it is never older than the publication,
+   à jour le ...") and, on a published page, it is never older than the publication;
+   a numeric date the page's own metadata contradicts is read in the other day-month
+   order when that makes it the metadata's day ("Stand: 05/08/2019" published 2019-05-08),
 2. modification metadata (schema.org dateModified, dcterms.modified, ...), unless it
    is older than the publication metadata,
 3. a publication label ("Published", "Publicado em" ...),
@@ -15,7 +17,8 @@ functions (no I/O). ``find_marker`` looks, in this order, for:
 6. the PDF /ModDate.
 
 Labels and microdata in other pages' content shown on the page (teasers, the next
-story, related articles, asides: see ``_Scope``) are never read. A per-source rule
+story, related articles, asides, cards in a list of news: see ``_Scope``) are never read,
+so the page's own update line wins over the newer dates of other articles beside it. A per-source rule
 (CSS selector or regex) replaces that search entirely.
 Dates keep their own precision: "Nov 2002" is ("2002-11", "month"), never a day.
 Labels live in ``LABELS`` below; extend that table for new languages. The dates in
@@ -249,20 +252,25 @@ def _label_hits(page: Page) -> list[tuple[int, int, re.Match, _Label]]:
 
 
 def _first_labelled(page: Page, hits, ranks, locale: str, origin: str, words: bool = True,
-                    floor: dt.date | None = None) -> Marker | None:
+                    floor: dt.date | None = None, stated: frozenset = frozenset()) -> Marker | None:
     """The best label in ``ranks`` that has a date (dates read lazily); ``words``: words may
     come between label and date (not in a rule's element, where a bare date is next).
     ``floor``: no update is older (the page's publication): an update label's older date is
-    read in the other day-month order ("Stand: 11/01/2021" published 1 Nov 2021), or skipped
-    (a footer's "Terms of Use Updated 03/26/2020")."""
+    read in the other day-month order ("Stand: 11/01/2021" published 1 Nov 2021, "Updated
+    11.02.23" published 1 Nov 2023), or skipped (a footer's "Terms of Use Updated 03/26/2020").
+    ``stated``: the days the page's metadata states (modified, published): a date that is none
+    of them is read in the other order when that makes it one ("Stand: 05/08/2019" on a page
+    published 2019-05-08)."""
     for rank, start, m, label in hits:
         if rank not in ranks:
             continue
         ctx = dates.context(locale, label.lang)
         found = _label_date(page, start, m, label, ctx, words)
+        if found and stated and _day(found) not in stated:
+            other = _label_date(page, start, m, label, _swapped(ctx), words)
+            found = other if other and _day(other) in stated else found
         if found and floor and label.cls != "published" and _before(found[0], floor):
-            swapped = ctx._replace(order="dmy" if ctx.order == "mdy" else "mdy")
-            other = _label_date(page, start, m, label, swapped, words)
+            other = _label_date(page, start, m, label, _swapped(ctx), words)
             found = other if other and not _before(other[0], floor) else None
         if found:
             (iso, precision, _), (first, end) = found
@@ -279,6 +287,17 @@ def _label_date(page: Page, start: int, m: re.Match, label: _Label, ctx: dates.C
         return dated, (start, dated[2])
     dated = dates.date_before(page.text, m.start(), ctx) if label.key in DATE_FIRST_LABELS else None
     return (dated, (dated[2], m.end())) if dated else None
+
+
+def _swapped(ctx: dates.Context) -> dates.Context:
+    """The other day-month order: month first (dotted dates too), or day first."""
+    return ctx._replace(order="dmy", dots_month_first=False) if ctx.order == "mdy" else \
+        ctx._replace(order="mdy", dots_month_first=True)
+
+
+def _day(found: tuple) -> str | None:
+    (iso, precision, _), _ = found
+    return iso if precision == "day" else None
 
 
 def _before(found: tuple, floor: dt.date) -> bool:
@@ -426,9 +445,11 @@ def find_marker(html: str | None = None, *, text: str | None = None,
     page = read_page(html, text, root)
     hits, meta, ctx = _label_hits(page), page_metadata(page.root, page.foreign_elements), dates.context(locale)
     now = [t for t in (dates.http_date(header(headers, "date")), fetched_at and dates.as_utc(fetched_at)) if t]
-    published = meta_marker(meta, PUBLISHED_META, ctx, now)
-    return (_first_labelled(page, hits, (0, 1), locale, "label", floor=publication_floor(published))
-            or modified_meta(meta, ctx, now)
+    published, modified = meta_marker(meta, PUBLISHED_META, ctx, now), modified_meta(meta, ctx, now)
+    stated = frozenset(m.date for m in (modified, published) if m and m.precision == "day")
+    return (_first_labelled(page, hits, (0, 1), locale, "label", floor=publication_floor(published),
+                            stated=stated)
+            or modified
             or _first_labelled(page, hits, (2,), locale, "label")
             or published
             or header_marker(headers, now) or pdf_marker(pdf_moddate))

@@ -13,7 +13,7 @@ import json
 
 # Bump when a change to the extraction code (extract, pdf, markers, dates) changes
 # what an unchanged page reads as: every page is then re-read, not alerted.
-EXTRACTION_VERSION = 3  # 3: chrome never in the text, whatever the length (monitor.analysis.chrome)
+EXTRACTION_VERSION = 4  # 3: chrome never in the text (monitor.analysis.chrome); 4: cards, dates
 
 RULE_KEYS = ("kind", "pages", "content", "ignore", "marker", "locale")
 
