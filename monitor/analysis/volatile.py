@@ -138,8 +138,11 @@ def same_places(before, first, second):
     makes it False."""
     one, other_one = changes(before, first, pair_others=False)
     again, other_again = changes(first, second, pair_others=False)
+    moved = {}  # line of ``first`` -> the values that changed in it again
+    for change in again:
+        moved.setdefault(change.line_before, set()).update(change.slots)
     return (bool(one) and not other_one and not other_again
-            and {c.place for c in one} <= {c.place for c in again})
+            and all(set(c.slots) <= moved.get(c.line, set()) for c in one))
 
 
 def _carries_marker(change, markers):

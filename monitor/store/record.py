@@ -211,9 +211,9 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
             body_sha = confirm.held_body(db.conn, change_fetch_id) or body_sha
             if weighed.judgement.replaces and decision.kind in confirm.WEIGHED_KINDS:
                 decision = dataclasses.replace(decision, kind="replaced")
-            elif not restart:  # a number that changes at each version, looked at twice each
+            elif not restart:  # the volatile places' history follows confirmed changes too
                 decision, places = _judge_volatile(db, fetch, fetch_id, decision, texts, current,
-                                                   observation, streak=CONFIRMED_STREAK)
+                                                   observation)
     if weighed.outcome == doubt.VOLATILE:  # the same places changed again: a counter, a token
         known = _volatile_places(db, fetch.source_id)
         verdict = volatile.confirmed(known, texts.before, texts.after, fetch.fetched_at)
@@ -369,11 +369,6 @@ def _note_stale(db, fetch, fetch_id, state, current, version_id, subscribers):
 # -- volatile places: the parts of a page that change at every check -----------
 
 
-# Confirmed changes of the same values at this many versions in a row make a counter
-# (each was looked at twice: fewer than volatile.AFTER are needed).
-CONFIRMED_STREAK = 2
-
-
 def _judge_volatile(db, fetch, fetch_id, decision, texts, current, observation,
                     streak=volatile.AFTER):
     """``(decision, (verdict, places before))`` for a new version (``monitor.analysis.volatile``):
@@ -412,13 +407,11 @@ def _store_volatile(db, fetch, fetch_id, verdict, history, current, version_id, 
 
 def _seen_unchanged_since(db, source_id, version, fetch_id):
     """Did a check between ``version``'s fetch and this one find the page unchanged?"""
-    # neither a held check (no version) nor the check that confirmed the version's change
+    # a held check (no version) did not find it unchanged; the check that confirmed a held
+    # change did (a number updated now and then, each confirmed, stays news)
     sql = ("SELECT 1 FROM fetches WHERE source_id = ? AND at >= ? AND id > ? AND id < ? "
-           "AND outcome IN ('ok', 'not_modified') AND version_id IS NOT NULL AND id NOT IN "
-           "(SELECT confirmed_by FROM events WHERE version_id = ? AND confirmed_by IS NOT NULL) "
-           "LIMIT 1")
-    found = db.conn.execute(sql, [source_id, version["at"], version["fetch_id"], fetch_id,
-                                  version["id"]])
+           "AND outcome IN ('ok', 'not_modified') AND version_id IS NOT NULL LIMIT 1")
+    found = db.conn.execute(sql, [source_id, version["at"], version["fetch_id"], fetch_id])
     return found.fetchone() is not None
 
 
