@@ -52,7 +52,7 @@ def test_a_new_ignore_rule_on_an_unchanged_page_raises_no_event(replica, make_co
     assert crawl(cfg) == {"canada": (outcome, "rules_changed")}
     assert alerting_events(db_path) == ["new"]
     text, version = current_text(db_path)
-    assert "Visits" not in text and BODY in text  # the new rule applies to the unchanged page
+    assert "Visitor" not in text and BODY in text  # the new rule applies to the unchanged page
     assert version["seq"] == 2 and version["reread_of"] is not None
     assert json.loads(version["rules"])["ignore"] == ["selector:.counter"]
     with sqlite3.connect(db_path) as db:
@@ -220,10 +220,13 @@ def cli(cfg, db_path, *args):
 def test_reanalyse_and_test_source_replay_the_history_with_todays_rules(replica, make_config,
                                                                         crawl, db_path):
     plain = make_config({"id": "canada", "path": "/ca"})
-    for visits in (100, 101, 102):  # a counter in the text: two false silent edits
-        replica.set("/ca", page(BODY + f" <span class='counter'>Visits: {visits}</span>"))
+    # a widget in the text whose words change at each visit: two false silent edits (a
+    # counter's numbers alone would be held and confirmed: monitor.analysis.doubt)
+    for city in ("Paris", "Oslo", "Lima"):
+        replica.set("/ca", page(BODY + f" <span class='counter'>Visitor from {city}</span>"))
         crawl(plain)
-    replica.set("/ca", page(BODY + " A real statement. <span class='counter'>Visits: 103</span>"))
+    replica.set("/ca", page(BODY + " A real statement. <span class='counter'>Visitor from "
+                                   "Quito</span>"))
     crawl(plain)
     assert alerting_events(db_path) == ["new", "silent_edit", "silent_edit", "silent_edit"]
 
@@ -242,8 +245,8 @@ def test_reanalyse_and_test_source_replay_the_history_with_todays_rules(replica,
     with sqlite3.connect(db_path) as db:
         assert db.execute("SELECT count(*) FROM readings").fetchone()[0] == 4  # the old readings
         diffs = [r[0] for r in db.execute("SELECT diff FROM diffs ORDER BY id")]
-    assert all("Visits" not in diff for diff in diffs)
+    assert all("Visitor" not in diff for diff in diffs)
     assert "A real statement." in diffs[-1]
     text, _ = current_text(db_path)
-    assert "Visits" not in text
+    assert "Visitor" not in text
     assert crawl(tuned) == {"canada": ("not_modified", None)}  # the rules now match the versions
