@@ -63,7 +63,8 @@ def test_demo_leaves_every_event_kind(tmp_path):
     lines = []
     demo.run(db_path, echo=lines.append)
     kinds = {row["kind"] for row in store.open_db(db_path).query("SELECT DISTINCT kind FROM events")}
-    assert kinds == set(events.KINDS) - events.PROBLEM_KINDS - events.NOTE_KINDS  # notes: test_rules.py
+    # notes: test_rules.py; replaced: a held change confirmed at a second look (test_confirm.py)
+    assert kinds == set(events.KINDS) - events.PROBLEM_KINDS - events.NOTE_KINDS - {"replaced"}
     assert "history demo-canada" in lines[-1]
 
 
