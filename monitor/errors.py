@@ -89,3 +89,8 @@ class CrawlError(DialogueWatchError):
         super().__init__(message)
         self.crawl_id = crawl_id
         self.results = list(results)
+
+
+class WorkspaceError(DialogueWatchError):
+    """An account, subscription or form of the workspace (``monitor.workspace``) cannot be
+    used as given; the message says what to change."""

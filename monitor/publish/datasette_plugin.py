@@ -84,6 +84,12 @@ DOWNLOAD_HEADERS = {
 # Alert deliveries name the subscribers and quote their addresses in errors: on a
 # site the watched government can read, they would say who is watching it.
 PRIVATE_TABLES = frozenset({"alert_outbox", "alert_digests"})
+# The campaigners' workspace (monitor/workspace/): accounts, audit, subscriptions, reviews.
+PRIVATE_PREFIX = "workspace_"
+
+
+def is_private(name):
+    return name in PRIVATE_TABLES or name.startswith(PRIVATE_PREFIX)
 
 
 # Virtual tables the SQL box could read (SQLite's own, and pragma functions Datasette
@@ -100,11 +106,11 @@ def refuse_private_tables(action, table, column, database, trigger):
     ignored for it): Datasette's row page would otherwise count the private rows
     that point to an event, and fail (issue 22)."""
     name = (table or "").lower()
-    if action == sqlite3.SQLITE_READ and (name in PRIVATE_TABLES or name in HIDDEN_TABLES):
+    if action == sqlite3.SQLITE_READ and (is_private(name) or name in HIDDEN_TABLES):
         return sqlite3.SQLITE_DENY
     # for a pragma, SQLite gives its name and its argument (unquoted)
     if action == sqlite3.SQLITE_PRAGMA and name == "foreign_key_list" \
-            and (column or "").lower() in PRIVATE_TABLES:
+            and is_private((column or "").lower()):
         return sqlite3.SQLITE_IGNORE
     return sqlite3.SQLITE_OK
 

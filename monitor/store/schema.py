@@ -432,3 +432,20 @@ def m026_held_changes(db):
     # fetch that first saw it (fetch_id, at) and names this one too
     db["events"].add_column("confirmed_by", int)
     db["events"].create_index(["confirmed_by"], if_not_exists=True)
+
+
+@migrations()
+def m027_workspace_accounts(db):
+    """The campaigners' private workspace (``monitor.workspace``): its accounts (a
+    password only as a salted PBKDF2 hash), the audit of every change made there (who,
+    when, what), and the secret that signs its cookies and links. The public site's
+    authorizer refuses every read of them (``publish.datasette_plugin.PRIVATE_TABLES``)."""
+    import secrets
+
+    db["workspace_users"].create({"name": str, "role": str, "password_hash": str,
+                                  "created_at": str, "updated_at": str}, pk="name")
+    db["workspace_audit"].create({"id": int, "at": str, "who": str, "action": str,
+                                  "detail": str}, pk="id")
+    db["workspace_audit"].create_index(["at"])
+    db["workspace_secret"].create({"id": int, "secret": str}, pk="id")
+    db["workspace_secret"].insert({"id": 1, "secret": secrets.token_hex(32)})

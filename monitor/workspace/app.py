@@ -1,0 +1,43 @@
+"""Builds the workspace's Datasette and serves it."""
+
+import asyncio
+from pathlib import Path
+
+from datasette import hookimpl  # noqa: F401 - Datasette is a dependency of this package
+from datasette.plugins import pm
+
+from monitor import store
+from monitor.store import workspace as rows
+from monitor.workspace import plugin
+
+TEMPLATES = Path(__file__).with_name("templates")
+PLUGIN_NAME = "dialogue_watch_workspace"
+
+
+def make_workspace(db_path, sources_path=None, base_url="/", public_url=""):
+    """The workspace's Datasette for the database at ``db_path``. It attaches no database:
+    every page reads through ``monitor.store``; Datasette gives it the server, templates,
+    signed cookies, CSRF and actors."""
+    from datasette.app import Datasette
+
+    if not pm.is_registered(plugin):
+        pm.register(plugin, name=PLUGIN_NAME)
+    db = store.open_db(db_path)  # creates or migrates it
+    try:
+        secret = rows.secret(db)
+    finally:
+        db.close()
+    settings = {"db": str(db_path), "sources": str(sources_path) if sources_path else None,
+                "public_url": public_url.rstrip("/")}
+    return Datasette(template_dir=str(TEMPLATES), secret=secret, settings={"base_url": base_url},
+                     metadata={"title": "dialogue-watch workspace",
+                               "plugins": {plugin.CONFIG: settings}})
+
+
+def serve(db_path, sources_path, host, port, base_url="/", public_url=""):
+    """Serve the workspace until interrupted."""
+    import uvicorn
+
+    site = make_workspace(db_path, sources_path, base_url, public_url)
+    asyncio.run(site.invoke_startup())
+    uvicorn.run(site.app(), host=host, port=port, log_level="warning")

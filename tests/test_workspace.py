@@ -1,0 +1,163 @@
+"""The campaigners' private workspace (issue 25): accounts, login, the gate, CSRF and the
+audit, in a real Chromium against the workspace served on 127.0.0.1."""
+
+import json
+import sqlite3
+import urllib.parse
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from monitor.errors import WorkspaceError
+from monitor.publish import site
+from monitor.workspace import accounts
+from tests.workspace_fixtures import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PASSWORDS, add_team,
+                                      log_in, raw_get, serving)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def team_db(tmp_path):
+    path = tmp_path / "monitor.db"
+    add_team(path)
+    return path
+
+
+@pytest.fixture
+def workspace(team_db):
+    with serving(team_db) as base:
+        yield base
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+def test_a_logged_out_visitor_reaches_nothing(workspace):
+    for path in ("/", "/-/audit", "/-/review", "/-/metadata.json", "/-/plugins.json",
+                 "/-/actor.json", "/-/databases.json", "/_memory", "/monitor",
+                 "/monitor/-/original/1", "/-/messages", "/nowhere"):
+        status, location, _ = raw_get(workspace + path)
+        assert status == 302, path
+        assert location.startswith("/-/login?next="), path
+    status, _, body = raw_get(workspace + "/-/login")
+    assert status == 200 and 'name="csrftoken"' in body
+
+
+def test_log_in_see_the_audit_and_log_out(workspace, team_db, page):
+    page.goto(workspace + "/-/audit")
+    expect(page).to_have_url(workspace + "/-/login?next=%2F-%2Faudit")
+    page.fill("#name", "amina")
+    page.fill("#password", "not the password")
+    page.click("button[type=submit]")
+    expect(page.get_by_role("alert")).to_contain_text("do not match an account")
+    log_in(page, workspace, "amina", "/-/audit")
+    expect(page).to_have_url(workspace + "/-/audit")
+    expect(page.locator("table.ws-table")).to_contain_text("logged in")
+    expect(page.locator("table.ws-table")).to_contain_text("account added")
+    page.screenshot(path=ARTIFACTS / "workspace-audit-1280.png", full_page=True)
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(workspace + "/-/login")
+    page.goto(workspace + "/")
+    expect(page).to_have_url(workspace + "/-/login?next=%2F")
+    rows = sqlite3.connect(team_db).execute(
+        "SELECT who, action FROM workspace_audit ORDER BY id").fetchall()
+    assert rows[-2:] == [("amina", "logged in"), ("amina", "logged out")]
+
+
+def test_the_login_page_on_a_phone(workspace, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(workspace + "/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=ARTIFACTS / "workspace-login-390.png", full_page=True)
+    context.close()
+
+
+def test_a_member_cannot_see_the_audit(workspace, page):
+    log_in(page, workspace, "ben")
+    expect(page.locator("h1")).to_have_text("Hello, ben")
+    expect(page.get_by_role("link", name="Who changed what")).to_have_count(0)
+    response = page.goto(workspace + "/-/audit")
+    assert response.status == 403
+    expect(page.locator("body")).to_contain_text("Only an editor can do this")
+
+
+def test_a_form_without_its_csrf_token_is_refused(workspace, page):
+    form = urllib.parse.urlencode({"name": "amina", "password": PASSWORDS["amina"]}).encode()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(workspace + "/-/login", data=form, timeout=10)
+    assert refused.value.code == 403
+    # the same post from another site's page, with the browser's own cookies: refused too
+    log_in(page, workspace, "amina")
+    status = page.evaluate("""async (url) => (await fetch(url, {method: 'POST',
+        headers: {'Content-Type': 'application/x-www-form-urlencoded'},
+        body: 'name=amina&password=x'})).status""", workspace + "/-/logout")
+    assert status == 403
+
+
+def test_a_new_password_ends_the_old_sessions(workspace, team_db, page):
+    log_in(page, workspace, "ben")
+    expect(page.locator("h1")).to_have_text("Hello, ben")
+    accounts.add_user(team_db, "ben", "member", "a brand new passphrase")
+    page.goto(workspace + "/")
+    expect(page).to_have_url(workspace + "/-/login?next=%2F")
+
+
+def test_passwords_are_kept_only_as_hashes(team_db):
+    stored = sqlite3.connect(team_db).execute("SELECT name, role, password_hash FROM workspace_users").fetchall()
+    assert {(name, role) for name, role, _ in stored} == {("amina", "editor"), ("ben", "member")}
+    dump = "\n".join(sqlite3.connect(team_db).iterdump())
+    assert all(password not in dump for password in PASSWORDS.values())
+    assert all(hashed.startswith("pbkdf2_sha256$") for _, _, hashed in stored)
+
+
+@pytest.mark.parametrize("name, role, password, words", [
+    ("two words", "member", "long enough passphrase", "one word"),
+    ("carla", "admin", "long enough passphrase", "editor or member"),
+    ("carla", "member", "short", "too short"),
+])
+def test_add_user_refuses_what_it_cannot_use(tmp_path, name, role, password, words):
+    with pytest.raises(WorkspaceError, match=words):
+        accounts.add_user(tmp_path / "monitor.db", name, role, password)
+
+
+def test_the_public_site_reads_nothing_of_the_workspace(workspace, team_db):
+    """The workspace's plugin is loaded in this process too: on the public site it does nothing,
+    and no query there can read a workspace table."""
+    import asyncio
+    import concurrent.futures
+
+    public = site.make_datasette(team_db)
+
+    async def ask():
+        home = await public.client.get("/")
+        tables = await public.client.get("/monitor.json")
+        queries = {}
+        for table in ("workspace_users", "workspace_audit", "workspace_secret"):
+            sql = urllib.parse.urlencode({"sql": f"select count(*) from {table}"})
+            queries[table] = await public.client.get(f"/monitor.json?{sql}")
+        login = await public.client.get("/-/login")
+        return home, tables, queries, login
+
+    # in a thread of its own: Playwright's loop runs in this one
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        home, tables, queries, login = thread.submit(asyncio.run, ask()).result()
+    assert home.status_code == 200 and login.status_code == 404
+    assert all(response.status_code == 400 and response.json()["error"] == "not authorized"
+               for response in queries.values())
+    listed = {table["name"]: table["count"] for table in tables.json()["tables"]}
+    assert all(listed[name] is None for name in listed if name.startswith("workspace_"))
+    assert "amina" not in json.dumps(tables.json())

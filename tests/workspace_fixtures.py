@@ -1,0 +1,75 @@
+"""The workspace served for real on 127.0.0.1 (uvicorn in a thread), and Chromium to drive it."""
+
+import contextlib
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import uvicorn
+
+from monitor.workspace import accounts, app
+from tests import site_fixtures
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = site_fixtures.ROOT / "test-artifacts"
+PASSWORDS = {"amina": "editor's long passphrase", "ben": "member's long passphrase"}
+
+
+def add_team(db_path):
+    accounts.add_user(db_path, "amina", "editor", PASSWORDS["amina"])
+    accounts.add_user(db_path, "ben", "member", PASSWORDS["ben"])
+
+
+@contextlib.contextmanager
+def serving(db_path, sources_path=None, public_url=""):
+    """Serve the workspace until the block ends; yield its base URL."""
+    port = site_fixtures.free_port()
+    base = f"http://127.0.0.1:{port}"
+    site = app.make_workspace(db_path, sources_path, public_url=public_url or base)
+    server = uvicorn.Server(uvicorn.Config(site.app(), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        _wait(base)
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _wait(base, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/-/login", timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"The workspace did not answer on {base}")
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def raw_get(url):
+    """(status, Location header, body) without following redirects."""
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(url, timeout=10) as response:
+            return response.status, response.headers.get("Location"), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Location"), error.read().decode(errors="replace")
+
+
+def log_in(page, base, name, path="/"):
+    page.goto(base + path)
+    page.fill("#name", name)
+    page.fill("#password", PASSWORDS[name])
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
