@@ -11,9 +11,46 @@ be known (the clock that stamped it, or today's, is wrong), and one check too ma
 costs a request where one too few could miss a change made and taken down meanwhile.
 
 Pure functions; ``monitor.store.record`` and ``monitor.scheduler`` call them.
+
+``current()`` is the time every check and record takes: the computer's, unless the demo
+set a replica clock (``set_to``) to tell months of monitoring in seconds, with no sleeping.
 """
 
+import contextlib
 import datetime
+
+_replica_time = None  # set by the demo only: the moment its pretend rounds take place
+
+
+def current():
+    """Now, in UTC: the computer's clock, or the demo's replica clock while one is set."""
+    return _replica_time or datetime.datetime.now(datetime.timezone.utc)
+
+
+def replica_time():
+    """The replica clock's moment as a stored time string, or None (the real clock)."""
+    return _replica_time.strftime("%Y-%m-%dT%H:%M:%SZ") if _replica_time else None
+
+
+@contextlib.contextmanager
+def set_to(moment):
+    """Within the block, ``current()`` is ``moment`` (a datetime or a stored time string;
+    None: the real clock). The demo dates its rounds over years with it.
+
+    Example: ``with set_to("2024-03-01T09:00:00Z"): crawl(...)``
+    """
+    before = _replica_time
+    set_replica(moment)
+    try:
+        yield
+    finally:
+        set_replica(before)
+
+
+def set_replica(moment):
+    """Set the replica clock for good (a crawl process the demo started): see ``set_to``."""
+    global _replica_time
+    _replica_time = parse(moment) if isinstance(moment, str) else moment
 
 
 def parse(text):

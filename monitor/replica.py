@@ -11,7 +11,8 @@ import email.utils
 import hashlib
 import http.server
 import threading
-import time
+
+from monitor import clock
 
 
 @dataclasses.dataclass
@@ -21,7 +22,8 @@ class Page:
     content_type: str = "text/html; charset=utf-8"
     headers: dict = dataclasses.field(default_factory=dict)
     validators: bool = True  # send ETag/Last-Modified and answer 304
-    modified: float = dataclasses.field(default_factory=time.time)
+    # when the page was set: the demo's replica clock while one is set (monitor.clock)
+    modified: float = dataclasses.field(default_factory=lambda: clock.current().timestamp())
     handler: object = None  # optional callable(request_handler) for odd behaviour
 
 

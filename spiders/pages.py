@@ -5,7 +5,8 @@ import os
 
 import scrapy
 
-from monitor.fetch import browser
+from monitor import clock
+from monitor.fetch import browser, discovery
 from monitor.fetch.items import PageFetch
 from monitor.fetch.transport import selected_headers
 
@@ -42,6 +43,9 @@ class PagesSpider(scrapy.Spider):
     async def start(self):
         timeout_ms = self.settings.getfloat("DW_BROWSER_TIMEOUT_MS", 30000)
         for target in self.targets:
+            if target.get("discover"):  # a feed, sitemap or listing: monitor.fetch.discovery
+                yield discovery.request(target, self.parse_discovery, self.on_discovery_error)
+                continue
             yield scrapy.Request(
                 target["url"],
                 headers=_conditional_headers(target) if not target.get("render") else {},
@@ -72,6 +76,12 @@ class PagesSpider(scrapy.Spider):
             duration_ms=_duration(response.meta),
             **browser.extra_fields(response.meta),
         )
+
+    def parse_discovery(self, response):
+        yield discovery.on_page(response, self.parse_discovery, self.on_discovery_error)
+
+    def on_discovery_error(self, failure):
+        yield discovery.on_error(failure)
 
     def on_error(self, failure):
         request = failure.request
@@ -127,7 +137,7 @@ def _times(meta):
 
     Taken here, not when the request was queued: with the per-site delay a crawl's
     requests wait minutes in the queue."""
-    received = datetime.datetime.now(datetime.timezone.utc)
+    received = clock.current()  # the demo's replica clock while it runs
     sent = received - datetime.timedelta(seconds=meta.get("download_latency") or 0)
     return (received.strftime("%Y-%m-%dT%H:%M:%SZ"),
             sent.isoformat(timespec="milliseconds").replace("+00:00", "Z"))

@@ -28,9 +28,10 @@ import multiprocessing
 import os
 import tempfile
 
-from monitor import store
+from monitor import clock, store
+from monitor.store import discovery as store_discovery
 from monitor.store import links as store_links
-from monitor.fetch import analysis_pool, browser, locks, processes, reach
+from monitor.fetch import analysis_pool, browser, discovery, locks, processes, reach
 from monitor.errors import CrawlError
 from monitor.fetch.settings import crawl_settings
 
@@ -61,6 +62,8 @@ def crawl(config, db_path, ids=(), progress=False, subscribers=(), holding_lock=
             failure = _read_failure(settings["DW_FATAL_PATH"], exit_code)
             if not failure:  # documents this crawl found linked for the first time: now
                 failure, targets = _crawl_new_documents(db, targets, settings, subscribers)
+            if not failure:  # and publications its feeds and listings newly listed
+                failure, targets = _crawl_discovered(db, targets, settings)
         store.finish_crawl(db, crawl_id, failure or "completed")
         results = store.crawl_results(db, crawl_id)
     if failure:
@@ -94,14 +97,18 @@ def prepare(config, db_path, ids=(), progress=False, subscribers=(), **overrides
     if followed:
         config = dataclasses.replace(config, sources=(*config.sources, *followed))
         sources = [*sources, *followed]
+    config, adopted, looking = _discovery(db, config, everything=not ids)
+    sources = [*sources, *adopted]
     every = config.settings["verify_unchanged_every"]
-    linked = {source.id for source in followed}
+    linked = {source.id for source in (*followed, *adopted)}
     targets = [_target(db, source, every, written=source.id not in linked) for source in sources]
+    targets += looking
     crawl_id = store.start_crawl(db, len(targets))
     settings = crawl_settings(config, DW_DB_PATH=str(db_path), DW_CONFIG=config,
                               DW_CRAWL_ID=crawl_id, DW_TOTAL=len(targets),
                               DW_WRITTEN_ORIGINS=written,
                               DW_PROGRESS=progress, DW_SUBSCRIBERS=tuple(subscribers),
+                              DW_REPLICA_TIME=clock.replica_time(),
                               **_quiet_log(db_path, progress),
                               **{**browser.crawl_settings(sources, config.settings), **overrides})
     return db, crawl_id, targets, settings
@@ -191,6 +198,42 @@ def _crawl_new_documents(db, targets, settings, subscribers=()):
     return failure, [*targets, *more]
 
 
+def _discovery(db, config, everything):
+    """The config with the pages discovery adopted as sources (``monitor.fetch.discovery``),
+    those pages, and the discovery sources' targets: a crawl of every source reads the
+    feeds, sitemaps and listings and checks the pages they gave; a crawl of some ids
+    neither."""
+    ids = [each.id for each in config.discover]
+    store_discovery.keep_adopted_active(db, ids)
+    adopted = discovery.adopted_sources(config, store_discovery.adopted(db, ids))
+    config = discovery.with_sources(config, adopted)
+    if not everything:
+        return config, [], []
+    return config, adopted, [discovery.target(each) for each in config.discover]
+
+
+def _crawl_discovered(db, targets, settings):
+    """Fetch, in another child of the same crawl, the pages this crawl's discovery sources
+    adopted (``new_publication``): each is captured the day it is found. Their first
+    capture is told by no alert: the new_publication event said it. Returns (failure
+    or None, every target of the crawl)."""
+    config = settings["DW_CONFIG"]
+    if not any(target.get("discover") for target in targets):
+        return None, targets
+    rows = store_discovery.adopted(db, [each.id for each in config.discover])
+    crawled = {target["id"] for target in targets}
+    waiting = store_discovery.unfetched(db, [row["id"] for row in rows]) - crawled
+    new = discovery.adopted_sources(config, [row for row in rows if row["id"] in waiting])
+    if not new:
+        return None, targets
+    more = [_target(db, source, config.settings["verify_unchanged_every"], written=False)
+            for source in new]
+    settings = {**settings, "DW_CONFIG": discovery.with_sources(config, new),
+                "DW_TOTAL": len(more), "DW_SUBSCRIBERS": ()}
+    failure = _read_failure(settings["DW_FATAL_PATH"], _run_in_child(more, settings))
+    return failure, [*targets, *more]
+
+
 def _followed_source(parent, row):
     """A followed document: its page's country, locale, schedule and staleness, none of
     its page's reading rules."""
@@ -275,6 +318,7 @@ def _child_main(targets, settings_values, owner_pid):
     settings = Settings()
     settings.setmodule("monitor.fetch.settings", priority="project")
     settings.update(settings_values, priority="cmdline")
+    _set_replica_clock(settings.get("DW_REPLICA_TIME"))
     # fork the analysis workers while this process has a single thread and no
     # database connection (Scrapy starts threads; the pipeline opens the database)
     analysis_pool.start_workers(settings.get("DW_ANALYSIS_WORKERS"))
@@ -288,6 +332,13 @@ def _child_main(targets, settings_values, owner_pid):
     _start(process, settings.get("DW_PROFILE_PATH"))
     if settings.get("DW_USAGE_PATH"):  # for benchmarks: this process is not the caller's child
         _write_usage(settings["DW_USAGE_PATH"])
+
+
+def _set_replica_clock(moment):
+    """The demo's replica clock (``monitor.clock``), carried into the crawl process:
+    its fetches and records are dated at the demo's pretend moment."""
+    if moment:
+        clock.set_replica(moment)  # for the whole life of this process
 
 
 def _start(process, profile_path):

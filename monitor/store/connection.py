@@ -10,13 +10,15 @@ from pathlib import Path
 
 import sqlite_utils
 
+from monitor import clock
 from monitor.fetch import locks
 from monitor.errors import StoreError
 from monitor.store.schema import migrations
 
 
 def now():
-    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    """Now, to the second: the computer's clock, or the demo's replica clock (``monitor.clock``)."""
+    return clock.current().replace(microsecond=0)
 
 
 def iso(moment):
