@@ -223,6 +223,9 @@ def run(db_path, rounds=None, echo=print, alerts=False):
         _crawl_rounds(config.load(sources_path), building, Scenario(replica), rounds, echo, inbox)
     _remove(db_path)
     building.rename(db_path)
+    _remove(building)  # its emptied write-ahead log, and the locks of its name
+    for lock in building.parent.glob(building.name + "*.lock"):
+        lock.unlink(missing_ok=True)
     echo(_browse_hint(db_path, sources_path))
     if inbox.path:
         echo(_mail_hint(inbox.path))
