@@ -1,14 +1,17 @@
 """The workspace served for real on 127.0.0.1 (uvicorn in a thread), and Chromium to drive it."""
 
 import contextlib
+import email
+import email.policy
 import threading
 import time
 import urllib.error
 import urllib.request
 
 import uvicorn
+from aiosmtpd.controller import Controller
 
-from monitor.workspace import accounts, app
+from monitor.workspace import accounts, app, mail
 from tests import site_fixtures
 
 CHROMIUM = "/usr/bin/chromium"
@@ -24,19 +27,25 @@ def add_team(db_path):
 
 
 @contextlib.contextmanager
-def serving(db_path, sources_path=None, public_url=""):
-    """Serve the workspace until the block ends; yield its base URL."""
+def serving(db_path, sources_path=None, mail_url=None, every=0.2):
+    """Serve the workspace until the block ends; yield its base URL. With ``mail_url``, its
+    alerts are queued and sent every ``every`` seconds, as ``serve`` does."""
     port = site_fixtures.free_port()
     base = f"http://127.0.0.1:{port}"
-    site = app.make_workspace(db_path, sources_path, public_url=public_url or base)
+    site = app.make_workspace(db_path, sources_path, public_url=base)
+    sender = mail.Sender(db_path, mail_url, base, "", every) if mail_url else None
     server = uvicorn.Server(uvicorn.Config(site.app(), host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
         _wait(base)
+        if sender:
+            sender.start()
         yield base
     finally:
+        if sender:
+            sender.stop()
         server.should_exit = True
         thread.join(timeout=10)
 
@@ -73,3 +82,28 @@ def log_in(page, base, name, path="/"):
     page.fill("#password", PASSWORDS[name])
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+class Mailbox:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives."""
+
+    def __init__(self):
+        self.messages = []
+        self.port = site_fixtures.free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.url = f"mailto://127.0.0.1:{self.port}?from=watch@example.org&mode=insecure"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count, seconds=30):
+        deadline = time.monotonic() + seconds
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(self.messages) >= count, f"{len(self.messages)} e-mails arrived, not {count}"
+        return self.messages[:count]
+
+
+def body_of(message):
+    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")

@@ -449,3 +449,28 @@ def m027_workspace_accounts(db):
     db["workspace_audit"].create_index(["at"])
     db["workspace_secret"].create({"id": int, "secret": str}, pk="id")
     db["workspace_secret"].insert({"id": 1, "secret": secrets.token_hex(32)})
+
+
+@migrations()
+def m029_workspace_subscriptions(db):
+    """Subscriptions made in the workspace (``monitor.workspace.subscriptions``): who, to
+    which address, for which countries, pages, kinds of change and words, instantly or as a
+    digest; the alerts queued for them from stored events, one row per (subscription, event,
+    word) whatever happens (a unique index), and how far the events have been read
+    (``workspace_queue_cursor``). A subscription hears of events stored after it was made
+    (``after_event_id``); ``token_nonce`` makes its unsubscribe link good for one use."""
+    db["workspace_subscriptions"].create({
+        "id": int, "user": str, "email": str, "countries": str, "sources": str, "kinds": str,
+        "words": str, "mode": str, "created_at": str, "after_event_id": int, "token_nonce": str,
+        "last_sent_at": str,
+    }, pk="id")
+    db["workspace_subscriptions"].create_index(["user"])
+    db["workspace_alerts"].create({
+        "id": int, "subscription_id": int, "event_id": int, "word": str, "change": str,
+        "line": str, "status": str, "created_at": str, "sent_at": str, "attempts": int,
+        "last_error": str,
+    }, pk="id", defaults={"attempts": 0, "word": ""})
+    db["workspace_alerts"].create_index(["subscription_id", "event_id", "word"], unique=True)
+    db["workspace_alerts"].create_index(["status", "subscription_id"])
+    db["workspace_queue_cursor"].create({"id": int, "event_id": int}, pk="id")
+    db["workspace_queue_cursor"].insert({"id": 1, "event_id": 0})

@@ -5,6 +5,9 @@ Every row here is private: the public site's authorizer refuses any read of a
 this module never sees one in clear.
 """
 
+import json
+import secrets
+
 from monitor.store.connection import immediate_transaction, iso, now, one, writes
 
 ROLES = ("editor", "member")
@@ -64,3 +67,146 @@ def audit_rows(db, limit=200):
     """The newest lines of the audit first."""
     return list(db.query("SELECT at, who, action, detail FROM workspace_audit "
                          "ORDER BY id DESC LIMIT ?", [limit]))
+
+
+# -- subscriptions and their alerts -------------------------------------------------
+# ``queue_alerts`` reads the events stored since the cursor, asks ``match`` which
+# subscriptions want each (and for which words), and writes one workspace_alerts row per
+# (subscription, event, word) with the cursor's move, in one transaction: an event is
+# queued exactly once, whenever and however often the queue runs.
+
+LISTS = ("countries", "sources", "kinds", "words")
+
+
+@writes
+def save_subscription(db, user, email, mode, countries=(), sources=(), kinds=(), words=()):
+    """A new subscription for ``user``; it hears of events stored from now on. Returns its id."""
+    row = {"user": user, "email": email, "mode": mode, "created_at": iso(now()),
+           "token_nonce": secrets.token_urlsafe(12),
+           **{name: json.dumps(list(value), ensure_ascii=False)
+              for name, value in zip(LISTS, (countries, sources, kinds, words))}}
+    with immediate_transaction(db):
+        row["after_event_id"] = _last_event_id(db)
+        new_id = db["workspace_subscriptions"].insert(row).last_pk
+        audit(db, user, "subscribed", _describe(row))
+    return new_id
+
+
+def _describe(row):
+    parts = [f"{row['email']}, {row['mode']}"]
+    for name in LISTS:
+        values = json.loads(row[name])
+        if values:
+            parts.append(f"{name}: {', '.join(values)}")
+    return "; ".join(parts)
+
+
+def _last_event_id(db):
+    return one(db, "SELECT coalesce(max(id), 0) AS id FROM events", [])["id"]
+
+
+def subscriptions(db, user=None):
+    """Every subscription (or ``user``'s), its lists read back as lists."""
+    sql = "SELECT * FROM workspace_subscriptions"
+    found = db.query(sql + (" WHERE user = ? ORDER BY id" if user else " ORDER BY id"),
+                     [user] if user else [])
+    return [_read_lists(row) for row in found]
+
+
+def subscription(db, subscription_id):
+    row = one(db, "SELECT * FROM workspace_subscriptions WHERE id = ?", [subscription_id])
+    return _read_lists(row) if row else None
+
+
+def _read_lists(row):
+    return {**row, **{name: json.loads(row[name] or "[]") for name in LISTS}}
+
+
+@writes
+def end_subscription(db, subscription_id, who, nonce=None):
+    """Remove the subscription and its waiting alerts. With ``nonce`` (an unsubscribe link)
+    only when it is the subscription's; returns False when nothing was removed."""
+    with immediate_transaction(db):
+        row = subscription(db, subscription_id)
+        if row is None or (nonce is not None and nonce != row["token_nonce"]) \
+                or (nonce is None and who != row["user"]):
+            return False
+        db.execute("DELETE FROM workspace_alerts WHERE subscription_id = ?", [subscription_id])
+        db.execute("DELETE FROM workspace_subscriptions WHERE id = ?", [subscription_id])
+        how = "by the link in an e-mail" if nonce else "in the workspace"
+        audit(db, who, "unsubscribed", f"{row['email']} ({how})")
+    return True
+
+
+def events_after(db, event_id, limit):
+    """Stored events after ``event_id``, with their page's country and title and their diff."""
+    return list(db.query(
+        """SELECT e.id, e.at, e.kind, e.source_id, e.detail, s.country, s.title, s.url,
+                  d.diff
+           FROM events e JOIN sources s ON s.id = e.source_id
+           LEFT JOIN diffs d ON d.id = e.diff_id
+           WHERE e.id > ? ORDER BY e.id LIMIT ?""", [event_id, limit]))
+
+
+@writes
+def queue_alerts(db, match, limit=500):
+    """Queue the alerts of the events stored since the last call; ``match(subscription,
+    event)`` gives [(word, change, line)] for each alert wanted. Returns how many were queued."""
+    queued = 0
+    while True:
+        with immediate_transaction(db):
+            cursor = one(db, "SELECT event_id FROM workspace_queue_cursor WHERE id = 1", [])["event_id"]
+            batch = events_after(db, cursor, limit)
+            if not batch:
+                return queued
+            queued += _queue_batch(db, match, batch)
+            db.execute("UPDATE workspace_queue_cursor SET event_id = ? WHERE id = 1", [batch[-1]["id"]])
+
+
+def _queue_batch(db, match, batch):
+    stamp, queued = iso(now()), 0
+    subscribed = subscriptions(db)
+    for event in batch:
+        for sub in subscribed:
+            if event["id"] <= sub["after_event_id"]:
+                continue
+            for word, change, line in match(sub, event):
+                queued += db.execute(
+                    """INSERT OR IGNORE INTO workspace_alerts
+                       (subscription_id, event_id, word, change, line, status, created_at)
+                       VALUES (?, ?, ?, ?, ?, 'pending', ?)""",
+                    [sub["id"], event["id"], word, change, line, stamp]).rowcount
+    return queued
+
+
+def pending_alerts(db, subscription_id):
+    """The subscription's alerts waiting to be sent, oldest event first, with their event."""
+    return list(db.query(
+        """SELECT a.id, a.event_id, a.word, a.change, a.line, a.created_at,
+                  e.at, e.kind, e.detail, s.country, s.title, s.url
+           FROM workspace_alerts a JOIN events e ON e.id = a.event_id
+           JOIN sources s ON s.id = e.source_id
+           WHERE a.subscription_id = ? AND a.status = 'pending' ORDER BY a.event_id, a.id""",
+        [subscription_id]))
+
+
+@writes
+def mark_alerts(db, subscription_id, alert_ids, error=None):
+    """The alerts were sent (``error`` None) or a send failed (kept pending, its reason kept)."""
+    marks = ",".join("?" * len(alert_ids))
+    with immediate_transaction(db):
+        if error is None:
+            stamp = iso(now())
+            db.execute(f"UPDATE workspace_alerts SET status = 'sent', sent_at = ?, "
+                       f"attempts = attempts + 1 WHERE id IN ({marks})", [stamp, *alert_ids])
+            db.execute("UPDATE workspace_subscriptions SET last_sent_at = ? WHERE id = ?",
+                       [stamp, subscription_id])
+        else:
+            db.execute(f"UPDATE workspace_alerts SET attempts = attempts + 1, last_error = ? "
+                       f"WHERE id IN ({marks})", [error, *alert_ids])
+
+
+def watched_pages(db):
+    """Every watched page (id, title, country), by country then title, for the forms."""
+    return list(db.query("SELECT id, title, country FROM sources WHERE coalesce(active, 1) "
+                         "ORDER BY country, title"))

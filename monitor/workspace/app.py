@@ -3,12 +3,11 @@
 import asyncio
 from pathlib import Path
 
-from datasette import hookimpl  # noqa: F401 - Datasette is a dependency of this package
 from datasette.plugins import pm
 
 from monitor import store
 from monitor.store import workspace as rows
-from monitor.workspace import plugin
+from monitor.workspace import mail, plugin
 
 TEMPLATES = Path(__file__).with_name("templates")
 PLUGIN_NAME = "dialogue_watch_workspace"
@@ -34,10 +33,18 @@ def make_workspace(db_path, sources_path=None, base_url="/", public_url=""):
                                "plugins": {plugin.CONFIG: settings}})
 
 
-def serve(db_path, sources_path, host, port, base_url="/", public_url=""):
-    """Serve the workspace until interrupted."""
+def serve(db_path, sources_path, host, port, base_url="/", public_url="", mail_url="",
+          site_url="", mail_every=60):
+    """Serve the workspace until interrupted; with ``mail_url``, queue and send the members'
+    alerts every ``mail_every`` seconds beside it."""
     import uvicorn
 
+    public_url = public_url or f"http://{host}:{port}{base_url}"
     site = make_workspace(db_path, sources_path, base_url, public_url)
     asyncio.run(site.invoke_startup())
-    uvicorn.run(site.app(), host=host, port=port, log_level="warning")
+    sender = mail.Sender(db_path, mail_url, public_url, site_url, mail_every).start() if mail_url else None
+    try:
+        uvicorn.run(site.app(), host=host, port=port, log_level="warning")
+    finally:
+        if sender:
+            sender.stop()

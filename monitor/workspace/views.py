@@ -1,11 +1,16 @@
 """The workspace's pages. Each handler reads the form, calls the store, renders a template."""
 
 import asyncio
+import re
 
+import urllib.parse
+
+from datasette.utils import MultiParams
 from datasette.utils.asgi import Forbidden, Response
 
+from monitor import config
 from monitor.store import workspace as rows
-from monitor.workspace import passwords
+from monitor.workspace import matching, passwords, tokens
 from monitor.workspace.plugin import in_db, session_cookie
 
 WRONG_LOGIN = ("That name and password do not match an account. Check them and try again; "
@@ -23,6 +28,12 @@ def require_editor(request):
         raise Forbidden("Only an editor can do this. Ask an editor of your team, or the person "
                         "who runs dialogue-watch to make your account an editor.")
     return actor
+
+
+async def form_of(request):
+    """The posted form, every value of a repeated field kept (checkboxes)."""
+    body = (await request.post_body()).decode("utf-8", errors="replace")
+    return MultiParams(urllib.parse.parse_qs(body, keep_blank_values=True))
 
 
 def safe_next(value):
@@ -80,4 +91,117 @@ ROUTES = [
     (r"^/-/login$", login),
     (r"^/-/logout$", logout),
     (r"^/-/audit$", audit),
+]
+
+
+# -- subscriptions -------------------------------------------------------------------
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_WORDS, MAX_WORD = 50, 100
+
+
+async def subscriptions(datasette, request):
+    me = actor_of(request)
+    if request.method == "POST":
+        form = await form_of(request)
+        chosen, problems = read_subscription(form, await in_db(datasette, rows.watched_pages))
+        if problems:
+            return await _subscriptions_page(datasette, request, problems=problems, form=form,
+                                             status=400)
+        await in_db(datasette, lambda db: rows.save_subscription(db, me["id"], **chosen))
+        datasette.add_message(request, "Subscribed. You will hear of changes stored from now on.")
+        return Response.redirect(datasette.urls.path("/-/subscriptions"))
+    return await _subscriptions_page(datasette, request)
+
+
+async def _subscriptions_page(datasette, request, problems=(), form=None, status=200):
+    mine = await in_db(datasette, rows.subscriptions, actor_of(request)["id"])
+    pages = await in_db(datasette, rows.watched_pages)
+    response = await page(datasette, request, "workspace_subscriptions.html", mine=mine,
+                          pages=pages, countries=config.PARTNERS, kinds=matching.KIND_CHOICES,
+                          modes=matching.MODES, problems=problems, form=_form_values(form))
+    response.status = status
+    return response
+
+
+def _form_values(form):
+    if form is None:
+        return {"email": "", "words": "", "mode": "instant", "countries": [], "sources": [], "kinds": []}
+    return {"email": form.get("email", ""), "words": form.get("words", ""),
+            "mode": form.get("mode", "instant"), "countries": _all(form, "countries"),
+            "sources": _all(form, "sources"), "kinds": _all(form, "kinds")}
+
+
+def _all(form, name):
+    return form.getlist(name)
+
+
+def read_subscription(form, pages):
+    """(the subscription's fields, []) or (None, [what to fix, in words])."""
+    problems = []
+    email = (form.get("email") or "").strip()
+    if not EMAIL.match(email):
+        problems.append("Write the e-mail address the alerts should go to, like name@example.org.")
+    mode = form.get("mode") or "instant"
+    if mode not in matching.MODES:
+        problems.append("Choose how often: at once, daily or weekly.")
+    countries = [c for c in _all(form, "countries") if c in config.PARTNERS]
+    known = {p["id"] for p in pages}
+    sources = [s for s in _all(form, "sources") if s in known]
+    kinds = [k for k in _all(form, "kinds") if k in matching.KIND_CHOICES]
+    words = list(dict.fromkeys(w.strip() for w in (form.get("words") or "").splitlines() if w.strip()))
+    if len(words) > MAX_WORDS or any(len(w) > MAX_WORD for w in words):
+        problems.append(f"Write at most {MAX_WORDS} words or phrases, one per line, "
+                        f"each shorter than {MAX_WORD} characters.")
+    if problems:
+        return None, problems
+    return {"email": email, "mode": mode, "countries": countries, "sources": sources,
+            "kinds": kinds, "words": words}, []
+
+
+async def subscription_delete(datasette, request):
+    if request.method != "POST":
+        return Response.redirect(datasette.urls.path("/-/subscriptions"))
+    number = int(request.url_vars["id"])
+    ended = await in_db(datasette, rows.end_subscription, number, actor_of(request)["id"])
+    datasette.add_message(request, "Subscription removed." if ended else
+                          "That subscription was not yours, or was already removed.",
+                          datasette.INFO if ended else datasette.WARNING)
+    return Response.redirect(datasette.urls.path("/-/subscriptions"))
+
+
+BAD_LINK = ("This unsubscribe link is not valid, or it was already used. If you still receive "
+            "e-mails, log in to the workspace and remove the subscription under 'My alerts'.")
+
+
+async def unsubscribe(datasette, request):
+    """The link of every e-mail: GET shows one button (mail scanners open links), POST
+    unsubscribes (the button, or the mail program's one-click, RFC 8058)."""
+    token = request.args.get("t")
+    if request.method == "POST":
+        token = (await request.post_vars()).get("t") or token
+    secret = await in_db(datasette, rows.secret)
+    found = tokens.read(secret, token)
+    row = found and await in_db(datasette, rows.subscription, found[0])
+    if not row or row["token_nonce"] != found[1]:
+        return await _unsubscribe_page(datasette, request, None, BAD_LINK, 400)
+    if request.method != "POST":
+        return await _unsubscribe_page(datasette, request, row, None, 200, token)
+    ended = await in_db(datasette, rows.end_subscription, row["id"], row["user"], found[1])
+    if not ended:
+        return await _unsubscribe_page(datasette, request, None, BAD_LINK, 400)
+    return await _unsubscribe_page(datasette, request, row, None, 200, done=True)
+
+
+async def _unsubscribe_page(datasette, request, row, error, status, token=None, done=False):
+    response = await page(datasette, request, "workspace_unsubscribe.html", row=row,
+                          error=error, token=token, done=done)
+    response.status = status
+    return response
+
+
+ROUTES += [
+    (r"^/-/subscriptions$", subscriptions),
+    (r"^/-/subscriptions/(?P<id>[0-9]+)/delete$", subscription_delete),
+    (r"^/-/unsubscribe$", unsubscribe),
 ]
