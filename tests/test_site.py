@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from monitor import store
-from monitor.analysis import staleness
+from monitor.analysis import search_words, staleness
+from monitor.cli import site as site_command
 from monitor.publish import datasette_plugin, site
 from tests import site_fixtures
 
@@ -404,8 +405,37 @@ def test_search_says_when_words_were_removed(datasette):
     assert "still on the page" in page(datasette, "/monitor/search?q=suspended and resumed")
 
 
-def test_short_or_unmatched_search_terms_say_so(datasette):
-    assert "Type at least three characters." in page(datasette, "/monitor/search?q=EU")
+def test_search_finds_one_and_two_character_words_in_every_script(datasette):
+    """人権 ("human rights") and 人 ("person") are words too short for the three-character
+    index: the word index finds them, in Japanese and in an English page's "EU"."""
+    for words in ("人権", "人"):
+        (japan,) = rows(datasette, "/monitor/search.json?q=" + urllib.parse.quote(words))
+        assert japan["source_id"] == "demo-japan" and f"\x02{words}\x03" in japan["snippet"]
+        assert japan["first_seq"] == 1
+    assert "<mark>人権</mark>" in page(datasette, "/monitor/search?q=" + urllib.parse.quote("人権"))
+    assert "demo-eu" in {r["source_id"] for r in rows(datasette, "/monitor/search.json?q=EU")}
+    assert rows(datasette, "/monitor/search.json?q=" + urllib.parse.quote("犬")) == []  # not on any page
+
+
+@pytest.mark.parametrize("text, indexed", [
+    ("EU and UN", "EU and UN"),
+    ("人権対話", " 人 権 対 話 人権 権対 対話 "),
+    ("日本の人権 Japan", " 日 本 の 人 権 日本 本の の人 人権  Japan"),
+    ("สิทธิ", " ส ิ ท ธ ิ สิ ิท ทธ ธิ "),  # Thai: no spaces between words either
+])
+def test_the_word_index_keeps_unspaced_scripts_as_one_and_two_character_pieces(text, indexed):
+    assert search_words.index_form(text) == indexed
+
+
+@pytest.mark.parametrize("words, query", [
+    ("人権", 'added : "人権"'), ("人", 'added : "人"'), ("EU", 'added : "EU"'),
+    ('"a', 'added : """a"'),
+])
+def test_the_word_index_query(words, query):
+    assert search_words.is_short(words) and search_words.query(words, "added") == query
+
+
+def test_unmatched_search_terms_say_so(datasette):
     assert 'No captured version contains "xylophone".' in page(datasette, "/monitor/search?q=xylophone")
     assert 'name="q"' in page(datasette, "/monitor/search")
     assert rows(datasette, '/monitor/search.json?q="quoted" words') == []
@@ -499,10 +529,10 @@ def test_pages_load_nothing_from_other_sites(datasette):
 
 def test_serve_without_a_database_says_how_to_fix(tmp_path):
     obj = type("Context", (), {"db_path": str(tmp_path / "missing.db")})()
-    result = CliRunner().invoke(site.serve, ["--port", "0"], obj=obj)
+    result = CliRunner().invoke(site_command.serve, ["--port", "0"], obj=obj)
     assert result.exit_code == 1
     assert "There is no database at" in result.output and "dialogue-watch crawl" in result.output
-    assert "Example: dialogue-watch serve" in CliRunner().invoke(site.serve, ["--help"]).output
+    assert "Example: dialogue-watch serve" in CliRunner().invoke(site_command.serve, ["--help"]).output
 
 
 def test_staleness_json_is_citable(datasette):

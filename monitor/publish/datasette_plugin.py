@@ -69,6 +69,10 @@ def _beside(package, name):
 
 blobs = _beside("store", "blobs")
 diffing = _beside("analysis", "diffing")
+try:  # short words in search; a --plugins-dir copy without search_words.py finds 3+ characters
+    search_words = _beside("analysis", "search_words")
+except FileNotFoundError:
+    search_words = None
 
 DATABASE = "monitor"
 CHART_TEMPLATES = {"index.html", f"query-{DATABASE}-staleness.html"}
@@ -127,6 +131,16 @@ def prepare_connection(conn, database):
     conn.create_function("dw_diff", 2, lambda before, after: _diff(conn, before, after))
     conn.create_function("dw_snippet", 2, lambda sha, words: snippet(blobs.text(conn, sha), words)
                          if sha and words else None)
+    # the word index's query for words too short for the three-character one (人権, EU)
+    conn.create_function("dw_short_words", 2, _short_words_query)
+
+
+def _short_words_query(words, column):
+    """The word index's query (``version_words``) for ``words`` shorter than three
+    characters; for longer ones a query that finds nothing (the trigram index does)."""
+    if search_words and words and search_words.is_short(words):
+        return search_words.query(words, column)
+    return f'{column} : "\u0001"'
 
 
 def _diff(conn, before_sha, after_sha):

@@ -73,7 +73,7 @@ PLANS = {
 NODE_LOCAL = ("alert_outbox", "alert_digests", "archive_requests")
 # Made by every database itself (migrations, the search index, merge's own records).
 BUILT_HERE = ("_sqlite_migrations", "report_2003", "event_kinds", "database_identity", "merge_imports",
-              "merges", "version_lines", "sqlite_sequence", "sqlite_stat1", "sqlite_stat4")
+              "merges", "version_lines", "version_words", "sqlite_sequence", "sqlite_stat1", "sqlite_stat4")
 
 
 def identity(db):
@@ -163,7 +163,7 @@ def merge(out, node):
 
 def _check_tables(node_path, tables):
     known = set(PLANS) | set(NODE_LOCAL) | set(BUILT_HERE)
-    unknown = sorted(t for t in tables if t not in known and not t.startswith("version_lines_"))
+    unknown = sorted(t for t in tables if t not in known and not t.startswith(("version_lines_", "version_words_")))
     if unknown:
         raise StoreError(f"{node_path} has table(s) {', '.join(unknown)} that merge does not know how to "
                          "combine; nothing was merged. This is a bug in dialogue-watch "
