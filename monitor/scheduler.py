@@ -24,20 +24,16 @@ it has is stored whole), and the run exits once the work in hand is done.
 import dataclasses
 import datetime
 import functools
-import json
 import logging
 import multiprocessing
 import os
 import random
 import signal
-import sys
 import threading
-
-import click
 
 from monitor import clock as wallclock, store
 from monitor.analysis import events
-from monitor.fetch import crawler, locks
+from monitor.fetch import crawler
 from monitor.notify import alerts, dispatch
 from monitor.config import parse_every
 from monitor.errors import CrawlError, DialogueWatchError
@@ -387,103 +383,20 @@ def stop_on_signals(daemon):
     signal.signal(signal.SIGINT, handle)
 
 
-def log_to_stderr():
-    """Our plain-words log lines on stderr (Scrapy keeps its own, at WARNING, in the child;
-    Apprise's are folded into ours)."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
-    ours = logging.getLogger("monitor")
-    ours.addHandler(handler)
-    ours.setLevel(logging.INFO)
-    ours.propagate = False
-    logging.getLogger("apprise").propagate = False
+# -- what `dialogue-watch run --once` and `status` read ---------------------
 
 
-# -- commands -----------------------------------------------------------------
-
-
-@click.command()
-@click.option("--once", is_flag=True, help="Do the work that is due now, then exit (for cron).")
-@dispatch.alerts_option
-@click.pass_obj
-def run(obj, once, alerts_path):
-    """Check pages on schedule and deliver alerts, until stopped.
-
-    Pages are checked as sources.yaml says ('every:'), continuing from the
-    stored last checks; pages due together are checked in one crawl. Stop it
-    with Ctrl-C or SIGTERM: the work in hand is finished first.
-
-    Example: dialogue-watch run --alerts alerts.yaml
-    """
-    log_to_stderr()
-    daemon = Daemon(obj.config, lambda config: dispatch.load_settings(obj, alerts_path, False),
-                    obj.db_path)
-    daemon.refresh()
-    if not daemon.settings.subscribers:
-        log.info("No subscribers in %s: changes are recorded, nobody is alerted (see "
-                 "alerts.example.yaml).", alerts_path)
-    stop_on_signals(daemon)
-    with locks.database_lock(obj.db_path, "run --once" if once else "run"):
-        dispatch.recover(store.open_db(obj.db_path))
-        if once:
-            _once(daemon)
-            sys.exit(daemon.exit_code)
-        log.info("Running: %d page(s), %d subscriber(s). Stop with Ctrl-C.",
-                 len(daemon.config.sources), len(daemon.settings.subscribers))
-        serve(daemon, daemon.config.defaults["jitter_seconds"])
-
-
-def _once(daemon):
+def once(daemon):
     wake, ids = daemon.crawl_due()
     daemon.deliver()
     log.info("Done. Next check due at %s%s.", store.iso(wake), f" ({', '.join(ids)})" if ids else "")
-
-
-@click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_obj
-def status(obj, as_json):
-    """Each page's last check, next check, state and last error; when the last check
-    really happened, and a warning when pages are overdue. Only reads.
-
-    Example: dialogue-watch status
-    """
-    config, db = obj.config(), obj.db()
-    now = store.now()
-    found = {row["id"]: row for row in store.check_rows(db, [s.id for s in config.sources])}
-    rows = [_status_row(found.get(s.id, {"id": s.id, "country": s.country}), s, now)
-            for s in config.sources]
-    if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    holder = locks.holder(obj.db_path)
-    click.echo(_lock_line(holder))
-    click.echo(last_check_line(rows, now))
-    warning = overdue_warning(rows, now, holder, store.crawl_in_progress(db))
-    if warning:
-        click.echo(warning)
-    waiting, digests = store.undelivered(db)
-    click.echo(f"Alerts not delivered yet: {len(waiting) + len(digests)} "
-               "(see 'dialogue-watch alerts pending').\n")
-    headers = ["page", "every", "state", "last check", "next check", "last error"]
-    click.echo(dispatch.text_table(headers, [[r[k] or "" for k in (
-        "id", "every", "state", "last_checked_at", "next_check_at", "last_error")] for r in rows]))
-
-
-def _lock_line(holder):
-    if holder is None:
-        return "Scheduler: not running. Start it with 'dialogue-watch run'."
-    if holder.get("doing") == "run":
-        return f"Scheduler: running (pid {holder['pid']})."
-    return (f"Scheduler: not running; 'dialogue-watch {holder.get('doing')}' (pid "
-            f"{holder['pid']}) is working on the database now.")
 
 
 # A page is overdue when its check is this much later than its schedule says.
 OVERDUE_AFTER = datetime.timedelta(minutes=2)
 
 
-def _status_row(row, source, now):
+def status_row(row, source, now):
     last = wallclock.past_or_none(parse_time(row.get("last_checked_at")), now)
     upcoming = next_check(parse_every(source.every), last)
     second_look = parse_time(row.get("confirm_at"))  # a held change (monitor.store.confirm)

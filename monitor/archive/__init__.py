@@ -8,8 +8,9 @@
   (stored by ``monitor.store.archive``);
 - ``savepagenow``: each change sent to the archive's Save Page Now, from a durable
   queue written with the change event;
-- ``export``: every stored capture as WARC records (``warcio``), or a WACZ;
-- ``commands``: the click commands.
+- ``export``: every stored capture as WARC records (``warcio``), or a WACZ.
+
+Its commands (``backfill``, ``archive-changes``, ``export``) are in ``monitor.cli.archive``.
 
 The archive's address is ``settings.archive_url`` (default https://web.archive.org).
 """

@@ -14,10 +14,8 @@ stored against) no longer match their SHA-256, is left with the reason in its
 
 import collections
 import dataclasses
-import sys
 import time
 
-import click
 import wayback
 
 from monitor.analysis import analyze, rules
@@ -47,7 +45,7 @@ class Result:
         return "; ".join(parts)
 
 
-def backfill(db, config, sources, start=None, end=None, progress=False, sleep=time.sleep):
+def backfill(db, config, sources, start=None, end=None, progress=None, sleep=time.sleep):
     """Import the archive's copies of ``sources``; return one ``Result`` per source.
     ``start`` / ``end``: ``YYYYMMDD`` bounds of the captures to list."""
     settings = config.settings
@@ -145,10 +143,11 @@ def _unique(addresses):
 
 
 def _bar(steps, label, progress):
+    """``progress(steps, label, shown)``: a context manager over the steps that shows them
+    (the CLI passes click's progress bar); None: nothing shown."""
     if not progress:
         return _Silent(steps)
-    return click.progressbar(steps, label=f"{label}: archive copies", file=sys.stderr,
-                             show_pos=True, item_show_func=_shown)
+    return progress(steps, label, _shown)
 
 
 def _shown(step):

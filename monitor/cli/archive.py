@@ -1,11 +1,13 @@
-"""The archive's commands: ``backfill`` (and ``export``), thin click layers."""
+"""``dialogue-watch backfill``, ``archive-changes`` and ``export`` (``monitor.archive``)."""
 
 import sys
 
 import click
 
+from monitor.cli.base import cli
 
-@click.command()
+
+@cli.command()
 @click.argument("ids", nargs=-1, metavar="[ID]...")
 @click.option("--from", "start", metavar="DATE", help="Only copies made on or after this date (YYYY, YYYYMM or YYYYMMDD).")
 @click.option("--to", "end", metavar="DATE", help="Only copies made on or before this date.")
@@ -33,10 +35,16 @@ def backfill(obj, ids, start, end, quiet):
                "page(s)...", err=True)
     with locks.database_lock(obj.db_path, "backfill"):
         results = backfill_module.backfill(obj.db(), config, sources, _date(start), _date(end),
-                                           progress=not quiet)
+                                           progress=None if quiet else _progress_bar)
     for result in results:
         click.echo(result.words())
     sys.exit(backfill_module.exit_code(results))
+
+
+def _progress_bar(steps, label, shown):
+    """The progress of one page's archive copies, on stderr."""
+    return click.progressbar(steps, label=f"{label}: archive copies", file=sys.stderr,
+                             show_pos=True, item_show_func=shown)
 
 
 def _date(value):
@@ -49,7 +57,7 @@ def _date(value):
     return digits
 
 
-@click.command("archive-changes")
+@cli.command("archive-changes")
 @click.pass_obj
 def archive_changes(obj):
     """Send the changes waiting for Save Page Now to the archive, then exit.
@@ -75,7 +83,7 @@ def archive_changes(obj):
                   f"{waiting[0]['last_error'] or 'not tried yet'})" if waiting else "") + ".")
 
 
-@click.command()
+@cli.command()
 @click.argument("ids", nargs=-1, metavar="[ID]...")
 @click.option("--out", "out", required=True, metavar="FILE",
               help="The file to write: FILE.warc.gz, or FILE.wacz (WARC, index and page list).")
