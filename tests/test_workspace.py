@@ -7,22 +7,13 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from monitor.errors import WorkspaceError
 from monitor.publish import site
 from monitor.workspace import accounts
-from tests.workspace_fixtures import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PASSWORDS, add_team,
+from tests.workspace_fixtures import (ARTIFACTS, PASSWORDS, add_team, browser,  # noqa: F401
                                       log_in, raw_get, serving)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -10,53 +10,13 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from monitor import store
 from monitor.store import workspace as rows
 from monitor.workspace import mail, matching
-from tests.workspace_fixtures import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Mailbox, add_team,
-                                      body_of, log_in, serving)
-
-PAGE = """<html><head><title>Dialogue</title></head><body><main><h1>Human rights dialogue</h1>
-{lines}<p>Last updated 3 March 2024</p></main></body></html>"""
-BEFORE = ["The 2023 round discussed Tibet and freedom of expression.",
-          "The delegations met in Ottawa for two days."]
-AFTER = ["The delegations met in Ottawa for two days.",
-         "双方就人权问题交换了意见。 The sides exchanged views."]
-
-
-def page_with(lines):
-    return PAGE.format(lines="".join(f"<p>{line}</p>\n" for line in lines))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def mailbox():
-    box = Mailbox()
-    box.controller.start()
-    yield box
-    box.controller.stop()
-
-
-@pytest.fixture
-def watched(replica, make_config, crawl, db_path):
-    """A Canadian page crawled once, and the team's accounts."""
-    replica.set("/dialogue.html", page_with(BEFORE))
-    cfg = make_config({"id": "ca-dialogue", "path": "/dialogue.html", "country": "Canada",
-                       "title": "Canada's dialogue page"})
-    assert crawl(cfg)["ca-dialogue"][1] == "new"
-    add_team(db_path)
-    return cfg
-
+from tests.workspace_fixtures import (AFTER, ARTIFACTS, BEFORE, body_of, browser, log_in,  # noqa: F401
+                                      mailbox, page_with, serving, watched)
 
 def test_words_alert_by_email_and_unsubscribe_once(watched, replica, crawl, db_path, mailbox, browser):
     with serving(db_path, mail_url=mailbox.url) as base:

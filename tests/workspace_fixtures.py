@@ -8,7 +8,9 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
 import uvicorn
+from playwright.sync_api import sync_playwright
 from aiosmtpd.controller import Controller
 
 from monitor.workspace import accounts, app, mail
@@ -107,3 +109,45 @@ class Mailbox:
 
 def body_of(message):
     return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+
+# -- fixtures shared by the workspace's tests (import them by name) -------------------
+
+PAGE = """<html><head><title>Dialogue</title></head><body><main><h1>Human rights dialogue</h1>
+{lines}<p>Last updated 3 March 2024</p></main></body></html>"""
+BEFORE = ["The 2023 round discussed Tibet and freedom of expression.",
+          "The delegations met in Ottawa for two days."]
+AFTER = ["The delegations met in Ottawa for two days.",
+         "双方就人权问题交换了意见。 The sides exchanged views."]
+
+
+def page_with(lines):
+    return PAGE.format(lines="".join(f"<p>{line}</p>\n" for line in lines))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def mailbox():
+    box = Mailbox()
+    box.controller.start()
+    yield box
+    box.controller.stop()
+
+
+@pytest.fixture
+def watched(replica, make_config, crawl, db_path):
+    """A Canadian page on the replica crawled once, and the team's accounts."""
+    replica.set("/dialogue.html", page_with(BEFORE))
+    cfg = make_config({"id": "ca-dialogue", "path": "/dialogue.html", "country": "Canada",
+                       "title": "Canada's dialogue page"})
+    assert crawl(cfg)["ca-dialogue"][1] == "new"
+    add_team(db_path)
+    return cfg

@@ -474,3 +474,22 @@ def m029_workspace_subscriptions(db):
     db["workspace_alerts"].create_index(["status", "subscription_id"])
     db["workspace_queue_cursor"].create({"id": int, "event_id": int}, pk="id")
     db["workspace_queue_cursor"].insert({"id": 1, "event_id": 0})
+
+
+@migrations()
+def m030_workspace_reviews(db):
+    """Review in the workspace: each change marked reviewed and/or important (who, when), and
+    the team's notes on it (who, when, public or not). A note the team marks public is copied
+    to ``public_notes`` (the text and its time, never who wrote it): the only table of the
+    workspace the public site may read."""
+    db["workspace_reviews"].create({
+        "event_id": int, "reviewed_by": str, "reviewed_at": str, "important_by": str,
+        "important_at": str,
+    }, pk="event_id", foreign_keys=[("event_id", "events", "id")])
+    db["workspace_notes"].create({"id": int, "event_id": int, "who": str, "at": str, "text": str,
+                                  "public": int}, pk="id", foreign_keys=[("event_id", "events", "id")],
+                                 defaults={"public": 0})
+    db["workspace_notes"].create_index(["event_id"])
+    db["public_notes"].create({"note_id": int, "event_id": int, "at": str, "text": str},
+                              pk="note_id", foreign_keys=[("event_id", "events", "id")])
+    db["public_notes"].create_index(["event_id"])

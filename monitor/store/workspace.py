@@ -210,3 +210,75 @@ def watched_pages(db):
     """Every watched page (id, title, country), by country then title, for the forms."""
     return list(db.query("SELECT id, title, country FROM sources WHERE coalesce(active, 1) "
                          "ORDER BY country, title"))
+
+
+# -- review ------------------------------------------------------------------------
+
+REVIEW_MARKS = {"reviewed": ("reviewed_by", "reviewed_at"), "important": ("important_by", "important_at")}
+
+
+def change(db, event_id):
+    """One event with its page, its diff, its review marks and its notes; None when unknown."""
+    event = one(db, """SELECT e.id, e.at, e.kind, e.detail, e.source_id, e.version_id,
+                              e.marker_before, e.marker_after, e.lines_added, e.lines_removed,
+                              s.country, s.title, s.url, d.diff,
+                              r.reviewed_by, r.reviewed_at, r.important_by, r.important_at
+                       FROM events e JOIN sources s ON s.id = e.source_id
+                       LEFT JOIN diffs d ON d.id = e.diff_id
+                       LEFT JOIN workspace_reviews r ON r.event_id = e.id
+                       WHERE e.id = ?""", [event_id])
+    if event:
+        event["notes"] = list(db.query("SELECT id, who, at, text, public FROM workspace_notes "
+                                       "WHERE event_id = ? ORDER BY id", [event_id]))
+    return event
+
+
+@writes
+def mark(db, event_id, who, what, on):
+    """Mark the change ``what`` ('reviewed' or 'important') by ``who``, or take the mark off."""
+    by, at = REVIEW_MARKS[what]
+    with immediate_transaction(db):
+        db.execute("INSERT OR IGNORE INTO workspace_reviews (event_id) VALUES (?)", [event_id])
+        db.execute(f"UPDATE workspace_reviews SET {by} = ?, {at} = ? WHERE event_id = ?",
+                   [who if on else None, iso(now()) if on else None, event_id])
+        audit(db, who, f"marked {what}" if on else f"unmarked {what}", f"change {event_id}")
+
+
+@writes
+def add_note(db, event_id, who, text, public=False):
+    """A note on the change; a public one is copied to ``public_notes`` (text and time only)."""
+    stamp = iso(now())
+    with immediate_transaction(db):
+        note_id = db["workspace_notes"].insert({"event_id": event_id, "who": who, "at": stamp,
+                                                "text": text, "public": int(public)}).last_pk
+        if public:
+            db["public_notes"].insert({"note_id": note_id, "event_id": event_id, "at": stamp,
+                                       "text": text})
+        audit(db, who, "wrote a public note" if public else "wrote a note", f"change {event_id}")
+    return note_id
+
+
+def unreviewed(db, country=None, kinds=(), limit=200):
+    """Changes nobody has marked reviewed, newest first (of ``country`` when given)."""
+    marks = ",".join("?" * len(kinds))
+    where = ["r.reviewed_at IS NULL", f"e.kind IN ({marks})"]
+    params = list(kinds)
+    if country:
+        where.append("s.country = ?")
+        params.append(country)
+    return list(db.query(
+        f"""SELECT e.id, e.at, e.kind, s.country, s.title, r.important_at,
+                   (SELECT count(*) FROM workspace_notes n WHERE n.event_id = e.id) AS notes
+            FROM events e JOIN sources s ON s.id = e.source_id
+            LEFT JOIN workspace_reviews r ON r.event_id = e.id
+            WHERE {' AND '.join(where)} ORDER BY e.at DESC, e.id DESC LIMIT ?""", [*params, limit]))
+
+
+def unreviewed_counts(db, kinds):
+    """{country: how many changes wait for review}."""
+    marks = ",".join("?" * len(kinds))
+    return {row["country"]: row["n"] for row in db.query(
+        f"""SELECT s.country, count(*) AS n FROM events e JOIN sources s ON s.id = e.source_id
+            LEFT JOIN workspace_reviews r ON r.event_id = e.id
+            WHERE r.reviewed_at IS NULL AND e.kind IN ({marks})
+            GROUP BY s.country ORDER BY s.country""", list(kinds))}

@@ -74,3 +74,14 @@ def matches(subscription, event):
         return word_changes(subscription["words"], event["diff"])
     kinds = set(subscription["kinds"]) or DEFAULT_KINDS
     return [("", None, None)] if event["kind"] in kinds else []
+
+
+def diff_rows(diff):
+    """A stored diff's lines as (class, text) for display: 'added', 'removed' or 'same'."""
+    shown = []
+    for line in (diff or "").splitlines():
+        if line.startswith(("+++", "---", "@@")):
+            continue
+        kind = {"+": "added", "-": "removed"}.get(line[:1], "same")
+        shown.append((kind, line[1:]))
+    return shown

@@ -6,9 +6,10 @@ import re
 import urllib.parse
 
 from datasette.utils import MultiParams
-from datasette.utils.asgi import Forbidden, Response
+from datasette.utils.asgi import Forbidden, NotFound, Response
 
 from monitor import config
+from monitor.analysis import events
 from monitor.store import workspace as rows
 from monitor.workspace import matching, passwords, tokens
 from monitor.workspace.plugin import in_db, session_cookie
@@ -204,4 +205,56 @@ ROUTES += [
     (r"^/-/subscriptions$", subscriptions),
     (r"^/-/subscriptions/(?P<id>[0-9]+)/delete$", subscription_delete),
     (r"^/-/unsubscribe$", unsubscribe),
+]
+
+
+# -- review ------------------------------------------------------------------------
+
+# The events a person reviews: changes of a page's words or dates, and its coming and going.
+REVIEW_KINDS = tuple(sorted(events.CHANGE_KINDS | {"gone", "restored", "documents_changed",
+                                                   "links_changed", "new_publication"}))
+ACTIONS = {"reviewed": ("reviewed", True), "unreviewed": ("reviewed", False),
+           "important": ("important", True), "unimportant": ("important", False)}
+MAX_NOTE = 5000
+
+
+async def review(datasette, request):
+    country = request.args.get("country") or None
+    counts = await in_db(datasette, rows.unreviewed_counts, REVIEW_KINDS)
+    waiting = await in_db(datasette, lambda db: rows.unreviewed(db, country, REVIEW_KINDS))
+    return await page(datasette, request, "workspace_review.html", counts=counts,
+                      country=country, waiting=waiting, kinds=events.KINDS)
+
+
+async def change(datasette, request):
+    number = int(request.url_vars["id"])
+    found = await in_db(datasette, rows.change, number)
+    if found is None:
+        raise NotFound(f"There is no change number {number}. Go back to 'Changes to review'.")
+    if request.method == "POST":
+        return await _act(datasette, request, number)
+    return await page(datasette, request, "workspace_change.html", change=found,
+                      meaning=events.KINDS.get(found["kind"], found["kind"]),
+                      lines=matching.diff_rows(found["diff"]))
+
+
+async def _act(datasette, request, number):
+    form = await form_of(request)
+    me, action = actor_of(request)["id"], form.get("action")
+    if action in ACTIONS:
+        what, on = ACTIONS[action]
+        await in_db(datasette, rows.mark, number, me, what, on)
+    elif action == "note":
+        text = (form.get("text") or "").strip()
+        if not text or len(text) > MAX_NOTE:
+            datasette.add_message(request, f"Write a note of 1 to {MAX_NOTE} characters.",
+                                  datasette.WARNING)
+        else:
+            await in_db(datasette, rows.add_note, number, me, text, form.get("public") == "on")
+    return Response.redirect(datasette.urls.path(f"/-/changes/{number}"))
+
+
+ROUTES += [
+    (r"^/-/review$", review),
+    (r"^/-/changes/(?P<id>[0-9]+)$", change),
 ]
