@@ -16,9 +16,10 @@ from urllib.parse import urlsplit
 import soupsieve
 import yaml
 
+from monitor.discover import config as discover_config
 from monitor.errors import ConfigError
 
-TOP_KEYS = {"settings", "defaults", "sources"}
+TOP_KEYS = {"settings", "defaults", "sources", "discover"}  # discover: monitor.discover.config
 SETTINGS_DEFAULTS = {
     "contact": "dialogue-watch user (set settings.contact in sources.yaml)",
     "delay_seconds": 5.0,
@@ -180,6 +181,7 @@ class Config:
     settings: dict
     defaults: dict
     sources: tuple
+    discover: tuple = ()  # monitor.discover.config.Discovery: feeds, sitemaps, listings
 
     def source(self, source_id):
         return self._by_id.get(source_id)
@@ -422,9 +424,12 @@ def parse(document, path="sources.yaml"):
     budget = settings["analysis_memory_mb"]  # the analysis reads it with each source
     sources = [dataclasses.replace(s, analysis_memory_mb=budget) for s in sources]
     _check_unique(sources, problems)
+    discover = discover_config.parse(document, problems, _check_country,
+                                     lambda country: COUNTRY_LOCALES.get(country, "en"),
+                                     {source.id for source in sources})
     if problems:
         raise ConfigError(path, sorted(problems, key=lambda p: p[0]))
-    return Config(str(path), settings, defaults, tuple(sources))
+    return Config(str(path), settings, defaults, tuple(sources), discover)
 
 
 def _check_keys(mapping, allowed, where, problems):

@@ -2,7 +2,9 @@
 
 import pytest
 
-from monitor.analysis.events import KINDS, LINK_KINDS, NOTE_KINDS, PROBLEM_KINDS, Outcome, Previous, classify
+from monitor.analysis.events import (
+    DISCOVERY_KINDS, KINDS, LINK_KINDS, NOTE_KINDS, PROBLEM_KINDS, Outcome, Previous, classify,
+)
 
 NONE = Previous(False, None, None, "new", 0)
 OK = Previous(True, "t1", "2002-11|month", "ok", 0)
@@ -56,7 +58,9 @@ def test_every_kind_is_reachable_and_described():
     # problems: events.problem (test_alerts.py); notes: the store (test_rules.py, test_volatile.py);
     # stale: staleness.stale_level at each check (test_stale_alerts.py); links: the store
     # compares link sets (test_links.py); replaced: a held change confirmed (test_confirm.py)
-    assert reached == set(KINDS) - PROBLEM_KINDS - NOTE_KINDS - LINK_KINDS - {"stale", "replaced"}
+    # discovery: a crawl reading feeds and listings (test_discover.py)
+    assert reached == (set(KINDS) - PROBLEM_KINDS - NOTE_KINDS - LINK_KINDS - DISCOVERY_KINDS
+                       - {"stale", "replaced"})
     assert all(KINDS[k] for k in KINDS)
 
 

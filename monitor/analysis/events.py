@@ -57,6 +57,10 @@ KINDS = {
                  "never alerted)",
     "seen_in_archive": "a note: dialogue-watch's first capture of the page reads the same as "
                        "the Internet Archive's last copy before it (never alerted)",
+    "new_publication": "a new publication matching the words watched for appeared in a "
+                       "partner's news feed, sitemap or listing; the page is now watched",
+    "delisted": "a note: a publication found in a news feed, sitemap or listing is no "
+                "longer listed there; the page itself is still watched at its address",
 }
 TEXT_KINDS = {"updated", "silent_edit", "changed", "restored", "replaced"}
 # A change of the page's own words or "last updated" line, as a campaigner means it
@@ -69,7 +73,10 @@ PROBLEM_KINDS = {"layout_changed", "robots_blocked", "volatile_text", "follow_li
                  "needs_browser"}
 # Notes: recorded in the history beside (or instead of) a change event, never alerted.
 NOTE_KINDS = {"rules_changed", "moved", "volatile_change", "unlinked", "seen_in_archive",
-              "transient"}
+              "transient", "delisted"}
+# What a partner's feeds, sitemaps and listings newly list (monitor.discover): recorded
+# when a crawl reads them, not by classify.
+DISCOVERY_KINDS = {"new_publication", "delisted"}
 # What a page links to (monitor.analysis.links): recorded beside the text's change event.
 LINK_KINDS = {"documents_changed", "links_changed"}
 # How they show in the words of an observation's error or note (written by

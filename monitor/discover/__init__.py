@@ -13,6 +13,6 @@ Everything in this package is pure: no network, no database.
 """
 
 from monitor.discover.items import Item
-from monitor.discover.read import Page, matching, read
+from monitor.discover.reader import Page, matching, read
 
 __all__ = ["Item", "Page", "matching", "read"]

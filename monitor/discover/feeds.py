@@ -12,13 +12,19 @@ def read_feed(body, base):
     return xml.read(body, lambda elements: _items(elements, base))
 
 
+ROOTS = {"rss", "rdf", "feed"}
+
+
 def _items(elements, base):
-    found = []
+    found, tag = [], None
     for tag, element in elements:
         if tag == "item":
             found.append(_rss(element, base))
         elif tag == "entry":
             found.append(_atom(element, base))
+    if tag not in ROOTS:  # the last element to end is the root
+        raise xml.DiscoveryError(f"the answer is not a news feed (it is <{tag}>, not RSS or "
+                                 "Atom): did the feed's address change?")
     return [each for each in found if each is not None]
 
 

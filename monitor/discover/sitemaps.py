@@ -24,7 +24,7 @@ def read_sitemap(body, base):
 
 
 def _read(elements, base):
-    found, children = [], []
+    found, children, tag = [], [], None
     for tag, element in elements:
         if tag == "url":
             page = item(xml.child_text(element, "loc"), base,
@@ -35,5 +35,8 @@ def _read(elements, base):
             address = absolute(xml.child_text(element, "loc"), base)
             if address:
                 children.append((read_date(xml.child_text(element, "lastmod")) or "", address))
+    if tag not in ("urlset", "sitemapindex"):  # the last element to end is the root
+        raise xml.DiscoveryError(f"the answer is not a sitemap (it is <{tag}>, not <urlset> "
+                                 "or <sitemapindex>): did the sitemap's address change?")
     children.sort(key=lambda pair: pair[0], reverse=True)  # stable: undated keep their order
     return Sitemap(found, [address for _, address in children])

@@ -64,6 +64,8 @@ def crawl(config, db_path, ids=(), progress=False, subscribers=(), holding_lock=
                 failure, targets = _crawl_new_documents(db, targets, settings, subscribers)
             if not failure:  # and publications its feeds and listings newly listed
                 failure, targets = _crawl_discovered(db, targets, settings)
+            if not failure:  # and publications its feeds and listings newly listed
+                failure, targets = _crawl_discovered(db, targets, settings)
         store.finish_crawl(db, crawl_id, failure or "completed")
         results = store.crawl_results(db, crawl_id)
     if failure:
@@ -194,6 +196,42 @@ def _crawl_new_documents(db, targets, settings, subscribers=()):
             for source in new]
     settings = {**settings, "DW_CONFIG": dataclasses.replace(config, sources=(*config.sources, *new)),
                 "DW_TOTAL": len(more)}
+    failure = _read_failure(settings["DW_FATAL_PATH"], _run_in_child(more, settings))
+    return failure, [*targets, *more]
+
+
+def _discovery(db, config, everything):
+    """The config with the pages discovery adopted as sources (``monitor.fetch.discovery``),
+    those pages, and the discovery sources' targets: a crawl of every source reads the
+    feeds, sitemaps and listings and checks the pages they gave; a crawl of some ids
+    neither."""
+    ids = [each.id for each in config.discover]
+    store_discovery.keep_adopted_active(db, ids)
+    adopted = discovery.adopted_sources(config, store_discovery.adopted(db, ids))
+    config = discovery.with_sources(config, adopted)
+    if not everything:
+        return config, [], []
+    return config, adopted, [discovery.target(each) for each in config.discover]
+
+
+def _crawl_discovered(db, targets, settings):
+    """Fetch, in another child of the same crawl, the pages this crawl's discovery sources
+    adopted (``new_publication``): each is captured the day it is found. Their first
+    capture is told by no alert: the new_publication event said it. Returns (failure
+    or None, every target of the crawl)."""
+    config = settings["DW_CONFIG"]
+    if not any(target.get("discover") for target in targets):
+        return None, targets
+    rows = store_discovery.adopted(db, [each.id for each in config.discover])
+    crawled = {target["id"] for target in targets}
+    waiting = store_discovery.unfetched(db, [row["id"] for row in rows]) - crawled
+    new = discovery.adopted_sources(config, [row for row in rows if row["id"] in waiting])
+    if not new:
+        return None, targets
+    more = [_target(db, source, config.settings["verify_unchanged_every"], written=False)
+            for source in new]
+    settings = {**settings, "DW_CONFIG": discovery.with_sources(config, new),
+                "DW_TOTAL": len(more), "DW_SUBSCRIBERS": ()}
     failure = _read_failure(settings["DW_FATAL_PATH"], _run_in_child(more, settings))
     return failure, [*targets, *more]
 

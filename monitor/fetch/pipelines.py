@@ -6,6 +6,8 @@ import sys
 
 from monitor import store
 from monitor.analysis import analyze, events, rules
+from monitor.discover.reader import Read
+from monitor.store import discovery as store_discovery
 from monitor.fetch import analysis_pool
 from monitor.errors import StoreError
 
@@ -44,6 +46,8 @@ class StorePipeline(_AnalysingPipeline):
         self.analysis = analysis_pool.analysis()
 
     async def process_item(self, item):
+        if isinstance(item, Read):  # what a feed, sitemap or listing listed
+            return self._discovered(item)
         source = self.config.source(item.source_id)
         known = store.current_capture(self.db, item.source_id)
         reading_rules = rules.of(source)
@@ -63,6 +67,17 @@ class StorePipeline(_AnalysingPipeline):
             stop_crawl(self.fatal_path, _store_bug(item.source_id, error))
         self._tell(item.source_id, _summary(observation, kind))
         return item
+
+    def _discovered(self, read):
+        """Store what a discovery source listed (``monitor.store.discovery``)."""
+        try:
+            words = store_discovery.record(self.db, read, self.crawl_id, self.subscribers)
+        except StoreError as error:
+            stop_crawl(self.fatal_path, str(error))
+        except Exception as error:  # noqa: BLE001 - a bug: stop loudly
+            stop_crawl(self.fatal_path, _store_bug(read.discovery.id, error))
+        self._tell(read.discovery.id, words)
+        return read
 
     async def _reread(self, version_id, source):
         """The current version's stored capture, read with today's rules."""

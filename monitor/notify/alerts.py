@@ -65,6 +65,8 @@ HEADLINES = {
     "seen_in_archive": "{whose} page reads as the Internet Archive's last copy (a note)",
     "follow_limit": "{whose} page links to more documents than its follow_limit: the rest are "
                     "not watched",
+    "new_publication": "{whose} government published something new on the words you watch",
+    "delisted": "A publication of {whose} is no longer listed where it was found (a note)",
 }
 MARKER_KINDS = {"new", "updated", "silent_edit", "changed", "marker_only", "restored", "replaced"}
 # Kinds whose detail is the news itself (how old, against the 2003 report): shown in digests too.

@@ -435,6 +435,31 @@ def m026_held_changes(db):
 
 
 @migrations()
+def m028_discovery_items(db):
+    """Discovery (``monitor.discover``, ``monitor.store.discovery``): every item a
+    discovery source (sources.yaml's ``discover:``) ever listed, by its key (the address
+    with session tokens masked): first and last seen, when it left the listing, whether
+    it was in the first read (``baseline``), the rule that matched it and the watched
+    page it became (``source_id``); one row per read (``discovery_checks``); and on a
+    watched page found that way, where it was found and when (``sources.discovered_*``)."""
+    db["discovery_items"].create({
+        "discovery_id": str, "key": str, "url": str, "title": str, "date": str, "summary": str,
+        "first_seen_at": str, "last_seen_at": str, "delisted_at": str, "baseline": int,
+        "matched": str, "source_id": str,
+    }, pk=("discovery_id", "key"))
+    db["discovery_items"].create_index(["source_id"])
+    db["discovery_checks"].create({
+        "id": int, "discovery_id": str, "crawl_id": int, "at": str, "pages": int, "items": int,
+        "fresh": int, "adopted": int, "complete": int, "error": str, "note": str,
+    }, pk="id")
+    db["discovery_checks"].create_index(["discovery_id", "at"])
+    db["sources"].add_column("discovered_from", str)
+    db["sources"].add_column("discovered_at", str)
+    db["event_kinds"].upsert_all(
+        ({"kind": kind, "meaning": meaning} for kind, meaning in events.KINDS.items()), pk="kind")
+
+
+@migrations()
 def m027_workspace_accounts(db):
     """The campaigners' private workspace (``monitor.workspace``): its accounts (a
     password only as a salted PBKDF2 hash), the audit of every change made there (who,
