@@ -163,7 +163,7 @@ def m011_delta_storage_and_line_search(db):
         before = previous.get(source_id)
         if text_sha and text_sha != (before or (None,))[0]:
             after = blobs.text(db.conn, text_sha) or ""
-            index_lines(db.conn, version_id, before[1] if before else "", after)
+            index_lines(db.conn, version_id, before[1] if before else "", after, words=False)
             previous[source_id] = (text_sha, after)
 
 
@@ -518,3 +518,24 @@ def m030_workspace_reviews(db):
     db["public_notes"].create({"note_id": int, "event_id": int, "at": str, "text": str},
                               pk="note_id", foreign_keys=[("event_id", "events", "id")])
     db["public_notes"].create_index(["event_id"])
+
+
+@migrations()
+def m031_site_short_word_search(db):
+    """Search finds words of any length in every script: ``version_words`` keeps the words
+    of the lines each version added and removed (``monitor.analysis.search_words``: 人権,
+    人, EU), beside ``version_lines``, whose three-character pieces find nothing shorter."""
+    from monitor.store.record import index_words
+
+    db.execute("""CREATE VIRTUAL TABLE version_words USING FTS5 (
+        added, removed, tokenize='unicode61 remove_diacritics 0', content='')""")
+    previous = {}
+    for version_id, source_id, text_sha in db.execute(
+            "SELECT id, source_id, text_sha256 FROM versions ORDER BY source_id, seq").fetchall():
+        before = previous.get(source_id)
+        if text_sha and text_sha != (before or (None,))[0]:
+            from monitor.store import blobs
+
+            after = blobs.text(db.conn, text_sha) or ""
+            index_words(db.conn, version_id, before[1] if before else "", after)
+            previous[source_id] = (text_sha, after)
