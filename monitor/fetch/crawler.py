@@ -54,6 +54,7 @@ def crawl(config, db_path, ids=(), progress=False, subscribers=(), holding_lock=
     """
     lock = contextlib.nullcontext() if holding_lock else locks.database_lock(db_path, "crawl")
     with lock:
+        _start_fork_server_early()
         db, crawl_id, targets, settings = prepare(config, db_path, ids, progress, subscribers,
                                                   **overrides)
         with tempfile.TemporaryDirectory() as folder:
@@ -62,8 +63,6 @@ def crawl(config, db_path, ids=(), progress=False, subscribers=(), holding_lock=
             failure = _read_failure(settings["DW_FATAL_PATH"], exit_code)
             if not failure:  # documents this crawl found linked for the first time: now
                 failure, targets = _crawl_new_documents(db, targets, settings, subscribers)
-            if not failure:  # and publications its feeds and listings newly listed
-                failure, targets = _crawl_discovered(db, targets, settings)
             if not failure:  # and publications its feeds and listings newly listed
                 failure, targets = _crawl_discovered(db, targets, settings)
         store.finish_crawl(db, crawl_id, failure or "completed")
@@ -236,42 +235,6 @@ def _crawl_discovered(db, targets, settings):
     return failure, [*targets, *more]
 
 
-def _discovery(db, config, everything):
-    """The config with the pages discovery adopted as sources (``monitor.fetch.discovery``),
-    those pages, and the discovery sources' targets: a crawl of every source reads the
-    feeds, sitemaps and listings and checks the pages they gave; a crawl of some ids
-    neither."""
-    ids = [each.id for each in config.discover]
-    store_discovery.keep_adopted_active(db, ids)
-    adopted = discovery.adopted_sources(config, store_discovery.adopted(db, ids))
-    config = discovery.with_sources(config, adopted)
-    if not everything:
-        return config, [], []
-    return config, adopted, [discovery.target(each) for each in config.discover]
-
-
-def _crawl_discovered(db, targets, settings):
-    """Fetch, in another child of the same crawl, the pages this crawl's discovery sources
-    adopted (``new_publication``): each is captured the day it is found. Their first
-    capture is told by no alert: the new_publication event said it. Returns (failure
-    or None, every target of the crawl)."""
-    config = settings["DW_CONFIG"]
-    if not any(target.get("discover") for target in targets):
-        return None, targets
-    rows = store_discovery.adopted(db, [each.id for each in config.discover])
-    crawled = {target["id"] for target in targets}
-    waiting = store_discovery.unfetched(db, [row["id"] for row in rows]) - crawled
-    new = discovery.adopted_sources(config, [row for row in rows if row["id"] in waiting])
-    if not new:
-        return None, targets
-    more = [_target(db, source, config.settings["verify_unchanged_every"], written=False)
-            for source in new]
-    settings = {**settings, "DW_CONFIG": discovery.with_sources(config, new),
-                "DW_TOTAL": len(more), "DW_SUBSCRIBERS": ()}
-    failure = _read_failure(settings["DW_FATAL_PATH"], _run_in_child(more, settings))
-    return failure, [*targets, *more]
-
-
 def _followed_source(parent, row):
     """A followed document: its page's country, locale, schedule and staleness, none of
     its page's reading rules."""
@@ -322,6 +285,16 @@ def _context():
     return context
 
 
+def _start_fork_server_early():
+    """Have the fork server start importing the crawl code now, without waiting for it:
+    its imports overlap the preparation (database, sources, targets), and the crawl
+    child is forked from it when that is done (issue 27: a crawl's fixed cost)."""
+    from multiprocessing import forkserver
+
+    _context()
+    forkserver.ensure_running()
+
+
 def start_fork_server():
     """Start the fork server now, if it is not up (the first crawl otherwise starts it:
     about half a second to import the crawl code, once per command: a scheduler's
@@ -363,10 +336,8 @@ def _child_main(targets, settings_values, owner_pid):
 
     from scrapy.crawler import CrawlerProcess
 
-    from spiders.pages import PagesSpider
-
     process = CrawlerProcess(settings)
-    process.crawl(PagesSpider, targets=targets)
+    process.crawl("pages", targets=targets)  # by name (SPIDER_MODULES): no import of the spider
     _start(process, settings.get("DW_PROFILE_PATH"))
     if settings.get("DW_USAGE_PATH"):  # for benchmarks: this process is not the caller's child
         _write_usage(settings["DW_USAGE_PATH"])
