@@ -83,12 +83,6 @@ class PagesSpider(scrapy.Spider):
     def on_discovery_error(self, failure):
         yield discovery.on_error(failure)
 
-    def parse_discovery(self, response):
-        yield discovery.on_page(response, self.parse_discovery, self.on_discovery_error)
-
-    def on_discovery_error(self, failure):
-        yield discovery.on_error(failure)
-
     def on_error(self, failure):
         request = failure.request
         received, sent = _times(request.meta)
