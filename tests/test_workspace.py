@@ -152,3 +152,28 @@ def test_the_public_site_reads_nothing_of_the_workspace(workspace, team_db):
     listed = {table["name"]: table["count"] for table in tables.json()["tables"]}
     assert all(listed[name] is None for name in listed if name.startswith("workspace_"))
     assert "amina" not in json.dumps(tables.json())
+
+
+def test_the_commands_add_users_and_serve(tmp_path):
+    """`workspace add-user` asks the password twice and keeps a hash; `workspace` serves the
+    login page on 127.0.0.1 and sends everything else to it."""
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+    from tests import site_fixtures
+
+    db_path = tmp_path / "monitor.db"
+    added = CliRunner().invoke(cli, ["--db", str(db_path), "workspace", "add-user", "carla",
+                                     "--role", "member"], input="a long passphrase\n" * 2)
+    assert added.exit_code == 0 and "Added carla (member)" in added.output
+    listed = CliRunner().invoke(cli, ["--db", str(db_path), "workspace", "users"])
+    assert listed.output.startswith("carla\tmember")
+    port = site_fixtures.free_port()
+    command = [sys.executable, "-m", "monitor", "--db", str(db_path), "workspace", "--port", str(port)]
+    with site_fixtures.running(command, port) as base:
+        assert raw_get(base + "/")[:2] == (302, "/-/login?next=%2F")
+    assert subprocess.run(command[:6] + ["remove-user", "nobody"], capture_output=True,
+                          text=True).stderr.startswith("Error: There is no account called nobody")

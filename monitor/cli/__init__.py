@@ -15,7 +15,8 @@ One file per area, each declaring its commands with ``@cli.command()`` (or
 - ``alerts``: ``alerts check | test | pending | deliver`` (``monitor.notify``);
 - ``site``: ``serve`` (``monitor.publish``);
 - ``archive``: ``backfill``, ``archive-changes``, ``export`` (``monitor.archive``);
-- ``database``: ``demo``, ``merge``.
+- ``database``: ``demo``, ``merge``;
+- ``workspace``: ``workspace``, ``workspace add-user | remove-user | users`` (``monitor.workspace``).
 
 To add a command: write ``monitor/cli/<area>.py`` declaring it on ``cli``, and
 register the file with ONE line below, ``from monitor.cli import <area>  # noqa: F401``.
@@ -33,5 +34,6 @@ from monitor.cli import alerts  # noqa: F401, E402
 from monitor.cli import site  # noqa: F401, E402
 from monitor.cli import archive  # noqa: F401, E402
 from monitor.cli import database  # noqa: F401, E402
+from monitor.cli import workspace  # noqa: F401, E402
 
 __all__ = ["Context", "cli", "main"]

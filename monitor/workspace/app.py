@@ -7,7 +7,7 @@ from datasette.plugins import pm
 
 from monitor import store
 from monitor.store import workspace as rows
-from monitor.workspace import mail, plugin
+from monitor.workspace import mail, plugin, session
 
 TEMPLATES = Path(__file__).with_name("templates")
 PLUGIN_NAME = "dialogue_watch_workspace"
@@ -30,7 +30,7 @@ def make_workspace(db_path, sources_path=None, base_url="/", public_url=""):
                 "public_url": public_url.rstrip("/")}
     return Datasette(template_dir=str(TEMPLATES), secret=secret, settings={"base_url": base_url},
                      metadata={"title": "dialogue-watch workspace",
-                               "plugins": {plugin.CONFIG: settings}})
+                               "plugins": {session.CONFIG: settings}})
 
 
 def serve(db_path, sources_path, host, port, base_url="/", public_url="", mail_url="",

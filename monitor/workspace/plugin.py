@@ -1,5 +1,5 @@
 """The workspace's Datasette hooks. They act only on the Datasette ``app.make_workspace``
-builds (its plugin configuration names ``CONFIG``): on the public site, in the same process or not,
+builds (its plugin configuration names ``session.CONFIG``): on the public site, in the same process or not,
 every hook here does nothing.
 
 The gate (``asgi_wrapper``) lets nobody past without a valid session, whatever the
@@ -9,59 +9,15 @@ signed ``ds_actor`` cookie naming the account and a fingerprint of its password 
 a removed account, or a new password, ends every session made before.
 """
 
-import asyncio
-import hashlib
 import urllib.parse
 
 from datasette import hookimpl
 from datasette.utils.asgi import Request, Response
 
-from monitor import store
-from monitor.store import workspace as rows
+from monitor.workspace import views
+from monitor.workspace.session import session_actor, workspace_of
 
 OPEN_PATHS = ("/-/login", "/-/static/", "/-/unsubscribe")
-
-
-CONFIG = "dialogue-watch-workspace"
-
-
-def workspace_of(datasette):
-    """The workspace's settings ({"db", "sources", "public_url"}), or None on any other Datasette."""
-    return datasette.plugin_config(CONFIG)
-
-
-async def in_db(datasette, function, *args):
-    """Run ``function(db, *args)`` on a connection of its own, in a thread."""
-    def call():
-        db = store.open_db(workspace_of(datasette)["db"])
-        try:
-            return function(db, *args)
-        finally:
-            db.close()
-
-    return await asyncio.to_thread(call)
-
-
-def fingerprint(password_hash):
-    return hashlib.sha256(password_hash.encode("ascii")).hexdigest()[:16]
-
-
-def session_cookie(datasette, account):
-    return datasette.sign({"a": {"id": account["name"], "fp": fingerprint(account["password_hash"])}},
-                          "actor")
-
-
-async def session_actor(datasette, request):
-    """The logged-in account as an actor ({"id", "role"}), or None."""
-    try:
-        signed = datasette.unsign(request.cookies["ds_actor"], "actor")["a"]
-        name, print_ = signed["id"], signed["fp"]
-    except Exception:  # no cookie, a forged or foreign one: logged out
-        return None
-    account = await in_db(datasette, rows.user, name)
-    if account is None or fingerprint(account["password_hash"]) != print_:
-        return None
-    return {"id": account["name"], "role": account["role"]}
 
 
 @hookimpl
@@ -125,8 +81,6 @@ def skip_csrf(datasette, scope):
 def register_routes(datasette):
     if workspace_of(datasette) is None:
         return []
-    from monitor.workspace import views
-
     return views.ROUTES
 
 

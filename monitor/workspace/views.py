@@ -12,7 +12,7 @@ from monitor import config
 from monitor.analysis import events
 from monitor.store import workspace as rows
 from monitor.workspace import matching, passwords, tokens
-from monitor.workspace.plugin import in_db, session_cookie
+from monitor.workspace.session import in_db, session_cookie
 
 WRONG_LOGIN = ("That name and password do not match an account. Check them and try again; "
                "if you have forgotten your password, ask the person who runs dialogue-watch "
