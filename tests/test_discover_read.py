@@ -5,11 +5,15 @@ hostile inputs (entities, gzip bombs, broken dates and encodings), sources.yaml'
 import gzip
 
 import pytest
+import yaml
 
-from monitor.discover import matching, read
+from monitor import config
+from monitor.discover.decide import matching
+from monitor.discover.reader import read
 from monitor.discover.config import Discovery
 from monitor.discover.items import read_date
 from monitor.discover.match import Matcher, rule
+from monitor.errors import ConfigError
 
 
 def source(kind="feed", match=(), **fields):
@@ -155,3 +159,73 @@ def test_matching_ignores_case_accents_width_and_word_breaks(text, expected):
 
 def test_no_match_words_counts_every_item():
     assert Matcher([]).first("anything") == "*"
+
+
+def test_every_partner_has_discovery_sources_in_the_shipped_file():
+    shipped = config.load("sources.yaml")
+    assert {d.country for d in shipped.discover} == set(config.PARTNERS)
+    assert all(d.match for d in shipped.discover)
+    types = {d.type for d in shipped.discover}
+    assert types == {"feed", "sitemap", "listing"}
+
+
+@pytest.mark.parametrize("entry, line, words", [
+    ({"id": "x", "country": "Switzerland", "title": "t", "url": "https://a.ch/f", "type": "feeds"},
+     "type", "type must be feed, sitemap or listing, not 'feeds'"),
+    ({"id": "x", "country": "Switzerland", "title": "t", "url": "https://a.ch/f", "type": "feed",
+      "mach": ["x"]}, "mach", "unknown key 'mach'. Fix: did you mean 'match'?"),
+    ({"id": "x", "country": "Switzerland", "title": "t", "url": "https://a.ch/f", "type": "listing"},
+     "type", "a listing needs items:"),
+    ({"id": "x", "country": "Switzerland", "title": "t", "url": "https://a.ch/f", "type": "feed",
+      "items": "li"}, "items", "items: only applies to type: listing"),
+    ({"id": "x", "country": "Switzerland", "title": "t", "url": "https://a.ch/f", "type": "listing",
+      "items": "li[", "next": "a"}, "items", "is not a CSS selector"),
+    ({"id": "x", "country": "Switzerland", "title": "t", "url": "https://a.ch/f", "type": "feed",
+      "match": [{"near": ["China"]}]}, "match", "near: needs a list of two phrases or more"),
+    ({"id": "x", "country": "Switzerland", "title": "t", "url": "https://a.ch/f", "type": "feed",
+      "limit": 0}, "limit", "limit must be a whole number from 1 to 2000, not '0'"),
+    ({"id": "x", "country": "Swiss", "title": "t", "url": "https://a.ch/f", "type": "feed"},
+     "country", "not one of the twelve partners"),
+    ({"id": "x", "country": "Switzerland", "title": "t", "url": "a.ch/f", "type": "feed"},
+     "url", "is not a web address"),
+    ({"id": "home", "country": "Switzerland", "title": "t", "url": "https://a.ch/f", "type": "feed"},
+     "id", "the id is also used by a source"),
+])
+def test_a_bad_discover_entry_names_its_line_and_the_fix(tmp_path, entry, line, words):
+    document = {"sources": [{"id": "home", "country": "Switzerland", "title": "Home",
+                             "url": "https://a.ch/", "kind": "html"}], "discover": [entry]}
+    path = tmp_path / "sources.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        config.load(path)
+    text = path.read_text().splitlines()
+    expected = 1 + next(i for i, row in enumerate(text) if row.lstrip("- ").startswith(f"{line}:")
+                        and i > text.index("discover:"))
+    (problem,) = raised.value.problems
+    assert words in problem[1] and (problem[0] == expected or line == "id"), problem
+
+
+@pytest.mark.parametrize("known, items, complete, read_before, expected", [
+    ({}, ["a", "b"], True, False, {"first_read": True, "fresh": [], "adopt": 0}),
+    ({}, ["a"], True, True, {"first_read": False, "fresh": ["a"], "adopt": 1}),
+    ({"a": False}, ["a", "b", "c"], True, True, {"fresh": ["b", "c"], "adopt": 1,
+                                                  "over_limit": 1}),
+    ({"a": False, "b": False}, ["b"], True, True, {"delisted": ["a"]}),
+    ({"a": False, "b": False}, ["b"], False, True, {"delisted": []}),  # incomplete
+    ({"a": False, "b": False}, [], True, True, {"delisted": []}),  # an empty read
+    ({"a": True, "b": False}, ["a", "b"], True, True, {"relisted": ["a"]}),
+])
+def test_decide_table(known, items, complete, read_before, expected):
+    from monitor.discover.decide import Known, decide
+    from monitor.discover.items import Item
+
+    rows = {f"https://x.org/{k}": Known(f"https://x.org/{k}", f"https://x.org/{k}", None, gone)
+            for k, gone in known.items()}
+    listed = [Item(f"https://x.org/{k}", k) for k in items]
+    matched = {each.key: "*" for each in listed}
+    decision = decide(rows, listed, matched, complete, adopted=49, limit=50, read_before=read_before)
+    found = {"first_read": decision.first_read, "fresh": [i.title for i in decision.fresh],
+             "adopt": len(decision.adopt), "over_limit": decision.over_limit,
+             "delisted": [k.rsplit("/", 1)[1] for k in decision.delisted],
+             "relisted": [k.rsplit("/", 1)[1] for k in decision.relisted]}
+    assert {key: found[key] for key in expected} == expected

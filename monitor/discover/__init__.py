@@ -9,10 +9,7 @@ to its ``pages:``), reads each page into items (``read``: ``feeds``, ``sitemaps`
 is a baseline; an item new since, that ``match:`` counts (``match``), is a
 ``new_publication`` event and becomes a watched page of its own.
 
-Everything in this package is pure: no network, no database.
+Everything in this package is pure: no network, no database. This file imports
+nothing: ``monitor.config`` reads ``config`` at every command, and the readers bring
+lxml and trafilatura.
 """
-
-from monitor.discover.items import Item
-from monitor.discover.reader import Page, matching, read
-
-__all__ = ["Item", "Page", "matching", "read"]

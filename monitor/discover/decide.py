@@ -65,3 +65,13 @@ def _one_per_key(items):
             seen.add(each.key)
             kept.append(each)
     return kept
+
+
+def matching(discovery, items):
+    """{item key: the rule that matched} for the items ``discovery.match`` counts."""
+    found = {}
+    for each in items:
+        rule = discovery.matcher.first(each.title, each.summary, each.words())
+        if rule:
+            found[each.key] = rule
+    return found

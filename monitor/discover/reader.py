@@ -32,16 +32,6 @@ def read(discovery, body, url, content_type=None):
         return Page([], [], str(error))
 
 
-def matching(discovery, items):
-    """{item key: the rule that matched} for the items ``discovery.match`` counts."""
-    found = {}
-    for each in items:
-        rule = discovery.matcher.first(each.title, each.summary, each.words())
-        if rule:
-            found[each.key] = rule
-    return found
-
-
 # The most items one read keeps, over all its pages (a sitemap index of many full
 # sitemaps): past it the read stops and is incomplete.
 MAX_ITEMS_PER_READ = 200_000

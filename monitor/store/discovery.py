@@ -13,7 +13,6 @@ import hashlib
 from urllib.parse import urlsplit
 
 from monitor.discover import decide as deciding
-from monitor.discover import matching
 from monitor.store.connection import immediate_transaction, iso, now, writes
 from monitor.store.outbox import enqueue_alerts
 
@@ -23,7 +22,7 @@ def record(db, read, crawl_id=None, subscribers=()):
     """Store ``read``; return what it found, in words (the crawl's progress line)."""
     discovery = read.discovery
     known = _known(db, discovery.id)
-    matched = matching(discovery, read.items)
+    matched = deciding.matching(discovery, read.items)
     with immediate_transaction(db):
         adopted = _adopted_count(db, discovery.id)
         decision = deciding.decide(known, read.items, matched, read.complete, adopted,
