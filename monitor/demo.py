@@ -162,8 +162,9 @@ class Scenario:
              lambda day: (self.serve("demo-australia"), self.serve("demo-norway"),
                           self.serve_pdf("demo-eu-report-p31", "China: the human rights dialogue "
                                          "met twice this year and once more. Last updated 2001", 2001))),
-            ("Today: no page changed since; the dates they show have grown older",
-             lambda day: None),
+            ("Today: Hungary's site answers with a server error this once; the other pages' "
+             "dates have grown older",
+             lambda day: self.replica.set("/demo-hungary", b"Internal Server Error", status=500)),
         ]
 
 

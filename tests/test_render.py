@@ -373,7 +373,7 @@ def test_an_endless_page_s_picture_is_cut_at_a_height(replica, make_config, db_p
 
 
 def test_the_problem_kind_reads_as_words():
-    assert "render: browser" in events.KINDS["needs_browser"]
+    assert "read in a browser" in events.KINDS["needs_browser"]  # in plain words, no setting
     assert "needs_browser" in events.PROBLEM_KINDS
     words = shell.Shell(0, ("no text",)).words
     assert events.problem("error", words, None) == ("needs_browser", "needs_browser")

@@ -12,13 +12,17 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 from click.testing import CliRunner
 
-from monitor import store
+from monitor import demo, store
 from monitor.analysis import search_words, staleness
 from monitor.cli import site as site_command
 from monitor.publish import datasette_plugin, site
 from tests import site_fixtures
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+# The demo's round 2 bumps Canada's and Japan's dates to a week before that round's day
+BUMPED = demo.round_times()[1].date() - demo.ONE_WEEK
+CANADA_BUMP = f"Date modified: {BUMPED}"
+JAPAN_BUMP = demo.japanese_date(BUMPED)
 
 
 @pytest.fixture(scope="session")
@@ -77,7 +81,8 @@ def test_metadata_has_title_description_source_and_licence(datasette):
     metadata = get(datasette, "/-/metadata.json").json()
     assert metadata["title"].startswith("dialogue-watch")
     assert metadata["license"].startswith("CC BY 4.0") and metadata["license_url"]
-    assert "sources.yaml" in metadata["source"] and "Behind Closed Doors" in metadata["source"]
+    assert "checked every day" in metadata["source"] and "Behind Closed Doors" in metadata["source"]
+    assert "sources.yaml" not in metadata["source"]  # shown in every page's footer: plain words
     tables = metadata["databases"]["monitor"]["tables"]
     for name in ("sources", "source_state", "fetches", "versions", "diffs", "events", "texts",
                  "bodies", "report_2003", "event_kinds", "crawls"):
@@ -179,11 +184,12 @@ def test_recent_changes_filtered_by_country_and_kind(datasette):
 
 def test_recent_changes_page_links_each_change_and_the_feeds(datasette):
     html = page(datasette, "/monitor/recent_changes?country=Canada")
-    assert html.count('">see the change</a>') == 3  # new, stale (dated 2002), updated
+    assert html.count('">see the change</a>') == 4  # new, stale (dated 2002), updated, stale again
     assert 'href="/monitor/history?source=demo-canada"' in html
     assert 'href="/monitor/feed.atom"' in html
-    assert 'href="/monitor/country_feed.atom?country=Canada"' in html
-    assert "<del>Date modified: 2002-10-15</del> → Date modified: 2026-11-20" in html
+    assert 'href="/monitor/country_feed.atom?country=Canada"' in html  # for feed readers
+    assert 'href="/monitor/follow">Follow the changes in a feed reader</a>' in html  # for people
+    assert f"<del>Date modified: 2002-10-15</del> → {CANADA_BUMP}" in html
 
 
 # -- one page's history, one change, one capture ---------------------------------------
@@ -218,7 +224,7 @@ def test_a_change_shows_the_diff_readably_with_both_captures(datasette):
     for version_id in (change["from_version_id"], change["to_version_id"]):
         assert f'href="/monitor/capture?version={version_id}"' in html
         assert f'href="/monitor/-/original/{version_id}"' in html
-    assert "<td>Date modified: 2002-10-15</td><td>Date modified: 2026-11-20</td>" in html
+    assert f"<td>Date modified: 2002-10-15</td><td>{CANADA_BUMP}</td>" in html
 
 
 def test_an_edited_line_strikes_through_only_the_words_removed(datasette):
@@ -235,7 +241,7 @@ def test_a_marker_only_change_says_the_text_is_the_same(datasette):
     assert change["from_seq"] == 1 and change["to_seq"] == 2 and change["diff"] is None
     html = page(datasette, f"/monitor/change?event={japan['id']}")
     assert 'The text is the same; only the "last updated" line changed.' in html
-    assert "更新日：令和6年3月12日" in html and "更新日：令和8年11月20日" in html
+    assert f"更新日：令和6年3月12日" in html and f"{JAPAN_BUMP}" in html
     assert "There is no event 99999" in page(datasette, "/monitor/change?event=99999")
 
 
@@ -446,10 +452,12 @@ def test_unmatched_search_terms_say_so(datasette):
 
 def test_health_shows_failures_and_their_last_error(datasette):
     found = rows(datasette, "/monitor/health.json")
-    assert found[0]["source_id"] == "demo-norway"
-    assert found[0]["errors_last_30_days"] == 3
+    assert found[0]["source_id"] == "demo-hungary"  # today's round: one server error
+    assert found[0]["errors_last_30_days"] == 1
     assert found[0]["last_error"] == "the site answered 500 (Internal Server Error)"
-    assert found[0]["state"] == "ok" and found[0]["consecutive_errors"] == 0  # it recovered
+    assert found[0]["state"] == "ok" and found[0]["consecutive_errors"] == 1  # not failing yet
+    norway = next(r for r in found if r["source_id"] == "demo-norway")
+    assert norway["state"] == "ok" and norway["consecutive_errors"] == 0  # it recovered
     html = page(datasette, "/monitor/health")
     watched = count(datasette, "select count(*) as n from sources")
     assert f"{watched} pages watched: <strong>0 failing</strong>" in html
@@ -490,9 +498,9 @@ def test_the_feed_has_every_event_with_its_captured_text_escaped(datasette):
 
 def test_a_country_feed_has_only_that_partner(datasette):
     found = entries(datasette, "/monitor/country_feed.atom?country=Canada")
-    assert len(found) == 3  # new, stale (dated 2002), updated
+    assert len(found) == 4  # new, stale (dated 2002), updated, stale again
     content = [e.find(f"{ATOM}content").text for e in found]
-    assert "'Last updated' line: Date modified: 2002-10-15 → Date modified: 2026-11-20" in content[0]
+    assert any(f"'Last updated' line: Date modified: 2002-10-15 → {CANADA_BUMP}" in c for c in content)
     assert all(e.find(f"{ATOM}title").text.startswith("Canada: ") for e in found)
 
 

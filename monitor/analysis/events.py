@@ -23,33 +23,32 @@ KINDS = {
     "restored": "a page that had disappeared is back",
     "failing": "the page could not be fetched several times in a row",
     "recovered": "a failing page can be fetched again",
-    "layout_changed": "a content or marker selector set in sources.yaml no longer matches "
-                      "the page: did the page layout change?",
+    "layout_changed": "the page's layout changed: the part dialogue-watch was set to read "
+                      "(its text or its 'last updated' line) can no longer be found",
     "robots_blocked": "the site's robots.txt now forbids fetching the page",
     "needs_browser": "the page arrives as an empty shell that JavaScript fills in: a plain "
-                     "fetch does not see its text; `render: browser` in sources.yaml shows it "
-                     "in a headless browser first",
+                     "fetch does not see its text; it must be read in a browser (the team can "
+                     "set that up for the page)",
     "volatile_text": "a part of the page changes at nearly every check (a counter, a token, a "
-                     "'generated at' line): those changes are kept without alerts; an `ignore:` "
-                     "rule can silence it",
+                     "'generated at' line): those changes are kept without alerts; the team can "
+                     "tell dialogue-watch to skip that part",
     "stale": "the page still claims a 'last updated' date older than the limit set for it "
              "(a year unless the team chose otherwise); said once, and once more when it is "
              "twice as old",
-    "rules_changed": "a note: the rules in sources.yaml that read this page changed, so its "
-                     "text was read again with the new rules (never alerted)",
-    "moved": "a note: the page's address in sources.yaml changed; the new address was "
-             "fetched and compared with the last version (never alerted)",
+    "rules_changed": "a note: the team changed how this page is read, so its text was read "
+                     "again the new way (never alerted)",
+    "moved": "a note: the team gave the page a new address; the new address was fetched "
+             "and compared with the last version (never alerted)",
     "volatile_change": "a note: only the part of the page that changes at every check "
                        "changed (kept, never alerted)",
     "documents_changed": "a document (PDF, Word, ODF, spreadsheet, presentation) linked from "
                          "the page's content was added or removed; the event lists which",
     "links_changed": "a link in the page's content (not its menus, header or footer) was "
-                     "added or removed; the event lists which (sent only to those who "
-                      "ask for it)",
+                     "added or removed; the event lists which",
     "unlinked": "a note: a document watched because its index page linked to it is no "
                 "longer linked from there; it is still watched at its address",
-    "follow_limit": "a source's `follow:` found more documents than its follow_limit: the "
-                    "rest are not watched (is the selector too wide?)",
+    "follow_limit": "the page links to more documents than dialogue-watch was set to watch "
+                    "for it: the rest are not watched",
     "replaced": "the page now shows something else entirely: most of its text was replaced "
                 "at once, and checking again a few minutes later found the same",
     "transient": "a note: one check found something other than the page (a wall, an error "

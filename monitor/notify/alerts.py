@@ -50,7 +50,7 @@ HEADLINES = {
     "recovered": "{whose} page can be fetched again",
     "layout_changed": "{whose} page no longer matches its selector: did the layout change?",
     "robots_blocked": "{whose} site now forbids robots to fetch the page",
-    "needs_browser": "{whose} page is an empty shell built by JavaScript: it needs render: browser",
+    "needs_browser": "{whose} page is an empty shell built by JavaScript: it must be read in a browser",
     "volatile_text": "{whose} page has a part that changes at every check: those changes are no "
                      "longer alerted",
     "stale": "{whose} page still shows an old 'last updated' date",
@@ -63,8 +63,8 @@ HEADLINES = {
     "replaced": "{whose} page now shows something else entirely",
     "transient": "{whose} page showed something else for one check, then was back (a note)",
     "seen_in_archive": "{whose} page reads as the Internet Archive's last copy (a note)",
-    "follow_limit": "{whose} page links to more documents than its follow_limit: the rest are "
-                    "not watched",
+    "follow_limit": "{whose} page links to more documents than are watched for it: the rest "
+                    "are not watched",
     "new_publication": "{whose} government published something new on the words you watch",
     "delisted": "A publication of {whose} is no longer listed where it was found (a note)",
 }

@@ -135,6 +135,17 @@ def prepare_connection(conn, database):
     conn.create_function("dw_short_words", 2, _short_words_query)
 
 
+def years_days(days, short=False):
+    """A number of days as people say it, counting 365 days a year: 8772 -> "24 years and
+    12 days" (``short``: "24 years 12 days", for a chart's label); None -> "–"."""
+    if days is None:
+        return "–"
+    years, rest = divmod(abs(int(days)), 365)
+    parts = [f"{n:,} {noun}{'' if n == 1 else 's'}" for n, noun in ((years, "year"), (rest, "day")) if n]
+    words = (" " if short else " and ").join(parts) or "0 days"
+    return f"{'-' if days < 0 else ''}{words}"
+
+
 def _short_words_query(words, column):
     """The word index's query (``version_words``) for ``words`` shorter than three
     characters; for longer ones a query that finds nothing (the trigram index does)."""
@@ -154,6 +165,7 @@ def _diff(conn, before_sha, after_sha):
 def prepare_jinja2_environment(env):
     env.filters["dw_diff_rows"] = diffing.diff_rows
     env.filters["dw_human_date"] = human_date
+    env.filters["dw_years_days"] = years_days
     env.filters["dw_link_changes"] = link_changes
 
 
@@ -209,7 +221,8 @@ def extra_template_vars(template, datasette):
 
     async def chart_and_latest():
         chart, latest = await soft_rows(datasette, "staleness_chart"), await soft_rows(datasette, "feed")
-        events = [row for row in latest or [] if row["kind"]]  # not the feed's "no events yet"
+        # changes only: not the feed's "no events yet", nor first captures and stale reminders
+        events = [row for row in latest or [] if row["kind"] and row["kind"] not in NOT_CHANGES]
         return {"chart_rows": chart or [], "chart_unavailable": chart is None,
                 "latest_rows": events[:8]}
 
@@ -218,6 +231,7 @@ def extra_template_vars(template, datasette):
 
 # The chart reads every watched page; it changes only when a crawl stores something,
 # reanalyse re-reads a version, sources.yaml changes, or the day turns. Its rows are kept for as long as this stamp stays the same.
+NOT_CHANGES = ("new", "stale")  # listed apart from the changes: a first capture, a reminder
 HISTORY_STAMP = """select date('now'), (select max(id) from fetches), (select max(id) from versions),
   (select max(id) from events), (select max(rowid) from readings),
   (select count(*) || max(updated_at) from sources)"""
