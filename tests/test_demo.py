@@ -9,6 +9,8 @@ import urllib.request
 import pytest
 from playwright.sync_api import sync_playwright
 
+from monitor import demo, store
+from monitor.errors import DialogueWatchError
 from tests import site_fixtures
 
 ROOT = site_fixtures.ROOT
@@ -83,3 +85,41 @@ def test_the_demo_site_says_beside_each_live_link_that_the_replica_is_gone(demo_
     live = notes["/monitor/change?event=14"][0][0]
     with pytest.raises(urllib.error.URLError):  # the replica is gone indeed
         urllib.request.urlopen(live, timeout=5)
+
+
+def test_demo_alerts_are_delivered_to_a_mailbox_a_volunteer_can_read(tmp_path):
+    """`dialogue-watch --db PATH demo --alerts`: the global --db is the demo's database, and
+    the alerts a subscriber to every page would get arrive through a real SMTP server the
+    demo runs, into a mailbox file beside it, which the demo names."""
+    from monitor.notify import mailbox
+
+    db_path = tmp_path / "story.db"
+    db_path.write_bytes(b"")  # what an interrupted demo could leave: replaced, not refused
+    result = subprocess.run([sys.executable, "-m", "monitor", "--db", str(db_path), "demo",
+                             "--rounds", "2", "--alerts"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    box = tmp_path / "story-alerts.mbox"
+    assert f"are in {box}" in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "story-alerts.mbox", "story-replica-sources.yaml", "story.db"]  # nothing half made
+    messages = mailbox.read(box)
+    subjects = [m["Subject"] for m in messages]
+    assert "Canada's page is now watched" in subjects
+    assert "Canada's page still shows an old 'last updated' date" in subjects
+    stale = next(m for m in messages if m["Subject"] == "Australia's page still shows an old "
+                 "'last updated' date")
+    body = stale.get_content()
+    assert "2003 report: 123 days" in body and "No update for 22 years" in body
+    assert stale["X-Dialogue-Watch-Key"] and "dialogue-watch-event-" not in body  # key: header only
+    assert "Alerts delivered: " in result.stdout and "Round 2, " in result.stdout
+
+
+def test_the_demo_refuses_a_real_database(tmp_path):
+    real = tmp_path / "monitor.db"
+    store.open_db(real)["sources"].insert({"id": "canada-relations-2002", "country": "Canada"},
+                                          alter=True)
+    with pytest.raises(DialogueWatchError, match="holds real monitoring data"):
+        demo.run(real, rounds=1, echo=lambda *_: None)
+    ids = [r["id"] for r in store.open_db(real).query("SELECT id FROM sources")]
+    assert ids == ["canada-relations-2002"]  # untouched
