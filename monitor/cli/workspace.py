@@ -8,7 +8,7 @@ import click
 from monitor.cli.base import cli
 from monitor.cli.site import _check_port_free
 from monitor.store.workspace import ROLES
-from monitor.workspace import accounts, app
+from monitor.workspace import accounts
 
 
 @cli.group(invoke_without_command=True)
@@ -38,6 +38,8 @@ def workspace(ctx, port, host, base_url, public_url, mail_url, site_url, mail_ev
     """
     if ctx.invoked_subcommand:
         return
+    from monitor.workspace import app  # Datasette: only this command pays for it (issue 27)
+
     obj = ctx.obj
     _check_port_free(host, port)
     click.echo(f"Workspace on http://{host}:{port}{base_url} (Ctrl-C stops)"
