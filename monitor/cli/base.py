@@ -13,7 +13,7 @@ import click
 
 from monitor import config as config_module
 from monitor import shards, store
-from monitor.errors import DialogueWatchError
+from monitor.errors import DialogueWatchError, NotFoundError
 from monitor.notify import alerts
 
 
@@ -26,7 +26,12 @@ class Context:
     def config(self):
         return shards.select(config_module.load(self.sources_path), self.shard)
 
-    def db(self):
+    def db(self, read_only=False):
+        """The database; for a command that only reads (``read_only``), never one made
+        here: a path with no database is said, with the fix."""
+        if read_only and not Path(self.db_path).exists():
+            raise NotFoundError(f"There is no database at {self.db_path} yet. Fix: run "
+                                "'dialogue-watch crawl' first, or pass --db with the path of yours.")
         return store.open_db(self.db_path)
 
 

@@ -1,5 +1,7 @@
 """``dialogue-watch demo`` and ``merge``: making and combining databases."""
 
+from pathlib import Path
+
 import click
 
 from monitor import store
@@ -41,11 +43,13 @@ def _demo_path(ctx, demo_db):
 
 
 @cli.command()
-@click.argument("out", metavar="OUT.db", type=click.Path(dir_okay=False))
-@click.argument("nodes", nargs=-1, required=True, metavar="NODE.db...",
-                type=click.Path(exists=True, dir_okay=False))
-def merge(out, nodes):
-    """Combine the nodes' databases into OUT.db, for the site and the feeds.
+@click.argument("paths", nargs=-1, required=True, metavar="[OUT.db] NODE.db...",
+                type=click.Path(dir_okay=False))
+@click.pass_context
+def merge(ctx, paths):
+    """Combine the nodes' databases into OUT.db (or the database given with the
+    global --db: 'dialogue-watch --db site.db merge node1.db node2.db'), for the
+    site and the feeds; it says which file it wrote.
 
     Each capture, event and diff is added once: merging a node again adds only
     what it stored since. Merge copies of the nodes' databases, made while no
@@ -58,6 +62,7 @@ def merge(out, nodes):
     from monitor.fetch import locks
     from monitor.store import merge as merging
 
+    out, nodes = _merge_paths(ctx, paths)
     with locks.database_lock(out, "merge"):
         checked = [merging.check_node(node) for node in nodes]  # every copy sound, before any write
         db = store.open_db(out)
@@ -66,3 +71,26 @@ def merge(out, nodes):
             words = ", ".join(f"{count} {table}" for table, count in added.items()) or "nothing new"
             changed = f"; brought {sum(updated.values())} row(s) up to date" if updated else ""
             click.echo(f"{node.path}: added {words}{changed}.")
+    click.echo(f"Merged {len(checked)} node database(s) into {out}.")
+
+
+def _merge_paths(ctx, paths):
+    """(OUT, NODES): with the global --db given, it is OUT and every path a node;
+    otherwise the first path is OUT. A node that is OUT, or missing, is refused."""
+    parent = ctx.parent
+    if parent.get_parameter_source("db") == click.core.ParameterSource.COMMANDLINE:
+        out, nodes = parent.params["db"], list(paths)
+    elif len(paths) < 2:
+        raise click.UsageError("merge needs the database to write and at least one node's. Fix: "
+                               "dialogue-watch merge site.db node1.db node2.db (or --db site.db "
+                               "merge node1.db node2.db).")
+    else:
+        out, nodes = paths[0], list(paths[1:])
+    same = [n for n in nodes if Path(n).resolve() == Path(out).resolve()]
+    if same:
+        raise click.UsageError(f"{same[0]} is the database merge writes into, not a node's. Fix: "
+                               "give the merged database a path of its own.")
+    missing = [n for n in nodes if not Path(n).is_file()]
+    if missing:
+        raise click.UsageError(f"there is no node database at {missing[0]}. Fix: check the path.")
+    return out, nodes

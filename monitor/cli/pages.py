@@ -22,9 +22,7 @@ def stale(obj, as_json):
     Example: dialogue-watch stale --json
     """
     config = obj.config()
-    db = obj.db()
-    store.sync_sources(db, config.sources)
-    report = staleness.staleness(store.staleness_rows(db))
+    report = staleness.staleness(_listed_rows(store.staleness_rows(obj.db(read_only=True)), config))
     if as_json:
         keys = ("id", "country", "url", "last_updated", "days_stale", "last_changed_at",
                 "last_checked_at", "state")
@@ -33,6 +31,23 @@ def stale(obj, as_json):
     click.echo(table(["days stale", "country", "id", "claims last updated", "state",
                       "text changed", "last checked", "2003 report"],
                      [_stale_cells(r) for r in report]))
+
+
+def _listed_rows(stored, config):
+    """The stored rows of the pages sources.yaml lists now, and a 'not yet checked' row for
+    each listed page the database does not know yet: read without writing (the sources
+    table changes only when a crawl stores what sources.yaml says)."""
+    rows = {row["id"]: row for row in stored}
+    empty = dict.fromkeys(STALENESS_COLUMNS)
+    return [rows.get(s.id) or {**empty, "id": s.id, "country": s.country, "title": s.title,
+                               "url": s.url, "baseline_marker": (s.baseline or {}).get("marker")}
+            for s in config.sources]
+
+
+STALENESS_COLUMNS = ("id", "country", "title", "url", "baseline_marker", "baseline_days_stale",
+                     "baseline_observed", "state", "last_checked_at", "last_changed_at",
+                     "first_seen_at", "last_error", "last_ok_at", "marker_text", "marker_date",
+                     "marker_precision", "marker_origin", "marker_until")
 
 
 def _stale_cells(row):
@@ -54,10 +69,11 @@ def history(obj, source_id, as_json):
 
     Example: dialogue-watch history canada-relations-2002
     """
-    rows = store.history(obj.db(), source_id)
+    db = obj.db(read_only=True)
+    rows = store.history(db, source_id)
     keys = ("at", "kind", "marker_before", "marker_after", "lines_added", "lines_removed", "origin")
     if as_json:  # a documents_changed / links_changed event lists the links that came and went
-        changed = store.links.changes_of_page(obj.db(), source_id)
+        changed = store.links.changes_of_page(db, source_id)
         click.echo(json.dumps([{**{k: r[k] for k in keys}, **_links_of(changed, r)} for r in rows],
                               indent=2, ensure_ascii=False))
         return
@@ -96,7 +112,7 @@ def diff(obj, source_id, from_seq, to_seq, words):
 
     Example: dialogue-watch diff canada-relations-2002 --from 1 --to 3
     """
-    db = obj.db()
+    db = obj.db(read_only=True)
     all_versions = store.versions(db, source_id)
     if len(all_versions) < 2 and not (from_seq and to_seq):
         raise NotFoundError(f"'{source_id}' has {len(all_versions)} stored version(s); a diff needs two.")

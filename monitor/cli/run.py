@@ -54,7 +54,7 @@ def status(obj, as_json):
 
     Example: dialogue-watch status
     """
-    config, db = obj.config(), obj.db()
+    config, db = obj.config(), obj.db(read_only=True)
     now = store.now()
     found = {row["id"]: row for row in store.check_rows(db, [s.id for s in config.sources])}
     rows = [scheduler.status_row(found.get(s.id, {"id": s.id, "country": s.country}), s, now)
