@@ -143,10 +143,45 @@ def test_a_real_edit_of_a_number_is_confirmed_and_alerted_dated_when_first_seen(
     watched.check()
     assert watched.kinds() == ["new"]  # only a number changed: held
     watched.check()
-    assert watched.kinds() == ["new", "changed"]
+    assert watched.kinds() == ["new"]  # the number stayed at one look: held once more
+    watched.check()
+    assert watched.kinds() == ["new", "changed"]  # and at a second one: alerted
     event = next(open_db().query("SELECT * FROM events WHERE kind = 'changed'"))
     assert event["lines_added"] == 1 and event["lines_removed"] == 1
     assert "confirmed by checking again" in event["detail"]
+    first_seen = next(open_db().query("SELECT id, at FROM fetches ORDER BY id LIMIT 1 OFFSET 1"))
+    assert (event["fetch_id"], event["at"]) == (first_seen["id"], first_seen["at"])
+
+
+def counter_checks(watched, checks, every):
+    for check in range(checks):
+        views = 80670 + check // every * 97
+        watched.show(page(PARAGRAPHS + [f"This page has been viewed {views:,} times."]))
+        watched.check()
+
+
+def test_a_counter_the_site_refreshes_at_every_other_check_is_never_alerted(watched, open_db):
+    """A cached counter: it moves between checks and stays the same at the next look. Its
+    numbers are seen moving again before they have stayed two looks in a row."""
+    counter_checks(watched, 12, every=2)
+    assert alerted(open_db) == ["volatile_text"]
+    assert set(watched.kinds()) <= {"new", "volatile_change", "volatile_text"}
+
+
+@pytest.mark.parametrize("every", [3, 4])
+def test_a_counter_cached_for_longer_is_alerted_once_then_a_volatile_place(watched, open_db,
+                                                                          every):
+    """Cached for longer than two looks, the first move cannot be told from an edit of a
+    number; the second, a few checks later, makes its place a counter: no more accusations."""
+    counter_checks(watched, 16, every)
+    assert alerted(open_db) == ["changed", "volatile_text"]
+
+
+def test_a_number_updated_now_and_then_is_alerted_every_time(watched, open_db):
+    """Updated after more than ``doubt.COUNTER_WITHIN`` checks that found the page
+    unchanged, a number is news every time ("12 meetings" -> "13" a round later)."""
+    counter_checks(watched, 3 * (doubt.COUNTER_WITHIN + 3), every=doubt.COUNTER_WITHIN + 3)
+    assert alerted(open_db) == ["changed", "changed"]
 
 
 def test_a_counter_gives_no_alert_and_becomes_a_volatile_place(watched, open_db):
@@ -162,7 +197,7 @@ def test_a_counter_gives_no_alert_and_becomes_a_volatile_place(watched, open_db)
 def test_a_number_edited_twice_in_a_row_is_alerted_once_it_stays(watched, open_db):
     watched.show(page(PARAGRAPHS + ["12 meetings have been held since 1997."]))
     watched.check()
-    for count in (13, 14, 14):
+    for count in (13, 14, 14, 14):  # held, moved once more, then stayed two looks
         watched.show(page(PARAGRAPHS + [f"{count} meetings have been held since 1997."]))
         watched.check()
     assert watched.kinds() == ["new", "changed"]

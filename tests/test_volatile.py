@@ -300,17 +300,21 @@ def test_a_real_change_to_the_counted_number_itself_is_alerted_in_a_new_place(re
     line = "{} rounds of the dialogue were held; this page was viewed {} times."
     pages = [page(f"{BODY}</p><p>{line.format(11, 1011 + n)}") for n in range(4)]
     pages.append(page(f"{BODY}</p><p>{line.format(12, 1015)}"))  # a round more, on the same line
-    pages.append(pages[-1])  # held (only numbers changed), then confirmed at the second look
+    pages += [pages[-1]] * 2  # held (only numbers changed), confirmed once it stayed two looks
     sequence = crawl_each(cfg, db_path, replica, pages)
-    assert sequence == ["new", None, None, "volatile_change, volatile_text", None,
+    assert sequence == ["new", None, None, "volatile_change, volatile_text", None, None,
                         "silent_edit"]
 
 
-def test_a_number_updated_between_unchanged_checks_is_always_alerted(replica, make_config, db_path):
+def test_a_counter_that_moves_at_every_other_check_is_not_news(replica, make_config, db_path):
+    """Held at first sight (only a number changed), unchanged at the next look, moved again
+    at the one after: a counter (issue 22: a number must stay two looks to be news;
+    ``tests/test_confirm.py`` has a number updated now and then, alerted every time)."""
     cfg = make_config({"id": "canada", "path": "/ca"})
     pages = [counter_page(0)] + [counter_page(n) for n in range(1, 6) for _ in range(2)]
-    # each is held at first sight (only a number changed) and confirmed at the next check
-    assert crawl_each(cfg, db_path, replica, pages) == ["new"] + [None, "silent_edit"] * 5
+    sequence = crawl_each(cfg, db_path, replica, pages)
+    assert sequence[0] == "new" and not set(sequence) & {"silent_edit", "changed", "updated"}
+    assert "volatile_text" in kinds_of(db_path)
 
 
 def test_alternation_of_words_is_alerted_every_time(replica, make_config, db_path):

@@ -29,6 +29,13 @@ changes again when the page is fetched again.
   is then alerted once it stays);
 - ``AGAIN``: something else again: the new text is judged afresh against the
   genuine one.
+
+A change of numbers only (``numbers``) is read at each look by what its numbers did
+since (``numbers_look``): all stayed (machine-made values aside), some stayed while
+others moved again (a number edited beside a counter), or every one moved again (a
+counter). It is alerted once it has stayed ``STEADY_LOOKS`` looks in a row, so a
+counter the site refreshes only now and then (a cached one) is still seen moving
+again, and is a counter: never an accusation.
 """
 
 import dataclasses
@@ -40,6 +47,16 @@ from monitor.analysis import machine
 ORDINARY, MACHINE, DOUBTFUL = "ordinary", "machine", "doubtful"
 TRANSIENT, CONFIRMED, VOLATILE, AGAIN = "transient", "confirmed", "volatile", "again"
 HOLD_AGAIN = "hold_again"
+# What a later look found of a number-only change's numbers (``numbers_look``).
+STAYED, MIXED, MOVED = "stayed", "mixed", "moved"
+# Looks in a row that must find a number-only change's numbers unchanged before it is
+# alerted (each look ``settings.confirm_after_seconds`` after the one before).
+STEADY_LOOKS = 2
+# A number-only change confirmed, then the same places changed again and confirmed with
+# fewer than COUNTER_WITHIN checks between that found the page unchanged: at the
+# COUNTER_STREAK-th such change the places are a counter (a volatile place), not news.
+COUNTER_WITHIN = 6
+COUNTER_STREAK = 2
 # Checks in a row that find the same places changed to fresh values before they are a
 # counter (a number edited twice within minutes is held once more, then alerted).
 VOLATILE_AFTER = 3
@@ -144,6 +161,49 @@ def kept_share(before, after):
     kept = sum(len(piece) for block in matcher.get_matching_blocks()
                for piece in old[block.a:block.a + block.size])
     return kept / total
+
+
+def numbers_look(genuine, held, new, fetched_at, held_at=None, genuine_at=None, languages=None):
+    """What a later look's text ``new`` did with the numbers a held change from
+    ``genuine`` to ``held`` changed: ``STAYED`` (nothing but values a machine writes
+    anew moved since), ``MOVED`` (every line's changed numbers moved again: a counter),
+    ``MIXED`` (some stayed while others moved: an edit beside a counter), or None
+    (something else changed: judged afresh). ``fetched_at``, ``held_at``, ``genuine_at``:
+    when each text was fetched (ISO), against which machine-written times are read."""
+    since = machine.judge(held.splitlines(), new.splitlines(), fetched_at, held_at, languages)
+    if since.kind in (machine.UNCHANGED, machine.MACHINE):
+        return STAYED
+    if since.kind != machine.DOUBTFUL:
+        return None
+    first = machine.judge(genuine.splitlines(), held.splitlines(), held_at or fetched_at,
+                          genuine_at, languages)
+    changed, again = _numbers_per_line(first.places, "line"), _numbers_per_line(
+        since.places, "line_before")
+    return MOVED if all(again.get(line, 0) >= n for line, n in changed.items()) else MIXED
+
+
+def _numbers_per_line(places, side):
+    """How many plain numbers changed in each line of one text (a time of day that
+    stood still while a counter moved is not a number that stayed)."""
+    counts = {}
+    for place in places:
+        if place.reading == machine.NUMBER:
+            line = getattr(place, side)
+            counts[line] = counts.get(line, 0) + 1
+    return counts
+
+
+def resolve_numbers(look, looks=1, steady=0):
+    """What a look at a held number-only change found (``numbers_look``'s ``look``;
+    ``looks``: checks so far that found it; ``steady``: of them, the looks in a row
+    just before this one that found its numbers unchanged)."""
+    if look is None:
+        return AGAIN
+    if look == MOVED:
+        return VOLATILE if looks + 1 >= VOLATILE_AFTER else HOLD_AGAIN
+    if look == STAYED and steady + 1 < STEADY_LOOKS:
+        return HOLD_AGAIN
+    return CONFIRMED
 
 
 def resolve(genuine_sha, held_sha, new_sha, same_places=False, like_held=False, looks=1):

@@ -71,7 +71,8 @@ UNITS = (dt.timedelta(days=365), dt.timedelta(days=30), dt.timedelta(weeks=1),
 # Scripts written without spaces: one token per character.
 _UNSPACED = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 TOKENS = re.compile(
-    rf"[A-Za-z0-9_]+(?:[.,:/+=~-][A-Za-z0-9_]+)*=*"  # words, numbers, dates, ids, tokens
+    # words, numbers, dates, ids, tokens (base 64's may begin with + or / and hold "+/")
+    rf"(?:[+/](?=[A-Za-z0-9_]))?[A-Za-z0-9_]+(?:[.,:/+=~-]+[A-Za-z0-9_]+)*=*"
     r"|\d+(?:[.,:]\d+)*"                              # other digits ("１２")
     rf"|[{_UNSPACED}]"
     rf"|(?:(?![{_UNSPACED}])[^\W\d_])+"               # words of other scripts

@@ -35,6 +35,7 @@ class Weighed:
     outcome: str | None  # HOLD, MACHINE, or doubt's TRANSIENT / CONFIRMED / VOLATILE / HOLD_AGAIN
     judgement: doubt.Judgement | None = None
     held: Held | None = None
+    keep_held: bool = False  # HOLD_AGAIN of a change that stayed: its first capture stays held
 
     @property
     def words(self):
@@ -61,9 +62,10 @@ def weigh(conn, state, current, texts, kind, outcome, fetched_at, marker_after=N
     if pending and outcome == "not_modified":  # the same bytes as the genuine version
         return Weighed(doubt.TRANSIENT, held=pending)
     if pending and texts is not None and outcome == "ok":
-        found = _resolve(conn, current, texts, pending)
+        found, stayed = _resolve(conn, current, texts, pending, fetched_at)
         if found != doubt.AGAIN:
-            return Weighed(found, doubt.Judgement(doubt.DOUBTFUL, pending.reason), pending)
+            return Weighed(found, doubt.Judgement(doubt.DOUBTFUL, pending.reason), pending,
+                           keep_held=stayed and found == doubt.HOLD_AGAIN)
     if kind not in WEIGHED_KINDS or texts is None or not texts.changed:
         return Weighed(None, held=pending)
     judgement = doubt.judge(doubt.without_marker(texts.before, current["marker_text"]),
@@ -79,14 +81,31 @@ def _languages(conn, source_id):
     return dates.context(row[0] if row and row[0] else "en").langs
 
 
-def _resolve(conn, current, texts, pending):
+def _resolve(conn, current, texts, pending, fetched_at):
+    """``(outcome, stayed)``: what this look found of the held change, and whether it
+    found a number-only change's numbers unchanged."""
     genuine = texts.before if texts.changed else None
     if genuine is None:  # this check reads as the genuine version
-        return doubt.TRANSIENT
+        return doubt.TRANSIENT, False
     held_text = blobs.text(conn, pending.text_sha256) or ""
+    if pending.reason == "numbers":
+        look = doubt.numbers_look(genuine, held_text, texts.after, fetched_at, pending.at,
+                                  current["at"], _languages(conn, current["source_id"]))
+        return doubt.resolve_numbers(look, pending.looks, _steady_looks(conn, pending)), \
+            look == doubt.STAYED
     return doubt.resolve(current["text_sha256"], pending.text_sha256, texts.after_sha,
                          same_places=volatile.same_places(genuine, held_text, texts.after),
-                         like_held=_like(held_text, texts.after), looks=pending.looks)
+                         like_held=_like(held_text, texts.after), looks=pending.looks), False
+
+
+def _steady_looks(conn, pending):
+    """Looks before this one that found the held change's numbers unchanged: the checks
+    since its capture (which stays held while they do), this one aside."""
+    (found,) = conn.execute("SELECT count(*) FROM fetches WHERE source_id = "
+                            "(SELECT source_id FROM fetches WHERE id = ?) AND id > ? "
+                            "AND outcome IN ('ok', 'not_modified')",
+                            [pending.fetch_id, pending.fetch_id]).fetchone()
+    return max(found - 1, 0)
 
 
 def _like(held_text, new_text):
@@ -95,9 +114,15 @@ def _like(held_text, new_text):
     return bool(found) and not other
 
 
-def hold(conn, source_id, fetch_id, text_sha256, at, reason, confirm_after_seconds, looks=1):
+def hold(conn, source_id, fetch_id, text_sha256, at, reason, confirm_after_seconds, looks=1,
+         keep_held=False):
     """Keep a doubtful change until the page is fetched again (after ``confirm_after_seconds``
-    from ``at``, the check that held it); ``looks``: checks in a row that found it."""
+    from ``at``, the check that held it); ``looks``: checks in a row that found it;
+    ``keep_held``: the change stayed, its first capture stays the held one."""
+    if keep_held:
+        row = conn.execute("SELECT held_fetch_id, held_text_sha256 FROM source_state "
+                           "WHERE source_id = ?", [source_id]).fetchone()
+        fetch_id, text_sha256 = row if row and row[0] else (fetch_id, text_sha256)
     moment = datetime.datetime.fromisoformat(at.replace("Z", "+00:00"))
     confirm_at = iso(moment + datetime.timedelta(seconds=confirm_after_seconds))
     conn.execute("UPDATE source_state SET held_fetch_id = ?, held_text_sha256 = ?, "

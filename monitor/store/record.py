@@ -213,7 +213,7 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
                 decision = dataclasses.replace(decision, kind="replaced")
             elif not restart:  # the volatile places' history follows confirmed changes too
                 decision, places = _judge_volatile(db, fetch, fetch_id, decision, texts, current,
-                                                   observation)
+                                                   observation, **_numbers_history(weighed))
     if weighed.outcome == doubt.VOLATILE:  # the same places changed again: a counter, a token
         known = _volatile_places(db, fetch.source_id)
         verdict = volatile.confirmed(known, texts.before, texts.after, fetch.fetched_at)
@@ -276,7 +276,8 @@ def _hold(db, fetch, fetch_id, observation, decision, state, current, text_sha, 
     fetched again: no version, no event, no alert; the page's state stays."""
     looks = weighed.held.looks + 1 if weighed.outcome == doubt.HOLD_AGAIN else 1
     confirm_at = confirm.hold(db.conn, fetch.source_id, fetch_id, text_sha, fetch.fetched_at,
-                              weighed.judgement.reason, confirm_after, looks)
+                              weighed.judgement.reason, confirm_after, looks,
+                              weighed.keep_held)
     db.conn.execute("UPDATE fetches SET note = coalesce(note || '; ', '') || ? WHERE id = ?",
                     [confirm.hold_note(weighed.judgement, confirm_at), fetch_id])
     unchanged = dataclasses.replace(decision, kind=None, new_version=False, text_changed=False)
@@ -370,7 +371,7 @@ def _note_stale(db, fetch, fetch_id, state, current, version_id, subscribers):
 
 
 def _judge_volatile(db, fetch, fetch_id, decision, texts, current, observation,
-                    streak=volatile.AFTER):
+                    streak=volatile.AFTER, quiet_checks=1):
     """``(decision, (verdict, places before))`` for a new version (``monitor.analysis.volatile``):
     its event becomes a volatile_change note when it changed only volatile places.
     Nothing is read for a check that made no new version."""
@@ -381,7 +382,8 @@ def _judge_volatile(db, fetch, fetch_id, decision, texts, current, observation,
         return decision, None
     before, after = (texts.before, texts.after) if texts.changed else ("", "")
     marker_texts = (current["marker_text"], observation.marker and observation.marker.text)
-    still = bool(history) and _seen_unchanged_since(db, fetch.source_id, current, fetch_id)
+    still = bool(history) and _seen_unchanged_since(db, fetch.source_id, current, fetch_id,
+                                                    quiet_checks)
     verdict = volatile.judge(history, decision.kind, before, after, fetch.fetched_at, marker_texts,
                              still, streak)
     if not verdict.history and not history:
@@ -405,14 +407,22 @@ def _store_volatile(db, fetch, fetch_id, verdict, history, current, version_id, 
                       subscribers)
 
 
-def _seen_unchanged_since(db, source_id, version, fetch_id):
-    """Did a check between ``version``'s fetch and this one find the page unchanged?"""
+def _numbers_history(weighed):
+    """A confirmed change of numbers only: its places are a counter at their second such
+    change within ``doubt.COUNTER_WITHIN`` checks (a number updated now and then stays news)."""
+    if weighed.held and weighed.held.reason == "numbers":
+        return {"streak": doubt.COUNTER_STREAK, "quiet_checks": doubt.COUNTER_WITHIN}
+    return {}
+
+
+def _seen_unchanged_since(db, source_id, version, fetch_id, checks=1):
+    """Did ``checks`` checks between ``version``'s fetch and this one find the page unchanged?"""
     # a held check (no version) did not find it unchanged; the check that confirmed a held
     # change did (a number updated now and then, each confirmed, stays news)
-    sql = ("SELECT 1 FROM fetches WHERE source_id = ? AND at >= ? AND id > ? AND id < ? "
-           "AND outcome IN ('ok', 'not_modified') AND version_id IS NOT NULL LIMIT 1")
+    sql = ("SELECT count(*) FROM fetches WHERE source_id = ? AND at >= ? AND id > ? AND id < ? "
+           "AND outcome IN ('ok', 'not_modified') AND version_id IS NOT NULL")
     found = db.conn.execute(sql, [source_id, version["at"], version["fetch_id"], fetch_id])
-    return found.fetchone() is not None
+    return found.fetchone()[0] >= checks
 
 
 def _volatile_places(db, source_id):
