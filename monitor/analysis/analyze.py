@@ -112,6 +112,9 @@ def _same_bytes(fetch, known):
     return fetch.body_sha256() == known.get("body_sha256")
 
 
+TEXT_START = 600  # characters of the text a report shows
+
+
 def report(fetch, observation):
     """The JSON that ``test-source --json`` prints."""
     text = observation.text
@@ -122,6 +125,8 @@ def report(fetch, observation):
         "last_updated": observation.marker.to_dict() if observation.marker else None,
         "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest() if text is not None else None,
         "text_chars": len(text) if text is not None else None,
+        # what a person checks first: is this the page's own text? (the workspace's preview)
+        "text_start": text[:TEXT_START] if text is not None else None,
         "links": _link_counts(observation.links),
     }
 

@@ -2,17 +2,20 @@
 
 import asyncio
 import re
-
+import tempfile
 import urllib.parse
+from pathlib import Path
 
 from datasette.utils import MultiParams
 from datasette.utils.asgi import Forbidden, NotFound, Response
 
 from monitor import config
 from monitor.analysis import events
+from monitor.errors import DialogueWatchError, WorkspaceError
+from monitor.fetch import crawler
 from monitor.store import workspace as rows
-from monitor.workspace import matching, passwords, tokens
-from monitor.workspace.session import in_db, session_cookie
+from monitor.workspace import matching, passwords, sources_file, tokens
+from monitor.workspace.session import in_db, session_cookie, workspace_of
 
 WRONG_LOGIN = ("That name and password do not match an account. Check them and try again; "
                "if you have forgotten your password, ask the person who runs dialogue-watch "
@@ -257,4 +260,111 @@ async def _act(datasette, request, number):
 ROUTES += [
     (r"^/-/review$", review),
     (r"^/-/changes/(?P<id>[0-9]+)$", change),
+]
+
+
+# -- watched pages (editors change them) ----------------------------------------------
+
+KINDS_OF_PAGE = {"html": "A web page", "pdf": "A PDF document"}
+
+
+def _sources_path(datasette):
+    path = workspace_of(datasette).get("sources")
+    if not path:
+        raise NotFound("This workspace was started without a sources.yaml: pages cannot be "
+                       "changed here. Start it with dialogue-watch --sources PATH workspace.")
+    return Path(path)
+
+
+async def pages(datasette, request):
+    return await _pages_page(datasette, request)
+
+
+async def _pages_page(datasette, request, problem=None, status=200):
+    path = _sources_path(datasette)
+    listed, file_hash = await asyncio.to_thread(sources_file.sources, path)
+    response = await page(datasette, request, "workspace_pages.html", listed=listed,
+                          file_hash=file_hash, countries=config.PARTNERS, kinds=KINDS_OF_PAGE,
+                          problem=problem)
+    response.status = status
+    return response
+
+
+def _new_entry(form, taken):
+    """The source the form describes, or raise WorkspaceError with what to fix."""
+    url, title = (form.get("url") or "").strip(), (form.get("title") or "").strip()
+    country, kind = form.get("country"), form.get("kind") or "html"
+    if not url.startswith(("http://", "https://")):
+        raise WorkspaceError("Paste the page's full address, starting with https:// or http://.")
+    if country not in config.PARTNERS:
+        raise WorkspaceError("Choose the country whose government publishes the page.")
+    if not title:
+        raise WorkspaceError("Give the page a title that says what it is.")
+    if kind not in KINDS_OF_PAGE:
+        raise WorkspaceError("Choose whether it is a web page or a PDF.")
+    return {"id": form.get("id") or sources_file.new_id(title, country, taken), "country": country,
+            "title": title, "url": url, "kind": kind}
+
+
+async def page_preview(datasette, request):
+    require_editor(request)
+    form = await form_of(request)
+    path = _sources_path(datasette)
+    listed, _ = await asyncio.to_thread(sources_file.sources, path)
+    try:
+        entry = _new_entry(form, {s.get("id") for s in listed})
+        report = await asyncio.to_thread(preview_reading, path, entry)
+    except DialogueWatchError as error:
+        return await _pages_page(datasette, request, problem=str(error), status=400)
+    return await page(datasette, request, "workspace_preview.html", entry=entry, report=report,
+                      file_hash=form.get("file_hash"))
+
+
+def preview_reading(path, entry):
+    """What ``test-source`` reads at the page now, with this file's settings; nothing stored."""
+    with tempfile.TemporaryDirectory() as folder:
+        alone = Path(folder) / "sources.yaml"
+        alone.write_text(sources_file.settings_with(path, entry), encoding="utf-8")
+        report = crawler.test_source(config.load(alone), entry["id"])
+    if report is None:
+        raise WorkspaceError("dialogue-watch could not read the page (the fetch process failed). "
+                             "Check the address and try again.")
+    return report
+
+
+async def page_save(datasette, request):
+    me = require_editor(request)
+    form = await form_of(request)
+    path = _sources_path(datasette)
+    listed, _ = await asyncio.to_thread(sources_file.sources, path)
+    try:
+        entry = _new_entry(form, {s.get("id") for s in listed})
+        await asyncio.to_thread(sources_file.add, path, form.get("file_hash"), entry)
+    except DialogueWatchError as error:
+        return await _pages_page(datasette, request, problem=str(error), status=409)
+    await in_db(datasette, rows.record, me["id"], "added a page", f"{entry['id']}: {entry['url']}")
+    datasette.add_message(request, f"Saved: {entry['title']} is now watched. The running "
+                          "dialogue-watch run reads sources.yaml again and checks it soon.")
+    return Response.redirect(datasette.urls.path("/-/pages"))
+
+
+async def page_remove(datasette, request):
+    me = require_editor(request)
+    form = await form_of(request)
+    path = _sources_path(datasette)
+    try:
+        await asyncio.to_thread(sources_file.remove, path, form.get("file_hash"), form.get("id"))
+    except DialogueWatchError as error:
+        return await _pages_page(datasette, request, problem=str(error), status=409)
+    await in_db(datasette, rows.record, me["id"], "removed a page", form.get("id"))
+    datasette.add_message(request, f"Removed {form.get('id')}: it is no longer checked; its "
+                          "history stays on the site.")
+    return Response.redirect(datasette.urls.path("/-/pages"))
+
+
+ROUTES += [
+    (r"^/-/pages$", pages),
+    (r"^/-/pages/preview$", page_preview),
+    (r"^/-/pages/save$", page_save),
+    (r"^/-/pages/remove$", page_remove),
 ]
