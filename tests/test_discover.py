@@ -3,14 +3,16 @@ between crawls. A new matching release is alerted once and then watched; a
 non-matching one is not; the first read is quiet; pagination; a listing whose
 addresses carry a new session token at every visit; hostile answers."""
 
+import asyncio
 import gzip
 
 import pytest
 import yaml
 
-from monitor import config, store
+from monitor import config
 from monitor.fetch import crawler
 from monitor.notify import alerts
+from monitor.publish.site import make_datasette
 from monitor.store import discovery as store_discovery
 from tests.conftest import FAST
 
@@ -210,7 +212,7 @@ def test_a_hostile_or_broken_answer_is_an_error_in_words(setup, replica, open_db
     assert events_of(db, "delisted") == [] and events_of(db, "new_publication") == []
 
 
-def test_new_publications_per_partner_for_the_site(setup, replica, open_db):
+def test_new_publications_per_partner_for_the_site(setup, replica, open_db, db_path):
     write, crawl = setup
     replica.set("/feed.xml", rss(replica))
     cfg = write({"id": "ch-news", "url": "/feed.xml", "type": "feed"})
@@ -220,3 +222,8 @@ def test_new_publications_per_partner_for_the_site(setup, replica, open_db):
     crawl(cfg)
     found = store_discovery.new_publications(open_db())
     assert [row["title"] for row in found["Switzerland"]] == ["Any release"]
+    site = make_datasette(db_path)
+    html = asyncio.run(site.client.get("/")).text
+    part = html[html.index('id="new-publications"'):]
+    assert "<h3>Switzerland</h3>" in part and "Any release" in part
+    assert f'href="{replica.url("/any")}"' in part and "/monitor/history?source=ch-news-" in part

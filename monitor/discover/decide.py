@@ -71,7 +71,8 @@ def matching(discovery, items):
     """{item key: the rule that matched} for the items ``discovery.match`` counts."""
     found = {}
     for each in items:
-        rule = discovery.matcher.first(each.title, each.summary, each.words())
+        words = each.words()
+        rule = discovery.matcher.first(each.title, each.summary, words if words != each.title else "")
         if rule:
             found[each.key] = rule
     return found

@@ -36,7 +36,9 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 def fold(text):
     """``text`` in the form both sides are compared in: NFKC, case folded, no accents."""
-    text = unicodedata.normalize("NFKC", text or "").casefold()
+    if (text or "").isascii():
+        return (text or "").lower()
+    text = unicodedata.normalize("NFKC", text).casefold()
     decomposed = unicodedata.normalize("NFD", text)
     kept = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
     return unicodedata.normalize("NFC", kept).replace("ß", "ss")
@@ -82,10 +84,18 @@ class Phrase:
             raise ValueError(f"'{text}' has no letters or digits to look for")
         return cls(words, prefix, text)
 
-    def starts(self, found):
-        """The token positions in ``found`` where this phrase begins."""
+    def starts(self, found, present=None):
+        """The token positions in ``found`` where this phrase begins (``present``: the
+        set of ``found``'s tokens, to give up at once on a phrase whose words are not)."""
         size = len(self.words)
-        return [i for i in range(len(found) - size + 1) if self._at(found, i, size)]
+        whole = self.words if not self.prefix else self.words[:-1]
+        if present is not None and not all(word in present for word in whole):
+            return []
+        first = self.words[0]
+        if size == 1 and self.prefix:
+            return [i for i, token in enumerate(found) if token.startswith(first)]
+        return [i for i in range(len(found) - size + 1)
+                if found[i] == first and self._at(found, i, size)]
 
     def _at(self, found, i, size):
         for offset, word in enumerate(self.words):
@@ -102,8 +112,8 @@ class Near:
     within: int
     text: str
 
-    def starts(self, found):
-        places = [phrase.starts(found) for phrase in self.phrases]
+    def starts(self, found, present=None):
+        places = [phrase.starts(found, present) for phrase in self.phrases]
         if not all(places):
             return []
         first, *others = places
@@ -145,7 +155,8 @@ class Matcher:
         if not self.rules:
             return "*"
         found = tokens(" \n ".join(t for t in texts if t))
+        present = set(found)
         for each in self.rules:
-            if each.starts(found):
+            if each.starts(found, present):
                 return each.text
         return None

@@ -224,7 +224,9 @@ def extra_template_vars(template, datasette):
         # changes only: not the feed's "no events yet", nor first captures and stale reminders
         events = [row for row in latest or [] if row["kind"] and row["kind"] not in NOT_CHANGES]
         return {"chart_rows": chart or [], "chart_unavailable": chart is None,
-                "latest_rows": events[:8]}
+                "latest_rows": events[:8],
+                # found in the partners' feeds and listings (monitor.store.discovery)
+                "publication_rows": await soft_rows(datasette, "new_publications") or []}
 
     return chart_and_latest
 
