@@ -8,8 +8,9 @@ import gzip
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
-from monitor import config
+from monitor import cli, config
 from monitor.fetch import crawler
 from monitor.notify import alerts
 from monitor.publish.site import make_datasette
@@ -62,7 +63,7 @@ def alerted(db, kind, source_id=None):
                       [kind, source_id]).fetchone()[0]
 
 
-def test_a_new_matching_release_is_told_once_then_watched(setup, replica, open_db):
+def test_a_new_matching_release_is_told_once_then_watched(setup, replica, open_db, db_path):
     write, crawl = setup
     old = ("Menschenrechtsdialog Schweiz-China 2023", "/press/2023")
     replica.set("/press/2023", PAGE.format(old[0]))
@@ -101,6 +102,11 @@ def test_a_new_matching_release_is_told_once_then_watched(setup, replica, open_d
     (note,) = events_of(db, "delisted")
     assert note["source_id"] == told["source_id"] and alerted(db, "delisted") == 0
     assert told["source_id"] in results  # still watched
+
+    shown = CliRunner().invoke(cli.cli, ["--sources", cfg.path, "--db", str(db_path), "discover"],
+                               catch_exceptions=False).output
+    (row,) = [line for line in shown.splitlines() if "ch-news" in line]
+    assert row.split()[1:3] == ["ch-news", "feed"] and row.split()[-3:] == ["2", "0", "1"]
 
 
 def listing(replica, items, next_page=None):

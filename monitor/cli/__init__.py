@@ -16,6 +16,7 @@ One file per area, each declaring its commands with ``@cli.command()`` (or
 - ``site``: ``serve`` (``monitor.publish``);
 - ``archive``: ``backfill``, ``archive-changes``, ``export`` (``monitor.archive``);
 - ``database``: ``demo``, ``merge``;
+- ``discover``: ``discover`` (``monitor.store.discovery``);
 - ``workspace``: ``workspace``, ``workspace add-user | remove-user | users`` (``monitor.workspace``).
 
 To add a command: write ``monitor/cli/<area>.py`` declaring it on ``cli``, and
@@ -35,5 +36,6 @@ from monitor.cli import site  # noqa: F401, E402
 from monitor.cli import archive  # noqa: F401, E402
 from monitor.cli import database  # noqa: F401, E402
 from monitor.cli import workspace  # noqa: F401, E402
+from monitor.cli import discover  # noqa: F401, E402
 
 __all__ = ["Context", "cli", "main"]

@@ -178,3 +178,15 @@ def new_publications(db, per_country=5):
         if len(rows) < per_country:
             rows.append(row)
     return found
+
+
+def last_checks(db):
+    """{discovery id: its latest check (at, pages, items, fresh, adopted, complete, error,
+    note) and ``watched``, the pages it gave in all}; empty before any crawl read one."""
+    if not db["discovery_checks"].exists():
+        return {}
+    watched = dict(db.execute("SELECT discovery_id, count(*) FROM discovery_items WHERE "
+                              "source_id IS NOT NULL GROUP BY discovery_id").fetchall())
+    return {row["discovery_id"]: {**row, "watched": watched.get(row["discovery_id"], 0)}
+            for row in db.query("SELECT * FROM discovery_checks WHERE id IN (SELECT max(id) FROM "
+                                "discovery_checks GROUP BY discovery_id)")}
