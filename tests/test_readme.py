@@ -2,12 +2,35 @@
 
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_readme_is_up_to_date():
-    result = subprocess.run([sys.executable, "-m", "cogapp", "--check", "README.md"],
+# The README and the docs/ files with sections generated from the code (cog)
+GENERATED = ("README.md", "docs/guide.md", "docs/running.md", "docs/reference.md")
+
+
+@pytest.mark.parametrize("path", GENERATED)
+def test_generated_sections_are_up_to_date(path):
+    result = subprocess.run([sys.executable, "-m", "cogapp", "--check", path],
                             capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr + "\nFix: run 'cog -r README.md'."
+    assert result.returncode == 0, result.stdout + result.stderr + f"\nFix: run 'cog -r {path}'."
+
+
+def test_every_file_with_generated_sections_is_checked():
+    found = {str(p.relative_to(ROOT)) for p in [ROOT / "README.md", *ROOT.glob("docs/*.md")]
+             if "[[[cog" in p.read_text(encoding="utf-8")}
+    assert found <= set(GENERATED), found - set(GENERATED)
+
+
+def test_the_readme_is_short_and_links_every_doc():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 200
+    for name in ("guide", "running", "reference", "design"):
+        assert f"](docs/{name}.md)" in readme
 
 
 def test_readme_commands_match_ci():

@@ -14,7 +14,7 @@ from tests.test_browser import base_url, browser, json_rows, screenshot  # noqa:
 
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 
-# Every page of the README's site table, on the demo database ({event} and {version}
+# Every page of the site table in docs/guide.md, on the demo database ({event} and {version}
 # are filled from it). test_every_page_of_the_readme_table_is_here keeps the two in step.
 PAGES = {
     "home": "/",
@@ -28,6 +28,7 @@ PAGES = {
     "search": "/monitor/search?q=Tibet",
     "health": "/monitor/health",
     "baseline-2003": "/monitor/baseline_2003",
+    "follow": "/monitor/follow",
     "all-tables": "/monitor",
 }
 
@@ -92,8 +93,8 @@ def addresses(base_url):  # noqa: F811
 
 
 def readme_site_paths():
-    """The paths (without query) of the README's table of the published site."""
-    section = (site_fixtures.ROOT / "README.md").read_text().split("## The published site")[1]
+    """The paths (without query) of the campaigner's guide's table of the published site."""
+    section = (site_fixtures.ROOT / "docs" / "guide.md").read_text().split("## The published site")[1]
     table = re.search(r"^\|.*?(?=\n\n)", section, re.M | re.S)[0]
     paths = re.findall(r"`(/[^`]*)`", table)
     return {urllib.parse.urlsplit(p).path for p in paths if "/-/original/" not in p}
