@@ -33,7 +33,7 @@ import synthetic_site  # noqa: E402
 
 from monitor import config  # noqa: E402
 from monitor.analysis import analyze, extract, links, markers, shell, walls  # noqa: E402
-from monitor.fetch.items import PageFetch  # noqa: E402
+from monitor.items import PageFetch  # noqa: E402
 
 SOURCE = config.Source(id="bench", country="Canada", title="Benchmark page", url="http://127.0.0.1/p",
                        kind="html", locale="en")

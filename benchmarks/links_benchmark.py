@@ -25,7 +25,7 @@ sys.path[:0] = [str(ROOT)]
 from monitor import store  # noqa: E402
 from monitor.analysis import analyze, extract, links, rules  # noqa: E402
 from monitor.config import Source  # noqa: E402
-from monitor.fetch.items import PageFetch  # noqa: E402
+from monitor.items import PageFetch  # noqa: E402
 
 ROUNDS = 200
 URL = "https://www.example.gov/dialogue/records.html"

@@ -26,7 +26,7 @@ sys.path[:0] = [str(ROOT)]
 
 from monitor import config  # noqa: E402
 from monitor.analysis import analyze, extract  # noqa: E402
-from monitor.fetch.items import PageFetch  # noqa: E402
+from monitor.items import PageFetch  # noqa: E402
 
 PARAGRAPH = ("The dialogue was held in Ottawa; officials discussed freedom of expression and the "
              "rights of minorities with non-governmental organisations, at length and in detail.")

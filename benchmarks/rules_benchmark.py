@@ -25,9 +25,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 import synthetic_site  # noqa: E402
 
 from monitor import config, store  # noqa: E402
-from monitor.analysis import analyze, reanalyse  # noqa: E402
+from monitor import reanalyse  # noqa: E402
+from monitor.analysis import analyze  # noqa: E402
 from monitor.fetch import crawler  # noqa: E402
-from monitor.fetch.items import PageFetch  # noqa: E402
+from monitor.items import PageFetch  # noqa: E402
 
 
 def reanalyse_time(count, folder):

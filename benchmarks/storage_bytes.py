@@ -23,7 +23,7 @@ from synthetic_site import Site  # noqa: E402
 from monitor import store  # noqa: E402
 from monitor.analysis import analyze  # noqa: E402
 from monitor.config import Source  # noqa: E402
-from monitor.fetch.items import PageFetch  # noqa: E402
+from monitor.items import PageFetch  # noqa: E402
 
 
 def used_bytes(db):

@@ -1,2 +1,2 @@
 """Thin Scrapy spiders: they turn targets into requests and responses into
-``monitor.fetch.items.PageFetch`` items. No parsing, no SQL, no state between runs."""
+``monitor.items.PageFetch`` items. No parsing, no SQL, no state between runs."""

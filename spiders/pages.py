@@ -7,7 +7,7 @@ import scrapy
 
 from monitor import clock
 from monitor.fetch import browser, discovery
-from monitor.fetch.items import PageFetch
+from monitor.items import PageFetch
 from monitor.fetch.transport import selected_headers
 
 # Every status reaches the callback except redirects, which Scrapy follows.

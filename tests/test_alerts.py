@@ -13,7 +13,7 @@ from monitor.analysis import analyze, events
 from monitor.fetch import crawler
 from monitor.notify import alerts
 from monitor.errors import ConfigError
-from monitor.fetch.items import PageFetch
+from monitor.items import PageFetch
 
 ENV = {"SMTP_USER": "dw", "SMTP_PASSWORD": "s3cret", "SLACK_TOKEN_A": "T1234ABCD",
        "SLACK_TOKEN_B": "B1234ABCD", "SLACK_TOKEN_C": "abcdefghijklmnopqrstuvwx"}

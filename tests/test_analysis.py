@@ -15,7 +15,7 @@ import pytest
 from monitor import config
 from monitor.analysis import analyze, extract, markers
 from monitor.fetch import analysis_pool, crawler, settings
-from monitor.fetch.items import PageFetch
+from monitor.items import PageFetch
 from monitor.replica import send
 from tests.test_crawl import BODY, page
 

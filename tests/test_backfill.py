@@ -282,7 +282,7 @@ def test_the_history_table_names_the_archive(cfg, archive, db_path, tmp_path):
 
 
 def test_reanalyse_reads_the_archive_copies_too(cfg, archive, replica, crawl, open_db):
-    from monitor.analysis import reanalyse
+    from monitor import reanalyse
 
     config = cfg()
     fill(archive, config.sources[0].url)

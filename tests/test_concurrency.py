@@ -120,7 +120,7 @@ def test_an_older_fetch_stored_after_a_newer_one_changes_nothing(make_config, db
     copy) is kept as evidence, but raises no event and does not replace the newer."""
     from monitor import store
     from monitor.analysis import analyze
-    from monitor.fetch.items import PageFetch
+    from monitor.items import PageFetch
 
     cfg = make_config({"id": "canada", "url": "http://127.0.0.1:9/canada"})
     source = cfg.source("canada")

@@ -18,7 +18,7 @@ from pypdf import PdfReader, PdfWriter
 from monitor import store
 from monitor.analysis import analyze
 from monitor.fetch import crawler
-from monitor.fetch.items import PageFetch
+from monitor.items import PageFetch
 from monitor.replica import make_pdf, send
 from monitor.store import blobs
 from tests.test_crawl import BODY, page

@@ -636,7 +636,7 @@ def test_to_dict_and_frozen():
     marker = Marker("Stand: 12.03.2024", "2024-03-12", "day", "label")
     assert marker.to_dict() == {"text": "Stand: 12.03.2024", "date": "2024-03-12",
                                 "precision": "day", "origin": "label"}
-    with pytest.raises(Exception):
+    with pytest.raises(AttributeError):
         marker.date = "2025"
 
 

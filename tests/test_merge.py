@@ -125,7 +125,7 @@ def test_two_shards_merged_keep_every_capture_event_and_chain_once(tmp_path, set
         shown = CliRunner().invoke(cli.cli, ["--db", str(out), "history", source_id])
         assert shown.exit_code == 0 and "silent_edit" in shown.output, shown.output
     datasette = site.make_datasette(out)
-    for path, words in (("/monitor/history?source=a1", "A paragraph added"),
+    for path, _words in (("/monitor/history?source=a1", "A paragraph added"),
                         ("/monitor/history?source=b1", "Another paragraph added"),
                         ("/monitor/feed.atom", "b1")):
         response = asyncio.run(datasette.client.get(path))

@@ -16,7 +16,7 @@ import pytest
 
 from monitor import config, scheduler, store
 from monitor.fetch import locks
-from monitor.notify import alerts, dispatch
+from monitor.notify import alerts
 from monitor.replica import send
 from monitor.scheduler import due_sources, next_check, wake_time
 
@@ -330,7 +330,7 @@ def test_soak_every_edit_made_while_the_daemon_runs_is_reported_once(
             else:
                 replica.set(f"/{name}", _edited(number))
             edits[name] += 1
-            assert wait_until(lambda: len(replica.requests_for(f"/{name}")) >= seen + 2, 60)
+            assert wait_until(lambda name=name, seen=seen: len(replica.requests_for(f"/{name}")) >= seen + 2, 60)
     finally:
         daemon.stop.set()
         thread.join(60)

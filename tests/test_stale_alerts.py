@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 from monitor import store
 from monitor.analysis import analyze, staleness
 from monitor.fetch import crawler
-from monitor.fetch.items import PageFetch
+from monitor.items import PageFetch
 from monitor.notify import alerts, dispatch
 
 D = datetime.date

@@ -11,7 +11,7 @@ import pytest
 
 from monitor import config, store
 from monitor.analysis import analyze, walls
-from monitor.fetch.items import PageFetch
+from monitor.items import PageFetch
 from tests.test_crawl import BODY, page
 
 URL = "https://www.dialogue.gov.example/china/human-rights-dialogue"

@@ -21,8 +21,6 @@ import dataclasses
 import re
 from urllib.parse import urlsplit
 
-import lxml.html
-
 from monitor.analysis.wall_page import (  # noqa: F401 - the page's parts are this module's API too
     Edge, Form, Page, Region, _address, _parse, chrome, consent_dialog, summarize)
 

@@ -14,7 +14,7 @@ from wayback.exceptions import RateLimitError, WaybackException
 
 from monitor.archive.cdx import MAX_TRIES, retry_after, timestamp_iso, unreachable
 from monitor.errors import ArchiveError
-from monitor.fetch.items import PageFetch
+from monitor.items import PageFetch
 
 MEMENTO_PATH = re.compile(r"/web/(\d{4,14})(?:[a-z]{2}_)?/(.+)$")
 MAX_REDIRECTS = 5

@@ -53,7 +53,7 @@ def test_source(obj, source_id, as_json):
 
     Example: dialogue-watch test-source uk-govuk-dialogue-2016 --json
     """
-    from monitor.analysis import reanalyse
+    from monitor import reanalyse
     from monitor.fetch import crawler
 
     config = obj.config()
@@ -77,7 +77,7 @@ def test_source(obj, source_id, as_json):
 
 def _history_with_rules(obj, source):
     """The stored history replayed with the rules in sources.yaml (nothing written)."""
-    from monitor.analysis import reanalyse
+    from monitor import reanalyse
 
     if not Path(obj.db_path).exists():
         return None
@@ -97,7 +97,7 @@ def reanalyse_command(obj, ids):
 
     Example: dialogue-watch reanalyse canada-relations-2002
     """
-    from monitor.analysis import reanalyse
+    from monitor import reanalyse
     from monitor.fetch import locks
 
     config = obj.config()

@@ -35,7 +35,7 @@ import dataclasses
 import os
 import shutil
 
-from monitor.fetch.items import PageFetch
+from monitor.items import PageFetch
 from monitor.fetch.transport import describe_failure as describe_transport_failure
 
 HANDLER = "monitor.fetch.browser.BrowserHandler"  # scrapy-playwright's, closing each page

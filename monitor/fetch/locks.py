@@ -21,17 +21,13 @@ import os
 import time
 from pathlib import Path
 
+from monitor import files
 from monitor.errors import BusyError, StoreError
 from monitor.fetch import processes
 
 
-def resolved(db_path):
-    """The database's real path: the lock and the setup lock are named after it."""
-    return Path(os.path.realpath(db_path))
-
-
 def lock_path(db_path):
-    return Path(f"{resolved(db_path)}.lock")
+    return Path(f"{files.resolved(db_path)}.lock")  # the real path: one lock per database
 
 
 UNKNOWN_HOLDER = {"pid": "?", "doing": "command"}  # a holder that cannot be named: not "run"

@@ -31,8 +31,9 @@ from monitor.store.reads import (
     version, versions,
 )
 from monitor.store.record import (
-    INTERRUPTED_CRAWL, close_interrupted_crawls, crawl_results, current_capture, finish_crawl, record_fetch, start_crawl, sync_sources,
+    INTERRUPTED_CRAWL, close_interrupted_crawls, crawl_results, current_capture, finish_crawl, record_fetch, start_crawl,
 )
+from monitor.store.sources import sync_sources
 from monitor.store.trust import validators
 from monitor.store.readings import captures, change_events, refresh_diffs, replace_reading
 from monitor.store.schema import migrations

@@ -188,13 +188,6 @@ def _diff(db, source_id, before, after):
     return diff_id, result["lines_added"], result["lines_removed"]
 
 
-def archived_versions(db, source_id):
-    """The versions imported from the archive, oldest first."""
-    return list(db.query("SELECT * FROM versions WHERE source_id = ? AND origin = ? ORDER BY seq",
-                         [source_id, ARCHIVE]))
-
-
-
 # -- Save Page Now: the queue of copies to ask for ----------------------------
 # A trigger (schema m021) writes one archive_requests row per changed version of a
 # page with archive_changes, in the event's transaction. ``monitor.archive.savepagenow``

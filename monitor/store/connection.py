@@ -10,8 +10,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from monitor import clock
-from monitor.fetch import locks
+from monitor import clock, files
 from monitor.errors import StoreError
 from monitor.store.schema import migrations
 
@@ -34,7 +33,7 @@ def open_db(path):
     dialogue-watch are refused (``StoreError``), never overwritten.
     """
     path = Path(path)
-    real = locks.resolved(path)
+    real = files.resolved(path)
     try:
         real.parent.mkdir(parents=True, exist_ok=True)
         if not real.exists():

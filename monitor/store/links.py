@@ -18,6 +18,7 @@ from monitor.analysis import addresses, links
 from monitor.store import blobs
 from monitor.store.connection import immediate_transaction, iso, now, writes
 from monitor.store.outbox import enqueue_alerts
+from monitor.store.sources import source_row
 
 TABLE = "link_sets"
 blobs.TABLES.setdefault(TABLE, ("size", len))
@@ -217,11 +218,9 @@ def _note(db, source_id, country, at, kind, words, subscribers=()):
 @writes
 def save_followed_sources(db, sources):
     """The followed documents' rows in ``sources`` (active: they are crawled)."""
-    from monitor.store.record import _source_row
-
     stamp = iso(now())
     with db.atomic():
-        db["sources"].upsert_all([_source_row(s, stamp) for s in sources], pk="id", alter=False)
+        db["sources"].upsert_all([source_row(s, stamp) for s in sources], pk="id", alter=False)
 
 
 

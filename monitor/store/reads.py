@@ -3,7 +3,7 @@
 import json
 
 from monitor.errors import NotFoundError
-from monitor.fetch.items import PageFetch
+from monitor.items import PageFetch
 from monitor.store import blobs
 
 # -- reads for the CLI --------------------------------------------------------

@@ -346,9 +346,9 @@ def m021_internet_archive(db):
     # Save Page Now: a change of a page that asks for it queues its capture in the
     # event's own transaction (once per version); an event later marked as told by
     # the archive (the first check after a backfill) takes its request back.
-    from monitor.store.archive import ARCHIVED_KINDS
-
-    kinds = ", ".join(f"'{kind}'" for kind in sorted(ARCHIVED_KINDS))
+    # the kinds this trigger queued when it was written (a migration reads no live code)
+    archived_kinds = ["changed", "marker_only", "replaced", "restored", "silent_edit", "updated"]
+    kinds = ", ".join(f"'{kind}'" for kind in archived_kinds)
     db.execute(f"""CREATE TRIGGER archive_changes_ai AFTER INSERT ON events
         WHEN new.kind IN ({kinds}) AND new.origin IS NULL AND new.version_id IS NOT NULL
          AND (SELECT archive_changes FROM sources WHERE id = new.source_id) = 1 BEGIN
@@ -406,7 +406,7 @@ def m024_fetch_address_when_moved(db):
     """A fetch row keeps its address only when it is not its page's url
     (``record._address``): the address on every routine check was a quarter of the
     row. Rows made at the page's current url lose the copy; a page given a new url
-    gets the old one written into its rows (``record.sync_sources``)."""
+    gets the old one written into its rows (``sources.sync_sources``)."""
     db.execute("""UPDATE fetches SET url = NULL
                   WHERE url = (SELECT s.url FROM sources s WHERE s.id = fetches.source_id)""")
 
