@@ -71,3 +71,44 @@ def assert_public_site_shows_only_the_public_note(db_path):
         assert run(f"select * from {table}").status_code == 400
     everything = run("select group_concat(text, ' ') as t from public_notes").text
     assert PRIVATE not in everything and PRIVATE not in json.dumps(run("select * from events").json())
+
+
+def test_cite_a_change_with_both_captures_and_a_small_wacz(watched, replica, crawl, db_path, browser, tmp_path):
+    import hashlib
+    import io
+    import zipfile
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    from monitor.archive import export
+    from tests.workspace_fixtures import BEFORE
+
+    replica.set("/other.html", page_with(["Another page, not part of this change."]))
+    replica.set("/dialogue.html", page_with(AFTER))
+    crawl(watched)
+    replica.set("/dialogue.html", page_with(AFTER + ["A third version."]))
+    crawl(watched)  # a later capture: not part of the cited change
+    db = sqlite3.connect(db_path)
+    event_id, = db.execute("SELECT id FROM events WHERE kind != 'new' ORDER BY id LIMIT 1").fetchone()
+    served = [hashlib.sha256(page_with(lines).encode()).hexdigest() for lines in (BEFORE, AFTER)]
+    with serving(db_path) as base:
+        page = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True).new_page()
+        log_in(page, base, "amina", f"/-/changes/{event_id}")
+        cite = page.locator(".ws-cite")
+        for digest in served:  # the SHA-256 of the bytes as the server sent them
+            expect(cite).to_contain_text(digest)
+        expect(cite).to_contain_text(replica.url("/dialogue.html"))
+        page.locator("#cite").scroll_into_view_if_needed()
+        page.screenshot(path=ARTIFACTS / "workspace-cite-1280.png", full_page=True)
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download these captures (WACZ)").click()
+        saved = tmp_path / "evidence.wacz"
+        download.value.save_as(saved)
+    with zipfile.ZipFile(saved) as wacz:
+        warcs = [name for name in wacz.namelist() if name.startswith("archive/")]
+        records = [record for name in warcs
+                   for record in ArchiveIterator(io.BytesIO(wacz.read(name)))
+                   if record.rec_type == "response"]
+        assert "datapackage.json" in wacz.namelist()
+    digests = [r.rec_headers.get_header("WARC-Payload-Digest") for r in records]
+    assert digests == [export.payload_digest(d) for d in served]  # exactly the two, in order

@@ -37,9 +37,10 @@ from monitor.store.connection import db_path
 TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 
 
-def export(db, path, source_ids=()):
+def export(db, path, source_ids=(), fetch_ids=()):
     """Write every stored capture of ``source_ids`` (all when empty) to ``path``
-    (``.warc.gz`` or ``.wacz``); return how many captures were written.
+    (``.warc.gz`` or ``.wacz``); return how many captures were written. ``fetch_ids``: only
+    these captures (the workspace's "cite this change": the one before and the one after).
 
     The database is checked first (``PRAGMA quick_check``) and each capture as it is
     written (its SHA-256): a damaged one stops the export (``DamagedError``). The file
@@ -55,12 +56,19 @@ def export(db, path, source_ids=()):
     _check_database(db)
     with _whole_or_nothing(path) as draft:
         if path.name.endswith(".wacz"):
-            return _wacz(db, path, draft, source_ids)
+            return _wacz(db, path, draft, source_ids, fetch_ids)
         with open(draft, "xb") as out:
-            return write_warc(db, out, source_ids, gzip=not path.name.endswith(".warc"), name=path.name)
+            return write_warc(db, out, source_ids, gzip=not path.name.endswith(".warc"),
+                              name=path.name, fetch_ids=fetch_ids)
 
 
-def write_warc(db, out, source_ids=(), gzip=True, name=None):
+def _captures(db, source_ids, fetch_ids):
+    """The stored captures of ``source_ids`` (all when empty), only ``fetch_ids`` when given."""
+    return (capture for capture in archive_store.stored_captures(db, source_ids, with_bodies=False)
+            if not fetch_ids or capture["id"] in fetch_ids)
+
+
+def write_warc(db, out, source_ids=(), gzip=True, name=None, fetch_ids=()):
     """Every stored capture as WARC records on the stream ``out``, each checked against
     its SHA-256 first; return how many. ``name``: the file's name (in the warcinfo)."""
     writer = WARCWriter(out, gzip=gzip, warc_version="1.1")
@@ -70,7 +78,7 @@ def write_warc(db, out, source_ids=(), gzip=True, name=None):
         "description": "Every capture dialogue-watch stored; WARC-Payload-Digest is the "
                        "SHA-256 of the bytes as kept in its database"}))
     count = 0
-    for capture in archive_store.stored_captures(db, source_ids, with_bodies=False):
+    for capture in _captures(db, source_ids, fetch_ids):
         capture["body"] = _checked_body(db, capture)
         response = response_record(writer, capture)
         writer.write_record(response)
@@ -190,7 +198,7 @@ def _phrase(status):
         return "Unknown"
 
 
-def _wacz(db, path, draft, source_ids):
+def _wacz(db, path, draft, source_ids, fetch_ids=()):
     """The WARC and its page list (one entry per capture), then ``wacz create`` (the
     package's own entry point) around them, into ``draft``. Its work files stay next to
     ``path``, on the same disk."""
@@ -199,8 +207,8 @@ def _wacz(db, path, draft, source_ids):
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.name}.") as work:
         warc, pages = Path(work) / (path.name[:-len(".wacz")] + ".warc.gz"), Path(work) / "pages.jsonl"
         with open(warc, "wb") as out:
-            count = write_warc(db, out, source_ids, name=warc.name)
-        pages.write_text(page_list(db, source_ids), encoding="utf-8")
+            count = write_warc(db, out, source_ids, name=warc.name, fetch_ids=fetch_ids)
+        pages.write_text(page_list(db, source_ids, fetch_ids), encoding="utf-8")
         with contextlib.redirect_stdout(sys.stderr):  # its progress words, not the output
             status = wacz_main(["create", "-o", str(draft), "-p", str(pages), "--title",
                                 "dialogue-watch captures", str(warc)])
@@ -210,9 +218,9 @@ def _wacz(db, path, draft, source_ids):
     return count
 
 
-def page_list(db, source_ids=()):
+def page_list(db, source_ids=(), fetch_ids=()):
     """pages.jsonl: every capture as a page ReplayWeb.page lists, named by page and time."""
     lines = [{"format": "json-pages-1.0", "id": "pages", "title": "Every capture"}]
     lines += [{"url": _target(c), "ts": c["at"], "title": f"{c['source_id']}, {c['at']}"}
-              for c in archive_store.stored_captures(db, source_ids, with_bodies=False)]
+              for c in _captures(db, source_ids, fetch_ids)]
     return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)

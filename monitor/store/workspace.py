@@ -282,3 +282,27 @@ def unreviewed_counts(db, kinds):
             LEFT JOIN workspace_reviews r ON r.event_id = e.id
             WHERE r.reviewed_at IS NULL AND e.kind IN ({marks})
             GROUP BY s.country ORDER BY s.country""", list(kinds))}
+
+
+# -- cite this change --------------------------------------------------------------
+
+def citation(db, event_id):
+    """The two captures a change is between: [before, after] (before is None for a page's
+    first capture), each with its fetch (id, address, time), the SHA-256 of the bytes as
+    fetched and of the text read, and the independent archive copy where there is one."""
+    after = one(db, """SELECT v.id AS version_id, v.seq, v.source_id FROM events e
+                       JOIN versions v ON v.id = e.version_id WHERE e.id = ?""", [event_id])
+    if after is None:
+        return None
+    before = one(db, "SELECT id AS version_id FROM versions WHERE source_id = ? AND seq < ? "
+                     "ORDER BY seq DESC LIMIT 1", [after["source_id"], after["seq"]])
+    return [_capture(db, row["version_id"]) if row else None for row in (before, after)]
+
+
+def _capture(db, version_id):
+    return one(db, """SELECT v.id AS version_id, v.seq, f.id AS fetch_id, f.at AS fetched_at,
+                             coalesce(f.url, s.url) AS url, f.final_url, f.status,
+                             f.body_sha256, v.text_sha256, f.content_type, v.archive_copy_url,
+                             f.memento_url
+                      FROM versions v JOIN fetches f ON f.id = v.fetch_id
+                      JOIN sources s ON s.id = v.source_id WHERE v.id = ?""", [version_id])

@@ -11,6 +11,7 @@ from datasette.utils.asgi import Forbidden, NotFound, Response
 
 from monitor import config
 from monitor.analysis import events
+from monitor.archive import export
 from monitor.errors import DialogueWatchError, WorkspaceError
 from monitor.fetch import crawler
 from monitor.store import workspace as rows
@@ -236,9 +237,30 @@ async def change(datasette, request):
         raise NotFound(f"There is no change number {number}. Go back to 'Changes to review'.")
     if request.method == "POST":
         return await _act(datasette, request, number)
+    captures = await in_db(datasette, rows.citation, number)
     return await page(datasette, request, "workspace_change.html", change=found,
                       meaning=events.KINDS.get(found["kind"], found["kind"]),
-                      lines=matching.diff_rows(found["diff"]))
+                      lines=matching.diff_rows(found["diff"]), captures=captures)
+
+
+async def evidence(datasette, request):
+    """A WACZ of exactly the change's two captures (the one before too), replayable like the
+    full export: built on the spot, sent as a download."""
+    number = int(request.url_vars["id"])
+    captures = await in_db(datasette, rows.citation, number)
+    if not captures:
+        raise NotFound(f"Change number {number} has no stored capture to cite.")
+    wanted = {c["fetch_id"] for c in captures if c}
+    source = (await in_db(datasette, rows.change, number))["source_id"]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"change-{number}.wacz"
+        await in_db(datasette, lambda db: export.export(db, path, [source], wanted))
+        data = path.read_bytes()
+    await in_db(datasette, rows.record, actor_of(request)["id"], "downloaded the evidence",
+                f"change {number}")
+    return Response(data, content_type="application/wacz+zip", headers={
+        "Content-Disposition": f'attachment; filename="dialogue-watch-change-{number}.wacz"',
+        "X-Content-Type-Options": "nosniff"})
 
 
 async def _act(datasette, request, number):
@@ -260,6 +282,7 @@ async def _act(datasette, request, number):
 ROUTES += [
     (r"^/-/review$", review),
     (r"^/-/changes/(?P<id>[0-9]+)$", change),
+    (r"^/-/changes/(?P<id>[0-9]+)/evidence\.wacz$", evidence),
 ]
 
 
