@@ -233,3 +233,15 @@ def test_new_publications_per_partner_for_the_site(setup, replica, open_db, db_p
     part = html[html.index('id="new-publications"'):]
     assert "<h3>Switzerland</h3>" in part and "Any release" in part
     assert f'href="{replica.url("/any")}"' in part and "/monitor/history?source=ch-news-" in part
+
+
+def test_a_crawl_of_some_pages_reads_discovery_once_a_day(setup, replica, open_db, db_path):
+    """``run`` crawls the pages due by their ids: a discovery source is read with them
+    when it was not read for defaults.every (24h)."""
+    write, _ = setup
+    replica.set("/feed.xml", rss(replica, ("Human rights dialogue", "/a")))
+    cfg = write({"id": "ch-news", "url": "/feed.xml", "type": "feed"})
+    for _ in range(2):
+        crawler.crawl(cfg, db_path, ["home"])
+    assert len(replica.requests_for("/feed.xml")) == 1
+    assert open_db().execute("SELECT count(*) FROM discovery_checks").fetchone()[0] == 1

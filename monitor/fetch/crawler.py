@@ -203,13 +203,14 @@ def _discovery(db, config, everything):
     """The config with the pages discovery adopted as sources (``monitor.fetch.discovery``),
     those pages, and the discovery sources' targets: a crawl of every source reads the
     feeds, sitemaps and listings and checks the pages they gave; a crawl of some ids
-    neither."""
+    (``run``'s crawls of the pages due) reads those not read for ``defaults.every``."""
     ids = [each.id for each in config.discover]
     store_discovery.keep_adopted_active(db, ids)
     adopted = discovery.adopted_sources(config, store_discovery.adopted(db, ids))
     config = discovery.with_sources(config, adopted)
     if not everything:
-        return config, [], []
+        due = discovery.due(config, store_discovery.last_checks(db), store.now())
+        return config, [], [discovery.target(each) for each in due]
     return config, adopted, [discovery.target(each) for each in config.discover]
 
 

@@ -9,10 +9,11 @@ when the last page is read (or one failed). The spider calls ``request``,
 """
 
 import dataclasses
+import datetime
 
 import scrapy
 
-from monitor.config import Source, parse_stale_after
+from monitor.config import Source, parse_every, parse_stale_after
 from monitor.discover import reader as reading
 from monitor.fetch import browser
 
@@ -76,3 +77,17 @@ def _source(config, row, settings, defaults):
 
 def with_sources(config, sources):
     return dataclasses.replace(config, sources=(*config.sources, *sources))
+
+
+def due(config, checks, now):
+    """The discovery sources not read for ``defaults.every`` (a day when it is a cron line)
+    at ``now``, given their last checks (``monitor.store.discovery.last_checks``)."""
+    schedule = parse_every(config.defaults["every"]) or ("cron", None)
+    seconds = schedule[1] if schedule[0] == "interval" else 86400
+    found = []
+    for each in config.discover:
+        at = (checks.get(each.id) or {}).get("at")
+        last = datetime.datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
+        if last is None or (now - last).total_seconds() >= seconds:
+            found.append(each)
+    return found
