@@ -1,11 +1,13 @@
 """The one generic spider: fetch every target page once, conditionally."""
 
 import datetime
+import logging
 import os
 
 import scrapy
 
 from monitor import clock
+from monitor.errors import DialogueWatchError
 from monitor.fetch import browser, discovery
 from monitor.items import PageFetch
 from monitor.fetch.transport import selected_headers
@@ -31,7 +33,10 @@ class PagesSpider(scrapy.Spider):
         Scrapy sources.yaml's settings before it builds anything from them."""
         finish = None
         if targets is None and sources:
-            targets, finish = _standalone(crawler, sources, db, shard)
+            try:
+                targets, finish = _standalone(crawler, sources, db, shard)
+            except DialogueWatchError as error:  # the lock held, sources.yaml wrong...
+                _end_refused(logging.getLogger(cls.name), error)
         spider = super().from_crawler(crawler, *args, targets=targets, **kwargs)
         spider._finish = finish
         return spider
@@ -94,6 +99,16 @@ class PagesSpider(scrapy.Spider):
             error=browser.describe_failure(failure),
             duration_ms=_duration(request.meta),
         )
+
+
+def _end_refused(logger, error):
+    """A crawl Scrapy started (a Scrapyd job) that dialogue-watch refused: its plain words as
+    the log's last line, no traceback, and the error's exit status (``errors.EXIT_CODES``),
+    which Scrapyd's own log reports ("Process died: exitstatus=4")."""
+    logger.error("dialogue-watch: this crawl did not run: %s", error)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    os._exit(error.exit_code)  # Scrapy would end a crawl of no page with status 0
 
 
 def _standalone(crawler, sources, db_path, shard):

@@ -73,3 +73,23 @@ def test_merge_says_which_file_it_wrote_and_honours_db(crawled, db_path, tmp_pat
     plain = subprocess.run([sys.executable, "-m", "monitor", "merge", str(tmp_path / "out.db"),
                             str(db_path)], capture_output=True, text=True, timeout=120)
     assert plain.stdout.strip().endswith(f"into {tmp_path / 'out.db'}.")
+
+
+def test_a_standalone_crawl_refused_by_the_lock_ends_in_plain_words(replica, make_config,
+                                                                     db_path):
+    """What Scrapyd runs (`scrapy crawl pages -a sources=... -a db=...`) while another
+    command holds the database's lock: no traceback, the plain message as the log's last
+    line, and a non-zero status (4, errors.BusyError) that Scrapyd's log reports."""
+    from monitor.fetch import locks
+
+    cfg = make_config({"id": "canada", "path": "/ca"})
+    replica.set("/ca", PAGE.format("Canada", "Ottawa"))
+    with locks.database_lock(db_path, "run"):
+        result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "pages", "-a",
+                                 f"sources={cfg.path}", "-a", f"db={db_path}"],
+                                capture_output=True, text=True, timeout=120)
+    assert result.returncode == 4, result.stderr
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert "dialogue-watch: this crawl did not run:" in last and "dialogue-watch run" in last, last
+    assert replica.requests_for("/ca") == []  # nothing was fetched

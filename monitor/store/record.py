@@ -5,7 +5,7 @@ import datetime
 import json
 
 from monitor import clock
-from monitor.analysis import diffing, doubt, events, links, markers, rules, staleness, volatile
+from monitor.analysis import diffing, doubt, events, links, markers, rules, search_words, staleness, volatile
 from monitor.store import blobs, confirm
 from monitor.store import links as link_store
 from monitor.store import screenshots
@@ -437,12 +437,28 @@ def _texts(db, observation, current):
     return texts
 
 
-def index_lines(conn, version_id, before, after):
-    """Index what a version added and removed, line by line, for search (``version_lines``)."""
+def index_lines(conn, version_id, before, after, words=True):
+    """Index what a version added and removed, line by line, for search (``version_lines``),
+    and its words (``version_words``) unless ``words`` is False (migrations before m031)."""
     added, removed = diffing.changed_lines(before, after)
     if added or removed:
         conn.execute("INSERT INTO version_lines (rowid, added, removed) VALUES (?, ?, ?)",
                      [version_id, added, removed])
+        if words:
+            _index_words(conn, version_id, added, removed)
+
+
+def index_words(conn, version_id, before, after):
+    """Index only the words (``version_words``) of what a version added and removed."""
+    added, removed = diffing.changed_lines(before, after)
+    if added or removed:
+        _index_words(conn, version_id, added, removed)
+
+
+def _index_words(conn, version_id, added, removed):
+    """Short words, in every script, for search (``monitor.analysis.search_words``)."""
+    conn.execute("INSERT INTO version_words (rowid, added, removed) VALUES (?, ?, ?)",
+                 [version_id, search_words.index_form(added), search_words.index_form(removed)])
 
 
 def _previous(state, current):

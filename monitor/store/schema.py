@@ -539,3 +539,11 @@ def m031_site_short_word_search(db):
             after = blobs.text(db.conn, text_sha) or ""
             index_words(db.conn, version_id, before[1] if before else "", after)
             previous[source_id] = (text_sha, after)
+
+
+@migrations()
+def m032_site_plain_meanings(db):
+    """Each kind's meaning in plain words, without setting names (issue 24): the site
+    reads them from ``event_kinds``."""
+    db["event_kinds"].upsert_all(
+        ({"kind": kind, "meaning": meaning} for kind, meaning in events.KINDS.items()), pk="kind")
