@@ -66,6 +66,7 @@ def test_an_editor_adds_a_page_and_run_checks_it(tmp_path, replica, db_path, bro
             page.get_by_role("button", name="See what dialogue-watch reads there").click()
             expect(page.locator("h1")).to_have_text("What dialogue-watch reads at this page")
             expect(page.locator(".ws-report")).to_contain_text("held their human rights dialogue")
+            expect(page.locator(".ws-report")).to_contain_text("read as 3 March 2024")
             page.screenshot(path=ARTIFACTS / "workspace-preview-1280.png", full_page=True)
             page.get_by_role("button", name="Watch this page").click()
             expect(page.locator("body")).to_contain_text("Japan's dialogue page is now watched")
