@@ -14,6 +14,7 @@ from monitor.fetch import crawler
 from monitor.notify import alerts
 from monitor.errors import ConfigError
 from monitor.items import PageFetch
+from monitor import yamlfile
 
 ENV = {"SMTP_USER": "dw", "SMTP_PASSWORD": "s3cret", "SLACK_TOKEN_A": "T1234ABCD",
        "SLACK_TOKEN_B": "B1234ABCD", "SLACK_TOKEN_C": "abcdefghijklmnopqrstuvwx"}
@@ -28,7 +29,7 @@ def page(text="The dialogue was held in Ottawa.", marker="Last updated Oct 2002"
 
 
 def parse(text, sources=None, environ=ENV):
-    document = yaml.load(textwrap.dedent(text), Loader=config._LineLoader)
+    document = yaml.load(textwrap.dedent(text), Loader=yamlfile.LineLoader)
     return alerts.parse(document, "alerts.yaml", sources, environ)
 
 
@@ -152,7 +153,7 @@ def test_an_alias_bomb_in_alerts_yaml_is_refused_at_once(tmp_path):
 def test_an_alerts_file_over_the_size_limit_is_refused_unread(tmp_path):
     path = tmp_path / "alerts.yaml"
     with path.open("wb") as file:  # sparse: no disk space and no time
-        file.truncate(config.MAX_CONFIG_BYTES + 1)
+        file.truncate(yamlfile.MAX_CONFIG_BYTES + 1)
     with pytest.raises(ConfigError, match="over the 50 MB limit for a settings file"):
         alerts.load(path, None, ENV)
 

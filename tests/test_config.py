@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from monitor import config
+from monitor import yamlfile
 from monitor.errors import ConfigError
 
 GOOD = """\
@@ -230,12 +231,12 @@ def test_an_alias_bomb_is_refused_at_once_with_its_line(tmp_path):
 
 
 def test_more_aliases_than_the_budget_are_refused(tmp_path):
-    uses = "\n".join(["      - *tag"] * (config.MAX_YAML_ALIASES + 1))
+    uses = "\n".join(["      - *tag"] * (yamlfile.MAX_YAML_ALIASES + 1))
     text = GOOD + "    notes: &tag just one word\n  - id: many\n    country: Canada\n    title: t\n" \
                   "    url: https://example.org/many\n    kind: html\n    ignore:\n" + uses + "\n"
     (found,) = problems_of(tmp_path, text)
-    assert found[0] == 16 + config.MAX_YAML_ALIASES  # the 101st alias; the first is on line 16
-    assert f"alias number {config.MAX_YAML_ALIASES + 1}" in found[1] and "Fix: write the values" in found[1]
+    assert found[0] == 16 + yamlfile.MAX_YAML_ALIASES  # the 101st alias; the first is on line 16
+    assert f"alias number {yamlfile.MAX_YAML_ALIASES + 1}" in found[1] and "Fix: write the values" in found[1]
 
 
 def test_a_few_anchors_and_merge_keys_still_load(tmp_path):
@@ -274,19 +275,19 @@ def test_a_key_written_twice_next_to_a_merge_is_still_reported(tmp_path):
     ("marker: /Stand: (.*)/", False), ("ignore: ['[0-9]*']", False), ("a: b", False),
 ])
 def test_only_a_star_that_can_start_an_alias_costs_a_scan(text, may):
-    assert config._may_have_alias(text) is may
+    assert yamlfile.may_have_alias(text) is may
 
 
 def test_the_shipped_files_use_no_aliases():
     for name in ("sources.yaml", "alerts.example.yaml", "db/demo-sources.yaml"):
-        events = yaml.parse(open(name, encoding="utf-8"), Loader=config._LineLoader)
+        events = yaml.parse(open(name, encoding="utf-8"), Loader=yamlfile.LineLoader)
         assert not any(isinstance(event, yaml.AliasEvent) for event in events), name
 
 
 def test_a_file_over_the_size_limit_is_refused_unread(tmp_path):
     path = tmp_path / "sources.yaml"
     with path.open("wb") as file:  # sparse: no disk space and no time
-        file.truncate(config.MAX_CONFIG_BYTES + 10 * 2**20)
+        file.truncate(yamlfile.MAX_CONFIG_BYTES + 10 * 2**20)
     with pytest.raises(ConfigError) as caught:
         config.load(path)
     (found,) = caught.value.problems

@@ -21,6 +21,7 @@ from monitor.fetch import browser, crawler
 from monitor.publish import site
 from monitor.store import screenshots
 from monitor.replica import send
+from monitor import yamlfile
 
 SHELL = """<!doctype html>
 <html><head><meta charset="utf-8"><title>Ministry portal</title></head>
@@ -323,7 +324,7 @@ def test_render_keys_are_validated(keys, words):
     entry = {"id": "portal", "country": "Canada", "title": "Portal", "kind": "html",
              "url": "https://www.example.gov/portal", **keys}
     with pytest.raises(ConfigError) as caught:
-        config.parse(config._parse_yaml("sources.yaml", yaml.safe_dump({"sources": [entry]})))
+        config.parse(yamlfile.parse_yaml("sources.yaml", yaml.safe_dump({"sources": [entry]})))
     assert words in str(caught.value)
 
 
@@ -333,7 +334,7 @@ def test_render_keys_load():
          "url": "https://www.example.gov/portal", "render": "browser", "wait_for": "main p"},
         {"id": "plain", "country": "Canada", "title": "Plain", "kind": "html",
          "url": "https://www.example.gov/plain"}]})
-    portal, plain = config.parse(config._parse_yaml("sources.yaml", text)).sources
+    portal, plain = config.parse(yamlfile.parse_yaml("sources.yaml", text)).sources
     assert (portal.render, portal.wait_for, browser.wants_screenshot(portal)) == ("browser", "main p", True)
     assert (plain.render, browser.wants_screenshot(plain), browser.target_fields(plain)) == (None, False, {})
     assert browser.crawl_settings([plain], config.SETTINGS_DEFAULTS) == {}  # no browser at all

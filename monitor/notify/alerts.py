@@ -22,8 +22,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from monitor.analysis import events, links, staleness
-from monitor.config import ID_PATTERN, _check_keys, _parse_yaml, read_config_text
+from monitor.config import ID_PATTERN
 from monitor.errors import ConfigError
+from monitor.yamlfile import check_keys, parse_yaml, read_config_text
 
 TOP_KEYS = {"site_url", "digest_time", "digest_weekday", "retry_seconds", "retry_max_seconds",
             "subscribers"}
@@ -147,7 +148,7 @@ def load(path, sources=None, environ=None):
     except FileNotFoundError:
         raise ConfigError(path, [(0, "file not found. Fix: copy alerts.example.yaml to "
                                     f"{path.name} and edit it, or pass --alerts PATH.")]) from None
-    return parse(_parse_yaml(path, text), path, sources, os.environ if environ is None else environ)
+    return parse(parse_yaml(path, text), path, sources, os.environ if environ is None else environ)
 
 
 def parse(document, path="alerts.yaml", sources=None, environ=None):
@@ -156,7 +157,7 @@ def parse(document, path="alerts.yaml", sources=None, environ=None):
         raise ConfigError(path, [(1, "expected a mapping with a 'subscribers:' list. Fix: start "
                                     "from alerts.example.yaml.")])
     problems, warnings = [], []
-    _check_keys(document, TOP_KEYS, "top level", problems)
+    check_keys(document, TOP_KEYS, "top level", problems)
     settings = {"path": str(path), **_top_settings(document, environ, problems)}
     subscribers = [_subscriber(entry, sources, environ, problems, warnings)
                    for entry in document["subscribers"]]
@@ -234,7 +235,7 @@ def _subscriber(entry, sources, environ, problems, warnings):
                          "with '- name: ...'."))
         return None
     where = f"subscriber '{entry['name']}'"
-    _check_keys(entry, SUBSCRIBER_KEYS, where, problems)
+    check_keys(entry, SUBSCRIBER_KEYS, where, problems)
     if not ID_PATTERN.match(str(entry["name"])):
         problems.append((entry.line_of("name"), f"{where}: a name may use only lowercase letters, "
                          "digits and '-', e.g. 'ngo-team-email'."))
