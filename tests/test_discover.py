@@ -4,13 +4,14 @@ non-matching one is not; the first read is quiet; pagination; a listing whose
 addresses carry a new session token at every visit; hostile answers."""
 
 import asyncio
+import datetime
 import gzip
 
 import pytest
 import yaml
 from click.testing import CliRunner
 
-from monitor import cli, config
+from monitor import cli, clock, config
 from monitor.fetch import crawler
 from monitor.notify import alerts
 from monitor.publish.site import make_datasette
@@ -236,8 +237,8 @@ def test_new_publications_per_partner_for_the_site(setup, replica, open_db, db_p
 
 
 def test_a_crawl_of_some_pages_reads_discovery_once_a_day(setup, replica, open_db, db_path):
-    """``run`` crawls the pages due by their ids: a discovery source is read with them
-    when it was not read for defaults.every (24h)."""
+    """``run`` crawls the pages due by their ids: a discovery source, and each page it
+    gave, is checked with them when it was not for defaults.every (24h)."""
     write, _ = setup
     replica.set("/feed.xml", rss(replica, ("Human rights dialogue", "/a")))
     cfg = write({"id": "ch-news", "url": "/feed.xml", "type": "feed"})
@@ -245,3 +246,14 @@ def test_a_crawl_of_some_pages_reads_discovery_once_a_day(setup, replica, open_d
         crawler.crawl(cfg, db_path, ["home"])
     assert len(replica.requests_for("/feed.xml")) == 1
     assert open_db().execute("SELECT count(*) FROM discovery_checks").fetchone()[0] == 1
+    replica.set("/feed.xml", rss(replica, ("Human rights dialogue", "/a"), ("New release", "/b")))
+    replica.set("/b", PAGE.format("New release"))
+    later = clock.current() + datetime.timedelta(days=1, minutes=1)
+    with clock.set_to(later):  # a day later: the feed again, and the page it gave
+        crawler.crawl(cfg, db_path, ["home"])
+    with clock.set_to(later + datetime.timedelta(hours=1)):  # within the day: neither
+        crawler.crawl(cfg, db_path, ["home"])
+    with clock.set_to(later + datetime.timedelta(days=1, minutes=1)):  # the page, and the feed
+        _, results = crawler.crawl(cfg, db_path, ["home"])
+    (adopted,) = [r["source_id"] for r in results if r["source_id"].startswith("ch-news-")]
+    assert len(replica.requests_for("/feed.xml")) == 3 and len(replica.requests_for("/b")) == 2

@@ -208,9 +208,12 @@ def _discovery(db, config, everything):
     store_discovery.keep_adopted_active(db, ids)
     adopted = discovery.adopted_sources(config, store_discovery.adopted(db, ids))
     config = discovery.with_sources(config, adopted)
-    if not everything:
-        due = discovery.due(config, store_discovery.last_checks(db), store.now())
-        return config, [], [discovery.target(each) for each in due]
+    if not everything:  # the feeds and the pages they gave, when a day has passed
+        now = store.now()
+        due = discovery.due(config, store_discovery.last_checks(db), now)
+        checked = store_discovery.last_checked(db, [source.id for source in adopted])
+        pages = discovery.pages_due(config, adopted, checked, now)
+        return config, pages, [discovery.target(each) for each in due]
     return config, adopted, [discovery.target(each) for each in config.discover]
 
 

@@ -82,12 +82,20 @@ def with_sources(config, sources):
 def due(config, checks, now):
     """The discovery sources not read for ``defaults.every`` (a day when it is a cron line)
     at ``now``, given their last checks (``monitor.store.discovery.last_checks``)."""
+    return [each for each in config.discover
+            if _due((checks.get(each.id) or {}).get("at"), _interval(config), now)]
+
+
+def pages_due(config, adopted, checked, now):
+    """The adopted pages not checked for ``defaults.every`` (``checked``: {id: ISO time})."""
+    return [source for source in adopted if _due(checked.get(source.id), _interval(config), now)]
+
+
+def _interval(config):
     schedule = parse_every(config.defaults["every"]) or ("cron", None)
-    seconds = schedule[1] if schedule[0] == "interval" else 86400
-    found = []
-    for each in config.discover:
-        at = (checks.get(each.id) or {}).get("at")
-        last = datetime.datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
-        if last is None or (now - last).total_seconds() >= seconds:
-            found.append(each)
-    return found
+    return schedule[1] if schedule[0] == "interval" else 86400
+
+
+def _due(at, seconds, now):
+    last = datetime.datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
+    return last is None or (now - last).total_seconds() >= seconds

@@ -190,3 +190,12 @@ def last_checks(db):
     return {row["discovery_id"]: {**row, "watched": watched.get(row["discovery_id"], 0)}
             for row in db.query("SELECT * FROM discovery_checks WHERE id IN (SELECT max(id) FROM "
                                 "discovery_checks GROUP BY discovery_id)")}
+
+
+def last_checked(db, ids):
+    """{source id: when it was last checked (ISO)} for the ``ids`` checked at least once."""
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))
+    return dict(db.execute(f"SELECT source_id, last_checked_at FROM source_state WHERE source_id "
+                           f"IN ({marks}) AND last_checked_at IS NOT NULL", list(ids)).fetchall())
