@@ -71,6 +71,15 @@ def assert_public_site_shows_only_the_public_note(db_path):
         assert run(f"select * from {table}").status_code == 400
     everything = run("select group_concat(text, ' ') as t from public_notes").text
     assert PRIVATE not in everything and PRIVATE not in json.dumps(run("select * from events").json())
+    event_id = shown.json()[0]["event_id"]
+
+    async def change_page():
+        return await public.client.get(f"/monitor/change?event={event_id}")
+
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        html = thread.submit(asyncio.run, change_page()).result().text
+    assert "Notes from the team" in html and PUBLIC in html
+    assert PRIVATE not in html and "ben" not in html
 
 
 def test_cite_a_change_with_both_captures_and_a_small_wacz(watched, replica, crawl, db_path, browser, tmp_path):

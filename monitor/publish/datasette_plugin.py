@@ -167,6 +167,7 @@ def prepare_jinja2_environment(env):
     env.filters["dw_human_date"] = human_date
     env.filters["dw_years_days"] = years_days
     env.filters["dw_link_changes"] = link_changes
+    env.filters["dw_json"] = json.loads  # a query's JSON column (the change's public notes)
 
 
 def link_changes(value):
