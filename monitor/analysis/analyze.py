@@ -11,7 +11,7 @@ import datetime
 import re
 from urllib.parse import urlsplit
 
-from monitor.analysis import extract, links, markers, pdf, shell, walls
+from monitor.analysis import chrome, extract, links, markers, pdf, shell, walls
 
 GONE_STATUSES = {404, 410}
 SOFT_404 = re.compile(
@@ -212,7 +212,9 @@ def _read_html(fetch, source, previous_text=None):
         # its bytes are kept: what the site showed instead of the page is evidence too
         return SOFT_404_GONE if wall.kind == "not_found" else Observation(
             "error", error=wall.words, body_kept=True)
-    text = extract.html_text(html, source.content, source.ignore, tree=parsed.tree)
+    # the page's chrome, read once for its text and its links (issue 27)
+    reading = None if parsed.tree is None else chrome.read(parsed.tree, source.content)
+    text = extract.html_text(html, source.content, source.ignore, tree=parsed.tree, reading=reading)
     if not text:
         raise _Unreadable("the page has no readable text")
     if len(text) <= SOFT_404_MAX_CHARS and SOFT_404.search(text):
@@ -220,7 +222,7 @@ def _read_html(fetch, source, previous_text=None):
     marker = markers.find_marker(html, headers=fetch.headers, locale=source.locale,
                                  rule=_rule(source), fetched_at=_when(fetch), root=parsed.document)
     found = None if parsed.tree is None else links.extract(
-        parsed.tree, fetch.final_url or fetch.url, source.content, source.ignore)
+        parsed.tree, fetch.final_url or fetch.url, source.content, source.ignore, reading=reading)
     return Observation("ok", text=text, marker=marker, note=_rule_note(source, marker), links=found,
                        unfinished=unfinished(html))
 

@@ -82,13 +82,14 @@ def parse_html(html):
     return ParsedPage(tree, tree if same else None)
 
 
-def html_text(html, content=None, ignore=(), tree=None):
+def html_text(html, content=None, ignore=(), tree=None, reading=None):
     """The comparable text of a page: main content, or what ``content`` selects, without
     the page's chrome.
 
     ``tree``: ``parse_html(html).tree``, to save parsing the page again (it is read, never
     changed). A ``content`` regex reads the page's whole text, chrome included: the source's
-    pattern says what to take.
+    pattern says what to take. ``reading``: ``chrome.read(tree, content)`` of that ``tree``,
+    if the caller has it (``monitor.analysis.links`` reads the same).
     """
     selectors = [r.value for r in ignore if r.kind == "selector"]
     patterns = [r.pattern for r in ignore if r.kind == "regex"]
@@ -97,10 +98,10 @@ def html_text(html, content=None, ignore=(), tree=None):
     if selectors:
         html = str(_soup(html, selectors))
         tree = None
-    if tree is None:
-        tree = parse_html(html).tree
+    if tree is None:  # another tree: the caller's reading of the chrome is not its own
+        tree, reading = parse_html(html).tree, None
         tree = _fragment_tree(html) if tree is None else tree
-    text = _own_text(html, tree, content)
+    text = _own_text(html, tree, content, reading)
     if not text.strip() and tree is not None:  # nothing but chrome: the chrome is the page
         text = _read(html, tree, content)
     return normalize(text, patterns)
@@ -114,10 +115,10 @@ def _fragment_tree(html):
         return None
 
 
-def _own_text(html, tree, content):
+def _own_text(html, tree, content, reading=None):
     if tree is None:
         return _read(html, None, content)
-    reading = chrome.read(tree, content)
+    reading = reading or chrome.read(tree, content)
     if content is not None and not reading.scope:  # lxml cannot read the selector: soup's choice
         return _read(html, tree, content)
     return _read(None, chrome.without(tree, reading), content)

@@ -88,14 +88,15 @@ class Changes:
         return bool(self.added or self.removed)
 
 
-def extract(tree, page_url, content=None, ignore=()):
+def extract(tree, page_url, content=None, ignore=(), reading=None):
     """The page's links, sorted (area, url), one per (area, url). ``tree``: an lxml
-    root element (``extract.parse_html(html).tree``) or None (no links)."""
+    root element (``extract.parse_html(html).tree``) or None (no links). ``reading``:
+    ``chrome.read(tree, content)``, if the caller has it (the page's text read it too)."""
     if tree is None:
         return ()
     base = _base(tree, page_url)
     own = urldefrag(page_url)[0]
-    reading = chrome.read(tree, content)
+    reading = reading or chrome.read(tree, content)
     ignored = chrome.selected(tree, [r.value for r in ignore if r.kind == "selector"])
     areas = {}
     found = {}
