@@ -7,6 +7,8 @@ the site's metadata is keyed by, so ``datasette`` serves it as published.
 """
 
 import contextlib
+import fcntl
+import os
 import socket
 import subprocess
 import sys
@@ -23,12 +25,27 @@ _BUILT = {}
 
 
 def demo_db(tmp_path_factory):
-    """The demo database's path (built on first use, then shared)."""
+    """The demo database's path (built on first use, then shared, read-only)."""
     if "path" not in _BUILT:
+        _BUILT["path"] = _build_once(tmp_path_factory)
+    return _BUILT["path"]
+
+
+def _build_once(tmp_path_factory):
+    """Under pytest-xdist each worker is a process of its own: the first to ask builds the
+    database in the folder the workers share, the others wait on its lock, then read it."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
         path = tmp_path_factory.mktemp("site") / "monitor.db"
         demo.run(path, echo=lambda *_: None)
-        _BUILT["path"] = path
-    return _BUILT["path"]
+        return path
+    folder = tmp_path_factory.getbasetemp().parent / "site"
+    folder.mkdir(exist_ok=True)
+    path = folder / "monitor.db"
+    with open(folder / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():  # demo.run moves a finished database into place, never a half one
+            demo.run(path, echo=lambda *_: None)
+    return path
 
 
 def free_port():

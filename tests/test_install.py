@@ -2,6 +2,7 @@
 installed copy crawls and serves from a folder that is not the source tree."""
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -16,13 +17,23 @@ from tests import site_fixtures
 from tests.test_crawl import page
 
 ROOT = Path(__file__).resolve().parent.parent
+BUILT_FROM = ("monitor", "spiders", "db", "pyproject.toml", "setup.py", "README.md")
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
+    """The wheel, built from a copy of the project: a build in the checkout writes its
+    build/ and dialogue_watch.egg-info, which tests running beside this one read."""
     folder = tmp_path_factory.mktemp("wheel")
+    project = folder / "project"
+    listing = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *BUILT_FROM]
+    listed = subprocess.run(listing, cwd=ROOT, check=True, capture_output=True).stdout.decode().split("\0")
+    for name in filter(None, listed):  # what the checkout holds, without what git ignores
+        if (ROOT / name).is_file():
+            (project / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, project / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(folder), str(ROOT)], check=True, capture_output=True, cwd=folder)
+                    "-w", str(folder), str(project)], check=True, capture_output=True, cwd=folder)
     (built,) = folder.glob("dialogue_watch-*.whl")
     return built
 
