@@ -159,3 +159,71 @@ def test_a_member_cannot_change_what_is_watched(tmp_path, replica, db_path, brow
                                        form={"csrftoken": token, "file_hash": file_hash, **fields})
             assert answer.status == 403, action
     assert sources_path.read_text(encoding="utf-8") == before
+
+
+def test_a_hand_edit_landing_during_the_save_is_kept(tmp_path, replica):
+    """The file is edited by hand after the workspace read it and before it replaces it:
+    the second comparison of its SHA-256 refuses the save, the hand edit stays whole."""
+    sources_path = write_sources(tmp_path / "sources.yaml", replica)
+    _, file_hash = sources_file.sources(sources_path)
+    by_hand = sources_path.read_text(encoding="utf-8") + "# added by hand during the save\n"
+
+    def change_while_someone_edits(text):
+        sources_path.write_text(by_hand, encoding="utf-8")
+        return text.replace("every: 1d", "every: 2d")
+
+    try:
+        sources_file._rewrite(sources_path, file_hash, change_while_someone_edits)
+    except Exception as error:
+        assert "changed by someone else" in str(error)
+    else:
+        raise AssertionError("the save went over a hand edit")
+    assert sources_path.read_text(encoding="utf-8") == by_hand
+
+
+def test_editors_saving_at_once_lose_nothing(tmp_path, replica):
+    """Four editors add five pages each at the same moment, each retrying when told the file
+    changed meanwhile: every page is in the file, once, and the file is valid."""
+    import threading
+
+    from monitor.errors import WorkspaceError
+
+    sources_path = write_sources(tmp_path / "sources.yaml", replica)
+
+    def editor(name):
+        for n in range(5):
+            entry = {"id": f"{name}-{n}", "country": "Canada", "title": f"{name} {n}",
+                     "url": f"https://example.org/{name}/{n}", "kind": "html"}
+            while True:
+                _, file_hash = sources_file.sources(sources_path)
+                try:
+                    sources_file.add(sources_path, file_hash, entry)
+                    break
+                except WorkspaceError as error:
+                    assert "changed by someone else" in str(error)
+
+    threads = [threading.Thread(target=editor, args=(f"e{k}",)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    ids = [s.id for s in config.load(sources_path).sources]
+    assert sorted(ids) == sorted(["ca-first", "ca-second"] + [f"e{k}-{n}" for k in range(4) for n in range(5)])
+    assert sources_path.read_text(encoding="utf-8").startswith("# Our watched pages: keep this comment\n")
+
+
+def test_an_editor_changes_a_page_title_and_only_that_line_changes(tmp_path, replica, db_path, browser):
+    sources_path = write_sources(tmp_path / "sources.yaml", replica)
+    before = sources_path.read_text(encoding="utf-8")
+    add_team(db_path)
+    with serving(db_path, sources_path) as base:
+        page = browser.new_context().new_page()
+        log_in(page, base, "amina", "/-/pages")
+        page.get_by_role("link", name="Change Canada's first page").click()
+        page.fill("#title", "Canada: the dialogue's page (人权)")
+        page.get_by_role("button", name="Save the changes").click()
+        expect(page.locator("body")).to_contain_text("Saved the changes to Canada: the dialogue's page")
+    after = sources_path.read_text(encoding="utf-8")
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
+    assert changed == [('    title: "Canada\'s first page"', '    title: "Canada: the dialogue\'s page (人权)"')]
+    assert config.load(sources_path).source("ca-first").title == "Canada: the dialogue's page (人权)"

@@ -10,6 +10,7 @@ import contextlib
 import fcntl
 import hashlib
 import io
+import json
 import os
 import re
 from pathlib import Path
@@ -76,6 +77,50 @@ def remove(path, expected, source_id):
         return "".join(lines[:start] + lines[end:])
 
     _rewrite(path, expected, change)
+
+
+def edit(path, expected, source_id, fields):
+    """Give the source ``source_id`` these values (``{"title": ..., "url": ...}``): only the
+    lines of those keys change (a comment at the end of such a line stays)."""
+    def change(text):
+        lines, spans, indent = _source_spans(text)
+        listed = (_yaml().load(text) or {}).get("sources") or []
+        ids = [entry.get("id") for entry in listed]
+        if source_id not in ids:
+            raise WorkspaceError(f"sources.yaml has no page {source_id} any more: nothing to change.")
+        start, end = spans[ids.index(source_id)]
+        current = listed[ids.index(source_id)]
+        for key, value in fields.items():
+            if current.get(key) != value:  # a value left as it was keeps its line as it was
+                end = _set_key(lines, start, end, indent, key, value)
+        return "".join(lines)
+
+    _rewrite(path, expected, change)
+
+
+LINE_VALUE = re.compile(r"""^(?P<head>.*?:[ \t]*)(?P<value>"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^#'"]*?)(?P<tail>[ \t]+#.*)?$""")
+
+
+def _set_key(lines, start, end, indent, key, value):
+    """Set ``key`` in the item's lines [start, end); returns the item's new end."""
+    inner = indent + "  "
+    for n in range(start, end):
+        line = lines[n].rstrip("\n")
+        if line.startswith((f"{indent}- {key}:", f"{inner}{key}:")):
+            following = lines[n + 1] if n + 1 < end else ""
+            match = LINE_VALUE.match(line)
+            if not match or (following.startswith(inner + " ") and following.strip()):
+                raise WorkspaceError(f"The {key} of this page is written over several lines in "
+                                     "sources.yaml: change it there by hand.")
+            lines[n] = f"{match['head']}{_scalar(value)}{match['tail'] or ''}\n"
+            return end
+    lines.insert(end, f"{inner}{key}: {_scalar(value)}\n")
+    return end + 1
+
+
+def _scalar(value):
+    """A YAML scalar for ``value``: a JSON string is a valid double-quoted YAML one."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _source_spans(text):

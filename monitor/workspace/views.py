@@ -385,7 +385,33 @@ async def page_remove(datasette, request):
     return Response.redirect(datasette.urls.path("/-/pages"))
 
 
+async def page_edit(datasette, request):
+    """An editor changes a watched page's title, country or address."""
+    me = require_editor(request)
+    path = _sources_path(datasette)
+    if request.method != "POST":
+        listed, file_hash = await asyncio.to_thread(sources_file.sources, path)
+        entry = next((s for s in listed if s.get("id") == request.args.get("id")), None)
+        if entry is None:
+            raise NotFound("sources.yaml has no such page (any more). Go back to Watched pages.")
+        return await page(datasette, request, "workspace_page_edit.html", entry=entry,
+                          file_hash=file_hash, countries=config.PARTNERS)
+    form = await form_of(request)
+    fields = {key: (form.get(key) or "").strip() for key in ("title", "country", "url")}
+    try:
+        if not all(fields.values()):
+            raise WorkspaceError("Fill in the title, the country and the address.")
+        await asyncio.to_thread(sources_file.edit, path, form.get("file_hash"), form.get("id"), fields)
+    except DialogueWatchError as error:
+        return await _pages_page(datasette, request, problem=str(error), status=409)
+    await in_db(datasette, rows.record, me["id"], "changed a page",
+                f"{form.get('id')}: " + ", ".join(f"{k} = {v}" for k, v in fields.items()))
+    datasette.add_message(request, f"Saved the changes to {fields['title']}.")
+    return Response.redirect(datasette.urls.path("/-/pages"))
+
+
 ROUTES += [
+    (r"^/-/pages/edit$", page_edit),
     (r"^/-/pages$", pages),
     (r"^/-/pages/preview$", page_preview),
     (r"^/-/pages/save$", page_save),
