@@ -1,6 +1,7 @@
 """``dialogue-watch stale``, ``history`` and ``diff``: reading what is stored."""
 
 import json
+from pathlib import Path
 
 import click
 
@@ -69,6 +70,9 @@ def history(obj, source_id, as_json):
 
     Example: dialogue-watch history canada-relations-2002
     """
+    if not Path(obj.db_path).exists():  # nothing stored yet: no database made to say so
+        obj.config().select([source_id])  # an id sources.yaml lacks: said, with the nearest
+        raise NotFoundError(f"No history for '{source_id}' yet. Run 'dialogue-watch crawl {source_id}' first.")
     db = obj.db(read_only=True)
     rows = store.history(db, source_id)
     keys = ("at", "kind", "marker_before", "marker_after", "lines_added", "lines_removed", "origin")
