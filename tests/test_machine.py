@@ -198,6 +198,39 @@ SECOND_ROUND = [
 ]
 
 
+# A third round (issue 22's benchmark, seed 7, 12 checks): base-64 codes whose alphabet's
+# "+" and "/" begin or end them, and counters grouped by spaces, which a later look must
+# read as one number (its high digits staying is not an edit that stayed).
+THIRD_ROUND = [
+    ("base-64 ending with a slash", "Code de vérification 5RgPEoQ4mTHr4CE05MCWlLs/.",
+     "Code de vérification hYQV7IPGBtKrNZRW75ZaQAwA.", DAY_AGO, MACHINE),
+    ("base-64 beginning with a plus", "確認コード zKKbWxr8iIYM9N9bX0bvOq8M。",
+     "確認コード +tt2L4BAsqKm0xMTqVxRvLKg。", DAY_AGO, MACHINE),
+    ("base-64 with plus and slash inside", "Código XyA+vZzfHo2Oq+a25YzqxPJj",
+     "Código 8m/bDX3B87QmQuXcMKnvQb5/", DAY_AGO, MACHINE),
+    ("base-64 that drew no digit", "Prüfcode vFBwVVMzdbnFlaJzq7z57ryB",
+     "Prüfcode uJTSEGW+upoWrrraNnylvynM", DAY_AGO, MACHINE),
+    ("a title of the same length edited", "See HumanRightsDialogue2024Report",
+     "See HumanRightsDialogue2025Report", DAY_AGO, ORDINARY),
+    ("fr counter in narrow-space groups", "Consultée 61\u202f897 fois", "Consultée 62\u202f245 fois",
+     DAY_AGO, DOUBTFUL),
+    ("a phone number edited", "Tél. +41 58 462 31 53", "Tél. +41 58 462 31 54", DAY_AGO, DOUBTFUL),
+]
+
+
+@pytest.mark.parametrize("what, before, after, previous, expected", THIRD_ROUND,
+                         ids=[t[0] for t in THIRD_ROUND])
+def test_third_round(what, before, after, previous, expected):
+    assert kind_of(before, after, previous) == expected
+
+
+def test_a_number_in_space_separated_groups_is_one_changed_place():
+    verdict = machine.judge(["Consultée 61\u202f897 fois"], ["Consultée 62\u202f245 fois"],
+                            "2026-12-06T10:00:00Z", "2026-12-05T10:00:00Z", ["fr"])
+    assert [(p.old, p.new, p.reading) for p in verdict.places] == [
+        ("61\u202f897", "62\u202f245", machine.NUMBER)]
+
+
 @pytest.mark.parametrize("what, before, after, previous, expected", SECOND_ROUND,
                          ids=[t[0] for t in SECOND_ROUND])
 def test_second_round(what, before, after, previous, expected):

@@ -71,13 +71,14 @@ UNITS = (dt.timedelta(days=365), dt.timedelta(days=30), dt.timedelta(weeks=1),
 # Scripts written without spaces: one token per character.
 _UNSPACED = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 TOKENS = re.compile(
-    # words, numbers, dates, ids, tokens (base 64's may begin with + or / and hold "+/")
-    rf"(?:[+/](?=[A-Za-z0-9_]))?[A-Za-z0-9_]+(?:[.,:/+=~-]+[A-Za-z0-9_]+)*=*"
+    r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)"          # "61 897": a number in groups
+    # words, numbers, dates, ids, tokens (base 64's may begin or end with + or /, hold "+/")
+    rf"|(?:[+/](?=[A-Za-z0-9_]))?[A-Za-z0-9_]+(?:[.,:/+=~-]+[A-Za-z0-9_]+)*[+/]*=*"
     r"|\d+(?:[.,:]\d+)*"                              # other digits ("１２")
     rf"|[{_UNSPACED}]"
     rf"|(?:(?![{_UNSPACED}])[^\W\d_])+"               # words of other scripts
     r"|\s+|.", re.S)
-PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,'\u00a0\u202f]\d{3})*(?:[.,]\d+)?%?")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[ .,'\u00a0\u202f]\d{3})*(?:[.,]\d+)?%?")
 SHORT_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")  # "12.4": a number, not 12 April
 SHORT_HASH = re.compile(r"[0-9a-f]{7,}")
 PIECES = re.compile(r"([=+:/.,~-])")  # the signs a token's pieces are chained by
@@ -266,7 +267,8 @@ def _random_piece(old, new):
         return True  # a short hash: "build 3f2a9c1"
     # one random-looking, the other of its length and mix (random text need not look it)
     return len(old) >= 16 and (addresses.generated(old) or addresses.generated(new)) and all(
-        DIGIT.search(t) and LETTER.search(t) for t in (old, new))
+        (DIGIT.search(t) and LETTER.search(t)) or (t.lower() != t and t.upper() != t)
+        for t in (old, new))  # base 64 may draw no digit: "uJTSEGW+upoWrrraNnylvynM"
 
 
 def _epoch_clock(old, new, clocks):
