@@ -37,7 +37,7 @@ def read(discovery, body, url, content_type=None):
 MAX_ITEMS_PER_READ = 200_000
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class Read:
     """Everything one check of a discovery source read: the crawl's item for it."""
 
@@ -48,6 +48,11 @@ class Read:
     error: str | None = None
     queue: list = dataclasses.field(default_factory=list)  # pages still to fetch
     seen: set = dataclasses.field(default_factory=set)  # pages fetched or queued
+
+    def __repr__(self):  # a log line, not 50,000 items
+        state = "complete" if self.complete else f"incomplete: {self.error or 'page budget'}"
+        return (f"Read({self.discovery.id}: {self.pages} page(s), {len(self.items)} item(s), "
+                f"{state})")
 
     def add(self, page):
         """Take in one fetched page; the address to fetch next, or None when done."""
