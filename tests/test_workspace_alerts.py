@@ -124,3 +124,10 @@ def test_notes_and_other_countries_are_not_alerted():
     assert matching.matches(subscription, {**event, "kind": "volatile_change"}) == []
     assert matching.matches(subscription, {**event, "country": "Japan"}) == []
     assert matching.matches({**subscription, "kinds": ["gone"]}, event) == []
+
+
+def test_without_a_mail_server_my_alerts_says_so(watched, db_path, browser):
+    with serving(db_path) as base:
+        page = browser.new_context().new_page()
+        log_in(page, base, "ben", "/-/subscriptions")
+        expect(page.get_by_role("status")).to_contain_text("E-mail is not set up on this workspace yet")

@@ -227,3 +227,12 @@ def test_an_editor_changes_a_page_title_and_only_that_line_changes(tmp_path, rep
     changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
     assert changed == [('    title: "Canada\'s first page"', '    title: "Canada: the dialogue\'s page (人权)"')]
     assert config.load(sources_path).source("ca-first").title == "Canada: the dialogue's page (人权)"
+
+
+def test_without_a_sources_file_the_page_says_what_to_do(tmp_path, db_path, browser):
+    add_team(db_path)
+    with serving(db_path, tmp_path / "missing.yaml") as base:
+        page = browser.new_context().new_page()
+        log_in(page, base, "amina", "/-/pages")
+        expect(page.locator("body")).to_contain_text("There is no sources.yaml at")
+        expect(page.locator("body")).to_contain_text("dialogue-watch --sources PATH workspace")

@@ -34,7 +34,7 @@ def serving(db_path, sources_path=None, mail_url=None, every=0.2):
     alerts are queued and sent every ``every`` seconds, as ``serve`` does."""
     port = site_fixtures.free_port()
     base = f"http://127.0.0.1:{port}"
-    site = app.make_workspace(db_path, sources_path, public_url=base)
+    site = app.make_workspace(db_path, sources_path, public_url=base, mails=bool(mail_url))
     sender = mail.Sender(db_path, mail_url, base, "", every) if mail_url else None
     server = uvicorn.Server(uvicorn.Config(site.app(), host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="off"))

@@ -13,7 +13,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 PLUGIN_NAME = "dialogue_watch_workspace"
 
 
-def make_workspace(db_path, sources_path=None, base_url="/", public_url=""):
+def make_workspace(db_path, sources_path=None, base_url="/", public_url="", mails=False):
     """The workspace's Datasette for the database at ``db_path``. It attaches no database:
     every page reads through ``monitor.store``; Datasette gives it the server, templates,
     signed cookies, CSRF and actors."""
@@ -27,6 +27,7 @@ def make_workspace(db_path, sources_path=None, base_url="/", public_url=""):
     finally:
         db.close()
     settings = {"db": str(db_path), "sources": str(sources_path) if sources_path else None,
+                "mails": mails,
                 "public_url": public_url.rstrip("/")}
     return Datasette(template_dir=str(TEMPLATES), secret=secret, settings={"base_url": base_url},
                      metadata={"title": "dialogue-watch workspace",
@@ -40,7 +41,7 @@ def serve(db_path, sources_path, host, port, base_url="/", public_url="", mail_u
     import uvicorn
 
     public_url = public_url or f"http://{host}:{port}{base_url}"
-    site = make_workspace(db_path, sources_path, base_url, public_url)
+    site = make_workspace(db_path, sources_path, base_url, public_url, mails=bool(mail_url))
     asyncio.run(site.invoke_startup())
     sender = mail.Sender(db_path, mail_url, public_url, site_url, mail_every).start() if mail_url else None
     try:

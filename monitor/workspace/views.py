@@ -123,6 +123,7 @@ async def _subscriptions_page(datasette, request, problems=(), form=None, status
     mine = await in_db(datasette, rows.subscriptions, actor_of(request)["id"])
     pages = await in_db(datasette, rows.watched_pages)
     response = await page(datasette, request, "workspace_subscriptions.html", mine=mine,
+                          mails=workspace_of(datasette).get("mails"),
                           pages=pages, countries=config.PARTNERS, kinds=matching.KIND_CHOICES,
                           modes=matching.MODES, problems=problems, form=_form_values(form))
     response.status = status
@@ -293,9 +294,10 @@ KINDS_OF_PAGE = {"html": "A web page", "pdf": "A PDF document"}
 
 def _sources_path(datasette):
     path = workspace_of(datasette).get("sources")
-    if not path:
-        raise NotFound("This workspace was started without a sources.yaml: pages cannot be "
-                       "changed here. Start it with dialogue-watch --sources PATH workspace.")
+    if not path or not Path(path).is_file():
+        raise NotFound(f"There is no sources.yaml at {path}: pages cannot be changed here. "
+                       "Ask whoever runs dialogue-watch to start the workspace with "
+                       "dialogue-watch --sources PATH workspace, PATH being the run's sources.yaml.")
     return Path(path)
 
 
