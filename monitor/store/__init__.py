@@ -19,6 +19,8 @@ land together or not at all.
 - ``merge``: several nodes' databases combined into one (``dialogue-watch merge``);
 - ``archive``: the Internet Archive's copies (backfill), the Save Page Now queue and
   the captures an export writes.
+- ``workspace``: the campaigners' private workspace (``monitor.workspace``): accounts, the
+  audit, subscriptions and the alerts queued for them, reviews, notes, what a change cites.
 """
 
 from monitor.store.connection import db_path, immediate_transaction, iso, now, open_db, writes
