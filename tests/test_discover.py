@@ -11,7 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from monitor import cli, clock, config
+from monitor import cli, clock, config, store
 from monitor.fetch import crawler
 from monitor.notify import alerts
 from monitor.publish.site import make_datasette
@@ -89,6 +89,12 @@ def test_a_new_matching_release_is_told_once_then_watched(setup, replica, open_d
     assert alerted(db, "new_publication") == 1
     assert results[told["source_id"]] == ("ok", "new")  # captured the day it was found
     assert alerted(db, "new", told["source_id"]) == 0  # its first capture is not told a second time
+    (outbox_id,) = db.execute("SELECT o.id FROM alert_outbox o JOIN events e ON e.id = o.event_id "
+                              "WHERE e.kind = 'new_publication'").fetchone()
+    message = alerts.render_event(store.alert_details(db, outbox_id))
+    assert message.title.startswith("Switzerland's government published something new")
+    assert "“19. Menschenrechtsdialog Schweiz–China in Bern” (2024-05-03), listed in ch-news" \
+        in message.body and replica.url("/press/2024") in message.body
     assert len(replica.requests_for("/press/trade")) == 0  # not matching: not watched
 
     replica.set("/press/2024", PAGE.format(new[0] + ", with the delegation's names"))

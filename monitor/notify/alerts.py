@@ -71,7 +71,7 @@ HEADLINES = {
 }
 MARKER_KINDS = {"new", "updated", "silent_edit", "changed", "marker_only", "restored", "replaced"}
 # Kinds whose detail is the news itself (how old, against the 2003 report): shown in digests too.
-DIGEST_DETAIL_KINDS = {"stale", "documents_changed", "links_changed"}
+DIGEST_DETAIL_KINDS = {"stale", "documents_changed", "links_changed", "new_publication"}
 EXCERPT_LINES = 6
 
 
