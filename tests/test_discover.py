@@ -263,3 +263,24 @@ def test_a_crawl_of_some_pages_reads_discovery_once_a_day(setup, replica, open_d
         _, results = crawler.crawl(cfg, db_path, ["home"])
     (adopted,) = [r["source_id"] for r in results if r["source_id"].startswith("ch-news-")]
     assert len(replica.requests_for("/feed.xml")) == 3 and len(replica.requests_for("/b")) == 2
+
+
+def test_nested_sitemap_indexes_that_loop_stop_at_the_page_budget(setup, replica, open_db):
+    write, crawl = setup
+
+    def index(*paths):
+        return "<sitemapindex>" + "".join(f"<sitemap><loc>{replica.url(p)}</loc></sitemap>"
+                                          for p in paths) + "</sitemapindex>"
+
+    replica.set("/a.xml", index("/b.xml", "/a.xml"), content_type="application/xml")  # itself
+    replica.set("/b.xml", index("/a.xml", *[f"/c{n}.xml" for n in range(20)]),
+                content_type="application/xml")
+    for n in range(20):
+        replica.set(f"/c{n}.xml", index(f"/c{n + 1}.xml"), content_type="application/xml")
+    cfg = write({"id": "ch-sitemap", "url": "/a.xml", "type": "sitemap", "pages": 4})
+    crawl(cfg)
+    fetched = sum(len(replica.requests_for(p)) for p in ["/a.xml", "/b.xml",
+                                                         *[f"/c{n}.xml" for n in range(21)]])
+    assert fetched == 4 and len(replica.requests_for("/a.xml")) == 1
+    (check,) = open_db().query("SELECT pages, complete FROM discovery_checks")
+    assert check == {"pages": 4, "complete": 0}
