@@ -131,3 +131,19 @@ def test_without_a_mail_server_my_alerts_says_so(watched, db_path, browser):
         page = browser.new_context().new_page()
         log_in(page, base, "ben", "/-/subscriptions")
         expect(page.get_by_role("status")).to_contain_text("E-mail is not set up on this workspace yet")
+
+
+def test_an_alert_cut_mid_send_is_sent_again_as_a_possible_repeat(watched, replica, crawl, db_path, mailbox):
+    db = store.open_db(db_path)
+    rows.save_subscription(db, "ben", "ben@example.org", "instant", words=["人权"])
+    replica.set("/dialogue.html", page_with(AFTER))
+    crawl(watched)
+    assert rows.queue_alerts(db, matching.matches) == 1
+    # the workspace stopped after handing the e-mail over, before writing it down
+    [alert] = rows.pending_alerts(db, 1)
+    rows.claim_alerts(db, [alert["id"]])
+    db.close()
+    assert mail.run_once(db_path, mailbox.url, "http://ws") == (0, 1)
+    [message] = mailbox.wait_for(1)
+    assert message["Subject"].startswith("(possible repeat) '人权' appeared")
+    assert mail.run_once(db_path, mailbox.url, "http://ws") == (0, 0)

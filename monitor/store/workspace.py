@@ -182,7 +182,7 @@ def _queue_batch(db, match, batch):
 def pending_alerts(db, subscription_id):
     """The subscription's alerts waiting to be sent, oldest event first, with their event."""
     return list(db.query(
-        """SELECT a.id, a.event_id, a.word, a.change, a.line, a.created_at,
+        """SELECT a.id, a.event_id, a.word, a.change, a.line, a.created_at, a.last_error,
                   e.at, e.kind, e.detail, s.country, s.title, s.url
            FROM workspace_alerts a JOIN events e ON e.id = a.event_id
            JOIN sources s ON s.id = e.source_id
@@ -190,9 +190,31 @@ def pending_alerts(db, subscription_id):
         [subscription_id]))
 
 
+# An alert is 'sending' while its e-mail is handed to the mail server. One found so at the
+# next pass was cut (the workspace stopped mid-send): it may have arrived, so it goes back
+# to pending marked INTERRUPTED, and its next e-mail says it may be a repeat.
+INTERRUPTED = "interrupted while sending: it may have arrived"
+
+
+@writes
+def claim_alerts(db, alert_ids):
+    """Mark the alerts 'sending' just before their e-mail goes out."""
+    marks = ",".join("?" * len(alert_ids))
+    with immediate_transaction(db):
+        db.execute(f"UPDATE workspace_alerts SET status = 'sending' WHERE id IN ({marks})", alert_ids)
+
+
+@writes
+def release_interrupted(db):
+    """Put back the alerts a stopped workspace left 'sending' (see INTERRUPTED)."""
+    with immediate_transaction(db):
+        return db.execute("UPDATE workspace_alerts SET status = 'pending', last_error = ? "
+                          "WHERE status = 'sending'", [INTERRUPTED]).rowcount
+
+
 @writes
 def mark_alerts(db, subscription_id, alert_ids, error=None):
-    """The alerts were sent (``error`` None) or a send failed (kept pending, its reason kept)."""
+    """The alerts were sent (``error`` None) or a send failed (back to pending, its reason kept)."""
     marks = ",".join("?" * len(alert_ids))
     with immediate_transaction(db):
         if error is None:
@@ -202,8 +224,8 @@ def mark_alerts(db, subscription_id, alert_ids, error=None):
             db.execute("UPDATE workspace_subscriptions SET last_sent_at = ? WHERE id = ?",
                        [stamp, subscription_id])
         else:
-            db.execute(f"UPDATE workspace_alerts SET attempts = attempts + 1, last_error = ? "
-                       f"WHERE id IN ({marks})", [error, *alert_ids])
+            db.execute(f"UPDATE workspace_alerts SET status = 'pending', attempts = attempts + 1, "
+                       f"last_error = ? WHERE id IN ({marks})", [error, *alert_ids])
 
 
 def watched_pages(db):

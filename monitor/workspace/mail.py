@@ -33,6 +33,7 @@ def run_once(db_path, mail_url, workspace_url, site_url="", moment=None):
 def deliver(db, mail_url, workspace_url, site_url="", moment=None):
     """Send every subscription's due alerts; returns how many e-mails went out."""
     moment = moment or datetime.datetime.now(datetime.timezone.utc)
+    rows.release_interrupted(db)
     secret, sent = rows.secret(db), 0
     for subscription in rows.subscriptions(db):
         pending = rows.pending_alerts(db, subscription["id"])
@@ -42,6 +43,7 @@ def deliver(db, mail_url, workspace_url, site_url="", moment=None):
         groups = [pending] if subscription["mode"] in DIGEST_DAYS else _by_event(pending)
         for alerts in groups:
             title, body = compose(subscription, alerts, link, site_url)
+            rows.claim_alerts(db, [a["id"] for a in alerts])
             error = send(mail_url, subscription["email"], title, body, link)
             rows.mark_alerts(db, subscription["id"], [a["id"] for a in alerts], error)
             sent += error is None
@@ -75,6 +77,8 @@ def compose(subscription, alerts, unsubscribe, site_url=""):
         title = f"dialogue-watch: {len(alerts)} change{'s' * (len(alerts) != 1)} you follow"
     else:
         title = _headline(alerts[0])
+    if any(alert.get("last_error") == rows.INTERRUPTED for alert in alerts):
+        title = f"(possible repeat) {title}"
     paragraphs = [_paragraph(alert, site_url) for alert in alerts]
     footer = (f"You receive this because you subscribed in your team's dialogue-watch workspace.\n"
               f"To stop these e-mails, open: {unsubscribe}")
