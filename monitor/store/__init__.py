@@ -10,7 +10,12 @@ land together or not at all.
 - ``blobs``: captured bytes and texts, stored as deltas, read back;
 - ``schema``: the migrations, applied in order when the database is opened;
 - ``connection``: opening it, transactions, plain-words storage errors;
-- ``record``: writes for sources, crawls and fetches;
+- ``sql``: the bottom: statements every writer and the migrations share (the search
+  index, plain inserts); it imports no other store module;
+- ``rows``: the rows every writer makes (fetch, version, text, event with its diff);
+- ``sources``: sources.yaml mirrored into the ``sources`` table;
+- ``crawls``: one row per crawl, opened and closed;
+- ``record``: one fetch and everything that follows from it, in one transaction;
 - ``reads``: what the command line and the checks read;
 - ``readings``: stored captures read again with new rules (``reanalyse``);
 - ``outbox``: the alerts waiting for delivery;
@@ -32,9 +37,10 @@ from monitor.store.reads import (
     INTEGRITY_QUERIES, body_of, capture, counts, crawl_in_progress, history, integrity_problems, staleness_rows, text_of,
     version, versions,
 )
-from monitor.store.record import (
-    INTERRUPTED_CRAWL, close_interrupted_crawls, crawl_results, current_capture, finish_crawl, record_fetch, start_crawl,
+from monitor.store.crawls import (
+    INTERRUPTED_CRAWL, close_interrupted_crawls, crawl_results, finish_crawl, start_crawl,
 )
+from monitor.store.record import current_capture, record_fetch
 from monitor.store.sources import sync_sources
 from monitor.store.trust import validators
 from monitor.store.readings import captures, change_events, refresh_diffs, replace_reading

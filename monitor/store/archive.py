@@ -19,10 +19,10 @@ version dialogue-watch made itself, oldest first, each in its own transaction:
 from monitor.analysis import events
 from monitor.store import blobs
 from monitor.store.connection import immediate_transaction, iso, now, one, writes
-from monitor.store.record import (
-    _Texts, _fetch_row, _insert, _insert_event, _insert_version, _marker_key, _marker_key_from_row,
-    index_lines,
+from monitor.store.rows import (
+    Texts, fetch_row, insert_event, insert_version, marker_key, marker_key_from_row,
 )
+from monitor.store.sql import index_lines, insert_row
 
 ARCHIVE = "archive"
 # the live version's event kinds that settle_seam may tell again
@@ -83,21 +83,21 @@ def _record_capture(db, fetch, observation, memento_url, rules):
     body_sha = None
     if observation.keeps_body:
         body_sha = blobs.pack(db.conn, "bodies", fetch.body, previous and previous["body_sha256"])
-    row = {**_fetch_row(fetch, observation, body_sha, None, None), "origin": ARCHIVE,
+    row = {**fetch_row(fetch, observation, body_sha, None, None), "origin": ARCHIVE,
            "memento_url": memento_url}
-    fetch_id = _insert(db, "fetches", row)
+    fetch_id = insert_row(db, "fetches", row)
     if observation.outcome == "not_modified" or observation.text is None:  # the same bytes
         db.conn.execute("UPDATE fetches SET version_id = ? WHERE id = ?",
                         [previous and previous["id"], fetch_id])
         return None, previous and previous["id"]
     texts = _store_text(db, observation.text, previous)
     decision = events.classify(_previous(previous), events.Outcome(
-        "ok", texts.after_sha, _marker_key(observation.marker)))
+        "ok", texts.after_sha, marker_key(observation.marker)))
     if not decision.new_version:
         db.conn.execute("UPDATE fetches SET version_id = ? WHERE id = ?", [previous["id"], fetch_id])
         return None, previous["id"]
     _make_room(db, fetch.source_id, previous["seq"] + 1 if previous else 1)
-    version_id = _insert_version(db, fetch, fetch_id, observation, texts.after_sha, body_sha,
+    version_id = insert_version(db, fetch, fetch_id, observation, texts.after_sha, body_sha,
                                  previous, rules)
     db.conn.execute("UPDATE versions SET origin = ?, memento_url = ?, archive_timestamp = ?, "
                     "archive_status = ? WHERE id = ?",
@@ -105,7 +105,7 @@ def _record_capture(db, fetch, observation, memento_url, rules):
     db.conn.execute("UPDATE fetches SET version_id = ? WHERE id = ?", [version_id, fetch_id])
     if texts.changed:
         index_lines(db.conn, version_id, texts.before, texts.after)
-    _insert_event(db, fetch, fetch_id, decision.kind, previous, version_id, observation, (),
+    insert_event(db, fetch, fetch_id, decision.kind, previous, version_id, observation, (),
                   texts, columns={"origin": ARCHIVE})
     settle_seam(db, fetch.source_id)
     return decision.kind, version_id
@@ -118,7 +118,7 @@ def _outcome_words(observation):
 
 
 def _store_text(db, text, previous):
-    texts = _Texts(db, text, previous)
+    texts = Texts(db, text, previous)
     if texts.changed:
         blobs.pack(db.conn, "texts", text.encode("utf-8"), texts.before_sha,
                    base_data=texts.before.encode("utf-8") if texts.before_sha else None)
@@ -128,7 +128,7 @@ def _store_text(db, text, previous):
 def _previous(version):
     return events.Previous(has_version=version is not None,
                            text_sha256=version and version["text_sha256"],
-                           marker=version and _marker_key_from_row(version),
+                           marker=version and marker_key_from_row(version),
                            state="ok", consecutive_errors=0)
 
 
@@ -161,7 +161,7 @@ def settle_seam(db, source_id):
     if before is None or event is None:
         return
     decision = events.classify(_previous(before), events.Outcome(
-        "ok", live["text_sha256"], _marker_key_from_row(live)))
+        "ok", live["text_sha256"], marker_key_from_row(live)))
     kind = decision.kind or "seen_in_archive"
     diff_id = added = removed = None
     if kind in events.DIFFED_KINDS:
@@ -181,7 +181,7 @@ def _diff(db, source_id, before, after):
 
     result = diffing.line_diff(blobs.text(db.conn, before["text_sha256"]) or "",
                                blobs.text(db.conn, after["text_sha256"]) or "")
-    diff_id = _insert(db, "diffs", {
+    diff_id = insert_row(db, "diffs", {
         "source_id": source_id, "from_version_id": before["id"], "to_version_id": after["id"],
         "lines_added": result["lines_added"], "lines_removed": result["lines_removed"],
         "diff": result["diff"]})

@@ -54,7 +54,7 @@ def weigh(conn, state, current, texts, kind, outcome, fetched_at, marker_after=N
           unfinished=False):
     """How this check weighs: a held change resolved, or a new change judged.
 
-    ``texts``: ``record._Texts`` of this check (None when it read no text); ``kind``:
+    ``texts``: ``rows.Texts`` of this check (None when it read no text); ``kind``:
     the event ``events.classify`` gave; ``outcome``: the observation's; ``marker_after``:
     the words of this check's "last updated" line (put aside with the current one's:
     a date bumped to today is never taken for a machine's clock)."""

@@ -126,7 +126,7 @@ def _words(read, decision):
         return f"{len(decision.listed)} item(s) listed, a first read: none is told as new"
     words = f"{len(decision.listed)} item(s) listed, {len(decision.fresh)} new"
     if decision.adopt:
-        words += f", {len(decision.adopt)} matching now watched"
+        words += f", event: new_publication {len(decision.adopt)} (matching, now watched)"
     if decision.over_limit:
         words += f", {decision.over_limit} over the limit"
     return words + (f" ({read.error})" if read.error else "")

@@ -18,6 +18,7 @@ from monitor.analysis import addresses, links
 from monitor.store import blobs
 from monitor.store.connection import immediate_transaction, iso, now, writes
 from monitor.store.outbox import enqueue_alerts
+from monitor.store.rows import Note, country_of, insert_event
 from monitor.store.sources import source_row
 
 TABLE = "link_sets"
@@ -120,6 +121,33 @@ def changes_of_page(db, source_id):
         entry[row["change"]].append({"url": row["url"], "text": row["text"],
                                      "document": row["document"]})
     return found
+
+
+# -- the events of a check whose links came and went (``record``) ----------------
+
+
+def change_words(db, fetch, seen):
+    return links.words(seen.changes, links.possessive(country_of(db, fetch.source_id)))
+
+
+def insert_events(db, fetch, fetch_id, kinds, changes, current, version_id, subscribers):
+    """A documents_changed and/or links_changed event, each with the links it saw come
+    and go (``link_changes``)."""
+    country = country_of(db, fetch.source_id)
+    for kind in kinds:
+        part = changes.documents() if kind == "documents_changed" else changes.others()
+        event_id = insert_event(db, fetch, fetch_id, kind, current, version_id,
+                                Note(links.words(part, links.possessive(country))), subscribers)
+        save_changes(db.conn, event_id, fetch.source_id, version_id, part)
+
+
+def not_told(db, fetch, subscribers, kind):
+    """The subscribers the check's own change event (``kind``) does not alert: the others
+    read the link changes in that event's message already."""
+    if kind is None or not subscribers:
+        return subscribers
+    country = country_of(db, fetch.source_id)
+    return tuple(s for s in subscribers if not s.wants(fetch.source_id, country, kind))
 
 
 # -- followed documents (a source's follow:) ------------------------------------

@@ -35,7 +35,7 @@ from pathlib import Path
 from monitor.errors import DamagedError, StoreError
 from monitor.store import blobs, verify
 from monitor.store.connection import immediate_transaction, iso, now, open_db, writes
-from monitor.store.record import index_lines
+from monitor.store.sql import index_lines
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,7 +6,7 @@ from monitor.analysis import events
 from monitor.store import blobs
 from monitor.store.connection import immediate_transaction, iso, now, writes
 from monitor.store.reads import fetch_capture
-from monitor.store.record import _marker_columns, _version_by_id
+from monitor.store.rows import marker_columns, version_by_id
 
 CHANGE_KINDS = tuple(sorted(events.CHANGE_KINDS))
 MARKER_COLUMNS = ("marker_text", "marker_date", "marker_precision", "marker_origin", "marker_until")
@@ -40,12 +40,12 @@ def change_events(db, source_id):
 def replace_reading(db, version_id, rules_json, text, marker):
     """Give a version the reading of today's rules; keep its old one in ``readings``.
     Returns True when the reading changed."""
-    marker_columns = _marker_columns(marker)
+    new_columns = marker_columns(marker)
     with immediate_transaction(db):
-        version = _version_by_id(db, version_id)
+        version = version_by_id(db, version_id)
         sha = blobs.sha256(text.encode("utf-8"))
         changed = sha != version["text_sha256"] or any(
-            marker_columns[c] != version[c] for c in MARKER_COLUMNS)
+            new_columns[c] != version[c] for c in MARKER_COLUMNS)
         if not changed and version["rules"] == rules_json:
             return False
         db.execute("INSERT INTO readings (version_id, rules, text_sha256, "
@@ -58,7 +58,7 @@ def replace_reading(db, version_id, rules_json, text, marker):
                        base_data=(blobs.text(db.conn, base) or "").encode("utf-8"))
         assignments = ", ".join(f"{c} = ?" for c in MARKER_COLUMNS)
         db.execute(f"UPDATE versions SET text_sha256 = ?, rules = ?, {assignments} WHERE id = ?",
-                   [sha, rules_json, *[marker_columns[c] for c in MARKER_COLUMNS], version_id])
+                   [sha, rules_json, *[new_columns[c] for c in MARKER_COLUMNS], version_id])
         return changed
 
 

@@ -1,57 +1,21 @@
-"""Writes: the watched sources, crawls, and one fetch with everything that follows from it."""
+"""Writes: one fetch with everything that follows from it (the watched sources are
+``store.sources``, the crawls ``store.crawls``, the shared rows ``store.rows``)."""
 
 import dataclasses
 import datetime
 import json
 
-from monitor import clock
-from monitor.analysis import diffing, doubt, events, links, markers, rules, search_words, staleness, volatile
+from monitor.analysis import doubt, events, links, rules, staleness, volatile
 from monitor.store import blobs, confirm
 from monitor.store import links as link_store
 from monitor.store import screenshots
-from monitor.store.connection import immediate_transaction, iso, now, one, writes
-from monitor.store.outbox import enqueue_alerts
+from monitor.store.connection import immediate_transaction, one, writes
+from monitor.store.rows import (
+    Note, fetch_row, insert_event, insert_version, marker_key, marker_key_from_row,
+    store_text, store_texts, version_by_id,
+)
+from monitor.store.sql import index_lines, insert_row, upsert_state
 from monitor.store.trust import distrust, hid_a_change
-
-# -- crawls -------------------------------------------------------------------
-
-
-@writes
-def start_crawl(db, count):
-    with db.atomic():
-        return db["crawls"].insert({"started_at": iso(now()), "sources": count}).last_pk
-
-
-@writes
-def finish_crawl(db, crawl_id, outcome):
-    with db.atomic():
-        db["crawls"].update(crawl_id, {"finished_at": iso(now()), "outcome": outcome})
-
-
-INTERRUPTED_CRAWL = "interrupted: the crawl process was stopped before the end; every page it had stored is kept"
-
-
-@writes
-def close_interrupted_crawls(db):
-    """Close the crawls a killed process left open. Call only with the database's lock
-    held (``monitor.fetch.locks``): no crawl can be running then. Returns how many."""
-    with db.atomic():
-        return db.execute("UPDATE crawls SET finished_at = ?, outcome = ? WHERE finished_at IS NULL",
-                          [iso(now()), INTERRUPTED_CRAWL]).rowcount
-
-
-def crawl_results(db, crawl_id):
-    """Per source of a crawl: its fetch outcome and event kind (if any; a new
-    monitoring problem follows the change event: "updated, layout_changed")."""
-    sql = """
-        SELECT f.source_id, f.outcome, f.status, f.error,
-               (SELECT group_concat(kind, ', ') FROM (
-                    SELECT kind FROM events WHERE fetch_id = f.id OR confirmed_by = f.id
-                    ORDER BY id)) AS event
-        FROM fetches f
-        WHERE f.crawl_id = ? ORDER BY f.id"""
-    return list(db.query(sql, [crawl_id]))
-
 
 def current_capture(db, source_id):
     """The current version's body hash and marker origin (for skipping re-analysis),
@@ -83,7 +47,7 @@ def record_fetch(db, fetch, observation, failing_after, crawl_id=None, subscribe
                  rules=None, reread=None, confirm_after=300.0):
     """Store one fetch and whatever follows from it; return the event kind or None.
 
-    ``fetch`` is a ``monitor.fetch.items.PageFetch``; ``observation`` a
+    ``fetch`` is a ``monitor.items.PageFetch``; ``observation`` a
     ``monitor.analysis.analyze.Observation``; ``subscribers`` the ``monitor.notify.alerts.Subscriber``s
     whose alerts go to the outbox with each event, in the same transaction.
     ``rules`` (``monitor.analysis.rules.of``) read this fetch; when they are not the ones that
@@ -105,8 +69,8 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
             reread=None, confirm_after=300.0):
     state = _state(db, fetch.source_id)
     if _is_superseded(db, fetch, state, crawl_id):
-        row = _fetch_row(fetch, observation, None, crawl_id, state)
-        _insert(db, "fetches", {**row, "outcome": "superseded", "error": SUPERSEDED})
+        row = fetch_row(fetch, observation, None, crawl_id, state)
+        insert_row(db, "fetches", {**row, "outcome": "superseded", "error": SUPERSEDED})
         return None
     current = _current_version(db, fetch.source_id)
     seam = current is None and _latest_archived(db, fetch.source_id)  # the archive's last copy
@@ -114,21 +78,21 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
     body_sha = None
     if observation.keeps_body:
         body_sha = blobs.pack(db.conn, "bodies", fetch.body, current and current["body_sha256"])
-    fetch_id = _insert(db, "fetches", _fetch_row(fetch, observation, body_sha, crawl_id, state))
+    fetch_id = insert_row(db, "fetches", fetch_row(fetch, observation, body_sha, crawl_id, state))
     if state and state.get("url") and fetch.url != state["url"]:
-        _insert_event(db, fetch, fetch_id, "moved", current, current and current["id"],
-                      _Note(f"the address changed from {state['url']} to {fetch.url}"))
+        insert_event(db, fetch, fetch_id, "moved", current, current and current["id"],
+                      Note(f"the address changed from {state['url']} to {fetch.url}"))
     restart = False
     if rules is not None and current is not None and current["rules"] != rules:
         current, restart = _apply_rules(db, fetch, fetch_id, current, rules, reread)
-    texts = _texts(db, observation, current)
+    texts = store_texts(db, observation, current)
     text_sha = texts.after_sha if texts else None
     seen = link_store.observe(db.conn, observation, current, rules)  # what the page links to
     if observation.outcome == "not_modified" and current:
         text_sha, body_sha = current["text_sha256"], current["body_sha256"]
     previous = _previous(state, current)
     decision = events.classify(previous, events.Outcome(
-        observation.outcome, text_sha, _marker_key(observation.marker)
+        observation.outcome, text_sha, marker_key(observation.marker)
         if observation.outcome == "ok" else previous.marker), failing_after)
     if restart and decision.kind in events.TEXT_KINDS | {"marker_only"}:
         decision = dataclasses.replace(decision, kind=None)  # the note says why
@@ -158,9 +122,9 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
     if weighed.held and observation.outcome != "error":
         confirm.release(db.conn, fetch.source_id)
         if weighed.outcome == doubt.TRANSIENT:
-            _insert_event(db, dataclasses.replace(fetch, fetched_at=weighed.held.at),
+            insert_event(db, dataclasses.replace(fetch, fetched_at=weighed.held.at),
                           weighed.held.fetch_id, "transient", current, current["id"],
-                          _Note(_transient_words(weighed.held)),
+                          Note(_transient_words(weighed.held)),
                           columns={"confirmed_by": fetch_id})
         elif weighed.outcome == doubt.CONFIRMED:
             change_fetch = dataclasses.replace(fetch, fetched_at=weighed.held.at)
@@ -184,7 +148,7 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
         decision = dataclasses.replace(decision, new_version=True)
     version_id = current["id"] if current and not seam else None
     if decision.new_version:
-        version_id = _insert_version(db, change_fetch, change_fetch_id, observation, text_sha,
+        version_id = insert_version(db, change_fetch, change_fetch_id, observation, text_sha,
                                      body_sha, current, rules, links=seen)
         if texts and texts.changed:
             index_lines(db.conn, version_id, texts.before, texts.after)
@@ -202,16 +166,17 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
             and hid_a_change(db, fetch, state):
         hidden = distrust(db, fetch, fetch_id)
     alerted = decision.kind and decision.kind not in events.NOTE_KINDS
-    link_words = _link_words(db, fetch, seen) if link_kinds else None
+    link_words = link_store.change_words(db, fetch, seen) if link_kinds else None
     if decision.kind:  # a text change and a link change in one check: one alert says both
-        _insert_event(db, change_fetch, change_fetch_id, decision.kind, current, version_id,
+        insert_event(db, change_fetch, change_fetch_id, decision.kind, current, version_id,
                       observation, subscribers, texts, "; ".join(w for w in (
                           _weighed_words(weighed, decision.kind, texts), hidden,
                           link_words if alerted else None) if w) or None,
                       columns={"confirmed_by": fetch_id} if change_fetch_id != fetch_id else None)
     if link_kinds:
-        _insert_link_events(db, fetch, fetch_id, link_kinds, seen.changes, current, version_id,
-                            _not_told(db, fetch, subscribers, decision.kind if alerted else None))
+        link_store.insert_events(db, fetch, fetch_id, link_kinds, seen.changes, current, version_id,
+                                 link_store.not_told(db, fetch, subscribers,
+                                                     decision.kind if alerted else None))
     if places:  # volatile places: their history, the note's words, a volatile_text problem
         _store_volatile(db, fetch, fetch_id, *places, current, version_id, subscribers, texts)
     if quiet and decision.kind:
@@ -304,7 +269,7 @@ def _note_stale(db, fetch, fetch_id, state, current, version_id, subscribers):
     if not source["stale_after_days"]:  # never: nothing to judge (the level raised stands)
         return
     # an unchanged page (most checks) is still its current version: no second read of it
-    version = current if current and current["id"] == version_id else _version_by_id(db, version_id)
+    version = current if current and current["id"] == version_id else version_by_id(db, version_id)
     claim = version["marker_until"]
     same_claim = state is not None and state.get("stale_claim") == claim
     raised = (state.get("stale_level") or 0) if same_claim else 0
@@ -316,7 +281,7 @@ def _note_stale(db, fetch, fetch_id, state, current, version_id, subscribers):
         words = staleness.stale_words(level, claimed, today, source["stale_after_days"],
                                       version["marker_text"], version["marker_origin"],
                                       source["baseline_days_stale"])
-        _insert_event(db, fetch, fetch_id, "stale", version, version_id, _Note(words),
+        insert_event(db, fetch, fetch_id, "stale", version, version_id, Note(words),
                       subscribers, columns={"days_stale": (today - claimed).days})
         raised = level
     if not same_claim or raised != (state.get("stale_level") or 0):
@@ -360,7 +325,7 @@ def _store_volatile(db, fetch, fetch_id, verdict, history, current, version_id, 
         words = " ".join(volatile.problem_words(
             change, volatile.suggest_rule(change, texts.before, texts.after),
             verdict.history[change.place].recent) for change in verdict.flagged)
-        _insert_event(db, fetch, fetch_id, "volatile_text", current, version_id, _Note(words),
+        insert_event(db, fetch, fetch_id, "volatile_text", current, version_id, Note(words),
                       subscribers)
 
 
@@ -415,158 +380,17 @@ def _is_superseded(db, fetch, state, crawl_id):
     return bool(row and row[0] and crawl_id < row[0])
 
 
-class _Texts:
-    """The fetched text and the current version's, decoded only when they differ."""
-
-    def __init__(self, db, after, current):
-        self.after = after
-        self.after_sha = blobs.sha256(after.encode("utf-8"))
-        self.before_sha = current["text_sha256"] if current else None
-        self.changed = self.after_sha != self.before_sha
-        self.before = (blobs.text(db.conn, self.before_sha) or "") if self.changed and current else ""
-
-
-def _texts(db, observation, current):
-    """Store the fetched text (a delta against the current one) and return both."""
-    if observation.text is None:
-        return None
-    texts = _Texts(db, observation.text, current)
-    if texts.changed:
-        blobs.pack(db.conn, "texts", texts.after.encode("utf-8"), texts.before_sha,
-                   base_data=texts.before.encode("utf-8") if texts.before_sha else None)
-    return texts
-
-
-def index_lines(conn, version_id, before, after, words=True):
-    """Index what a version added and removed, line by line, for search (``version_lines``),
-    and its words (``version_words``) unless ``words`` is False (migrations before m031)."""
-    added, removed = diffing.changed_lines(before, after)
-    if added or removed:
-        conn.execute("INSERT INTO version_lines (rowid, added, removed) VALUES (?, ?, ?)",
-                     [version_id, added, removed])
-        if words:
-            _index_words(conn, version_id, added, removed)
-
-
-def index_words(conn, version_id, before, after):
-    """Index only the words (``version_words``) of what a version added and removed."""
-    added, removed = diffing.changed_lines(before, after)
-    if added or removed:
-        _index_words(conn, version_id, added, removed)
-
-
-def _index_words(conn, version_id, added, removed):
-    """Short words, in every script, for search (``monitor.analysis.search_words``)."""
-    conn.execute("INSERT INTO version_words (rowid, added, removed) VALUES (?, ?, ?)",
-                 [version_id, search_words.index_form(added), search_words.index_form(removed)])
-
-
 def _previous(state, current):
     return events.Previous(
         has_version=current is not None,
         text_sha256=current["text_sha256"] if current else None,
-        marker=_marker_key_from_row(current) if current else None,
+        marker=marker_key_from_row(current) if current else None,
         state=state["state"] if state else "new",
         consecutive_errors=state["consecutive_errors"] if state else 0,
     )
 
 
-def _marker_key(marker):
-    return f"{marker.date}|{marker.precision}" if marker else None
-
-
-def _marker_key_from_row(row):
-    return f"{row['marker_date']}|{row['marker_precision']}" if row["marker_date"] else None
-
-
-def _fetch_row(fetch, observation, body_sha, crawl_id, state):
-    headers = _headers_worth_storing(fetch, observation, state)
-    return {
-        "source_id": fetch.source_id, "crawl_id": crawl_id, "at": fetch.fetched_at,
-        "started_at": fetch.started_at, "url": _address(fetch, state),
-        "status": fetch.status, "outcome": observation.outcome,
-        "final_url": fetch.final_url if fetch.final_url != fetch.url else None,
-        "content_type": fetch.content_type,
-        "headers": json.dumps(headers, separators=(",", ":")) if headers else None,
-        "duration_ms": fetch.duration_ms, "error": observation.error, "body_sha256": body_sha,
-        "note": clock.note(fetch.fetched_at, (state or {}).get("last_checked_at")),
-    }
-
-
-def _address(fetch, state):
-    """The address a fetch was made at, stored only when it is not the page's own
-    ``url`` (nearly always it is: a URL on every routine check would be most of its
-    row). ``sync_sources`` writes the old address into these rows when the url changes."""
-    return None if state and fetch.url == state["source_url"] else fetch.url
-
-
-def _headers_worth_storing(fetch, observation, state):
-    """An unchanged page (a 304, or the same bytes again) repeats what is stored:
-    its length and the validators the state holds. Keep only headers that moved."""
-    if observation.outcome != "not_modified" or not state:
-        return fetch.headers
-    known = {"ETag": state["etag"], "Last-Modified": state["last_modified"]}
-    return {k: v for k, v in fetch.headers.items()
-            if k != "Content-Length" and known.get(k) != v}
-
-
-def _insert_version(db, fetch, fetch_id, observation, text_sha, body_sha, current, rules=None,
-                    reread_of=None, links=None):
-    marker = observation.marker if observation.outcome == "ok" else None
-    if observation.outcome == "not_modified" and current:
-        marker = _marker_from_row(current)
-    row = {
-        "source_id": fetch.source_id, "seq": (current["seq"] + 1) if current else 1,
-        "fetch_id": fetch_id, "at": fetch.fetched_at, "text_sha256": text_sha,
-        "body_sha256": body_sha, **_marker_columns(marker),
-        "rules": rules if rules is not None else (current or {}).get("rules"),
-        "reread_of": reread_of,
-        "links_sha256": links.sha256 if links else (current or {}).get("links_sha256"),
-        "links_rules": links.rules if links else (current or {}).get("links_rules"),
-    }
-    return _insert(db, "versions", row)
-
-
-# -- links: documents and content links that came and went ----------------------
-
-
-def _country(db, source_id):
-    (country,) = db.execute("SELECT country FROM sources WHERE id = ?", [source_id]).fetchone()
-    return country
-
-
-def _link_words(db, fetch, seen):
-    return links.words(seen.changes, links.possessive(_country(db, fetch.source_id)))
-
-
-def _insert_link_events(db, fetch, fetch_id, kinds, changes, current, version_id, subscribers):
-    """A documents_changed and/or links_changed event, each with the links it saw come
-    and go (``link_changes``)."""
-    country = _country(db, fetch.source_id)
-    for kind in kinds:
-        part = changes.documents() if kind == "documents_changed" else changes.others()
-        event_id = _insert_event(db, fetch, fetch_id, kind, current, version_id,
-                                 _Note(links.words(part, links.possessive(country))), subscribers)
-        link_store.save_changes(db.conn, event_id, fetch.source_id, version_id, part)
-
-
-def _not_told(db, fetch, subscribers, kind):
-    """The subscribers the check's own change event (``kind``) does not alert: the others
-    read the link changes in that event's message already."""
-    if kind is None or not subscribers:
-        return subscribers
-    country = _country(db, fetch.source_id)
-    return tuple(s for s in subscribers if not s.wants(fetch.source_id, country, kind))
-
-
 # -- rules changed: re-read the current version with the new rules ------------
-
-
-class _Note:
-    """The detail of a note event (what ``_insert_event`` reads of an observation)."""
-
-    def __init__(self, words):
-        self.error, self.note = None, words
 
 
 def _apply_rules(db, fetch, fetch_id, current, rules_json, reread):
@@ -584,19 +408,19 @@ def _apply_rules(db, fetch, fetch_id, current, rules_json, reread):
                     f"{words}. The new rules cannot read the last version ({why}), so this "
                     "check starts the comparison afresh: no change is reported for it")
         return current, True
-    text_sha = _store_text(db, reread.text, current)
+    text_sha = store_text(db, reread.text, current)
     # the links the new rules read in the last capture: this fetch's are compared with them
     seen = link_store.baseline(db.conn, reread, rules_json, current)
-    same = text_sha == current["text_sha256"] and _marker_key(reread.marker) == \
-        _marker_key_from_row(current)
+    same = text_sha == current["text_sha256"] and marker_key(reread.marker) == \
+        marker_key_from_row(current)
     if same:
         db.conn.execute("UPDATE versions SET rules = ? WHERE id = ?", [rules_json, current["id"]])
         if seen:
             link_store.attach(db.conn, current["id"], seen)
         _note_rules(db, fetch, fetch_id, current, current["id"], changes,
                     f"{words}; the page reads the same with them")
-        return _version_by_id(db, current["id"]), False
-    version_id = _insert_version(db, fetch, current["fetch_id"], reread, text_sha,
+        return version_by_id(db, current["id"]), False
+    version_id = insert_version(db, fetch, current["fetch_id"], reread, text_sha,
                                  current["body_sha256"], current, rules_json, current["id"],
                                  links=seen)
     index_lines(db.conn, version_id, blobs.text(db.conn, current["text_sha256"]) or "", reread.text)
@@ -604,7 +428,7 @@ def _apply_rules(db, fetch, fetch_id, current, rules_json, reread):
                 f"{words}; the last version was read again with them")
     db.conn.execute("UPDATE source_state SET current_version_id = ? WHERE source_id = ?",
                     [version_id, fetch.source_id])
-    return _version_by_id(db, version_id), False
+    return version_by_id(db, version_id), False
 
 
 def _note_rules(db, fetch, fetch_id, current, version_id, changes, words):
@@ -615,72 +439,7 @@ def _note_rules(db, fetch, fetch_id, current, version_id, changes, words):
     last = db.conn.execute("SELECT detail, version_id FROM events WHERE source_id = ? AND kind = "
                            "'rules_changed' ORDER BY id DESC LIMIT 1", [fetch.source_id]).fetchone()
     if last != (words, version_id):
-        _insert_event(db, fetch, fetch_id, "rules_changed", current, version_id, _Note(words))
-
-
-def _store_text(db, text, current):
-    """Store ``text`` (a delta against the current version's) and return its hash."""
-    sha = blobs.sha256(text.encode("utf-8"))
-    if sha != current["text_sha256"]:
-        before = blobs.text(db.conn, current["text_sha256"]) or ""
-        blobs.pack(db.conn, "texts", text.encode("utf-8"), current["text_sha256"],
-                   base_data=before.encode("utf-8"))
-    return sha
-
-
-def _marker_columns(marker):
-    if marker is None:
-        return {"marker_text": None, "marker_date": None, "marker_precision": None,
-                "marker_origin": None, "marker_until": None}
-    return {
-        "marker_text": marker.text, "marker_date": marker.date,
-        "marker_precision": marker.precision, "marker_origin": marker.origin,
-        "marker_until": markers.latest_day(marker.date, marker.precision).isoformat(),
-    }
-
-
-def _marker_from_row(row):
-    if not row["marker_date"]:
-        return None
-    return markers.Marker(row["marker_text"], row["marker_date"], row["marker_precision"],
-                          row["marker_origin"])
-
-
-def _insert_event(db, fetch, fetch_id, kind, current, version_id, observation, subscribers=(),
-                  texts=None, words=None, columns=None):
-    added = removed = diff_id = None
-    new_version = _version_by_id(db, version_id) if version_id else None
-    same_reading = kind == "rules_changed" and new_version and new_version["id"] == current["id"]
-    if kind in events.DIFFED_KINDS and current and new_version and not same_reading:
-        before, after = _diff_texts(db, texts, current, new_version)
-        result = diffing.line_diff(before, after)
-        added, removed = result["lines_added"], result["lines_removed"]
-        diff_id = _insert(db, "diffs", {
-            "source_id": fetch.source_id, "from_version_id": current["id"],
-            "to_version_id": version_id, "lines_added": added, "lines_removed": removed,
-            "diff": result["diff"],
-        })
-    country = _country(db, fetch.source_id)
-    event_id = _insert(db, "events", {
-        "source_id": fetch.source_id, "country": country, "fetch_id": fetch_id, "at": fetch.fetched_at,
-        "kind": kind, "version_id": version_id,
-        "marker_before": current["marker_text"] if current else None,
-        "marker_after": new_version["marker_text"] if new_version else None,
-        "lines_added": added, "lines_removed": removed, "diff_id": diff_id,
-        "detail": "; ".join(w for w in (observation.error or observation.note, words) if w) or None,
-        **(columns or {}),
-    })
-    enqueue_alerts(db, event_id, fetch.source_id, kind, subscribers)
-    return event_id
-
-
-def _diff_texts(db, texts, current, new_version):
-    """The texts to diff; decoded here only for a version that is not this fetch's text
-    (a page restored after it was gone)."""
-    if texts and texts.changed and texts.after_sha == new_version["text_sha256"]:
-        return texts.before, texts.after
-    return (blobs.text(db.conn, current["text_sha256"]) or "",
-            blobs.text(db.conn, new_version["text_sha256"]) or "")
+        insert_event(db, fetch, fetch_id, "rules_changed", current, version_id, Note(words))
 
 
 def _note_problem(db, fetch, fetch_id, previous, current, version_id, observation, subscribers):
@@ -688,7 +447,7 @@ def _note_problem(db, fetch, fetch_id, previous, current, version_id, observatio
     problem, new = events.problem(observation.outcome, observation.error or observation.note,
                                   previous)
     if new:
-        _insert_event(db, fetch, fetch_id, new, current, version_id, observation, subscribers)
+        insert_event(db, fetch, fetch_id, new, current, version_id, observation, subscribers)
     if problem != previous:
         db.conn.execute("UPDATE source_state SET problem = ? WHERE source_id = ?", [problem, fetch.source_id])
 
@@ -716,7 +475,7 @@ def _update_state(db, fetch, observation, decision, state, version_id, changed_a
         # the government's last real change: not a counter (a volatile_change note),
         # not a check whose new rules could not read the last version (no event)
         row["last_changed_at"] = changed_at or fetch.fetched_at
-    _upsert_state(db, row)
+    upsert_state(db, row)
 
 
 # The per-fetch path uses fixed SQL: sqlite-utils' Table methods re-read the
@@ -724,19 +483,3 @@ def _update_state(db, fetch, observation, decision, state, version_id, changed_a
 # this module's own dicts, never from input.
 
 
-def _insert(db, table, row):
-    columns = list(row)
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    return db.conn.execute(sql, [row[c] for c in columns]).lastrowid
-
-
-def _upsert_state(db, row):
-    columns = list(row)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "source_id")
-    sql = (f"INSERT INTO source_state ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-           f"ON CONFLICT (source_id) DO UPDATE SET {updates}")
-    db.conn.execute(sql, [row[c] for c in columns])
-
-
-def _version_by_id(db, version_id):
-    return one(db, "SELECT * FROM versions WHERE id = ?", [version_id])

@@ -133,7 +133,7 @@ def m011_delta_storage_and_line_search(db):
     import zlib
 
     from monitor.store import blobs
-    from monitor.store.record import index_lines
+    from monitor.store.sql import index_lines
 
     for trigger in ("texts_ai", "texts_ad", "texts_au"):
         db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
@@ -404,7 +404,7 @@ def m023_identity_and_merges(db):
 @migrations()
 def m024_fetch_address_when_moved(db):
     """A fetch row keeps its address only when it is not its page's url
-    (``record._address``): the address on every routine check was a quarter of the
+    (``rows._address``): the address on every routine check was a quarter of the
     row. Rows made at the page's current url lose the copy; a page given a new url
     gets the old one written into its rows (``sources.sync_sources``)."""
     db.execute("""UPDATE fetches SET url = NULL
@@ -525,7 +525,7 @@ def m031_site_short_word_search(db):
     """Search finds words of any length in every script: ``version_words`` keeps the words
     of the lines each version added and removed (``monitor.analysis.search_words``: 人権,
     人, EU), beside ``version_lines``, whose three-character pieces find nothing shorter."""
-    from monitor.store.record import index_words
+    from monitor.store.sql import index_words
 
     db.execute("""CREATE VIRTUAL TABLE version_words USING FTS5 (
         added, removed, tokenize='unicode61 remove_diacritics 0', content='')""")

@@ -1,0 +1,40 @@
+"""Writes: the crawls (one row per crawl, opened and closed) and what each one found."""
+
+from monitor.store.connection import iso, now, writes
+
+
+@writes
+def start_crawl(db, count):
+    with db.atomic():
+        return db["crawls"].insert({"started_at": iso(now()), "sources": count}).last_pk
+
+
+@writes
+def finish_crawl(db, crawl_id, outcome):
+    with db.atomic():
+        db["crawls"].update(crawl_id, {"finished_at": iso(now()), "outcome": outcome})
+
+
+INTERRUPTED_CRAWL = "interrupted: the crawl process was stopped before the end; every page it had stored is kept"
+
+
+@writes
+def close_interrupted_crawls(db):
+    """Close the crawls a killed process left open. Call only with the database's lock
+    held (``monitor.fetch.locks``): no crawl can be running then. Returns how many."""
+    with db.atomic():
+        return db.execute("UPDATE crawls SET finished_at = ?, outcome = ? WHERE finished_at IS NULL",
+                          [iso(now()), INTERRUPTED_CRAWL]).rowcount
+
+
+def crawl_results(db, crawl_id):
+    """Per source of a crawl: its fetch outcome and event kind (if any; a new
+    monitoring problem follows the change event: "updated, layout_changed")."""
+    sql = """
+        SELECT f.source_id, f.outcome, f.status, f.error,
+               (SELECT group_concat(kind, ', ') FROM (
+                    SELECT kind FROM events WHERE fetch_id = f.id OR confirmed_by = f.id
+                    ORDER BY id)) AS event
+        FROM fetches f
+        WHERE f.crawl_id = ? ORDER BY f.id"""
+    return list(db.query(sql, [crawl_id]))
