@@ -177,3 +177,20 @@ def test_the_commands_add_users_and_serve(tmp_path):
         assert raw_get(base + "/")[:2] == (302, "/-/login?next=%2F")
     assert subprocess.run(command[:6] + ["remove-user", "nobody"], capture_output=True,
                           text=True).stderr.startswith("Error: There is no account called nobody")
+
+
+def test_guessing_a_password_is_stopped_after_ten_tries(workspace, page):
+    from monitor.workspace import views
+
+    views.FAILED_LOGINS.clear()
+    for _ in range(views.MAX_FAILURES):
+        page.goto(workspace + "/-/login")
+        page.fill("#name", "amina")
+        page.fill("#password", "a wrong guess")
+        page.click("button[type=submit]")
+        expect(page.get_by_role("alert")).to_contain_text("do not match an account")
+    log_in(page, workspace, "amina")  # now even the right password is refused for a while
+    expect(page.get_by_role("alert")).to_contain_text("Too many wrong passwords")
+    views.FAILED_LOGINS.clear()
+    log_in(page, workspace, "amina")
+    expect(page.locator("h1")).to_have_text("Hello, amina")

@@ -3,6 +3,7 @@
 import asyncio
 import re
 import tempfile
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -58,10 +59,17 @@ async def login(datasette, request):
         return await page(datasette, request, "workspace_login.html", next=target, error=None)
     form = await request.post_vars()
     target = safe_next(form.get("next"))
-    account = await in_db(datasette, rows.user, (form.get("name") or "").strip())
+    name = (form.get("name") or "").strip()
+    if _too_many_failures(name):
+        response = await page(datasette, request, "workspace_login.html", next=target,
+                              error=TOO_MANY)
+        response.status = 429
+        return response
+    account = await in_db(datasette, rows.user, name)
     good = account is not None and await asyncio.to_thread(
         passwords.verify_password, form.get("password") or "", account["password_hash"])
     if not good:
+        FAILED_LOGINS.setdefault(name, []).append(time.monotonic())
         response = await page(datasette, request, "workspace_login.html", next=target,
                               error=WRONG_LOGIN)
         response.status = 403
@@ -71,6 +79,20 @@ async def login(datasette, request):
     response.set_cookie("ds_actor", session_cookie(datasette, account), httponly=True,
                         samesite="lax")
     return response
+
+
+# Guessing passwords: after MAX_FAILURES wrong ones for a name within FAILURE_WINDOW seconds,
+# that name may not log in (in this process) until the window has passed.
+MAX_FAILURES, FAILURE_WINDOW = 10, 15 * 60
+FAILED_LOGINS = {}
+TOO_MANY = ("Too many wrong passwords were tried for this name. Wait 15 minutes and try again; "
+            "if you have forgotten your password, ask the person who runs dialogue-watch.")
+
+
+def _too_many_failures(name):
+    recent = [t for t in FAILED_LOGINS.get(name, []) if time.monotonic() - t < FAILURE_WINDOW]
+    FAILED_LOGINS[name] = recent
+    return len(recent) >= MAX_FAILURES
 
 
 async def logout(datasette, request):
