@@ -13,6 +13,18 @@ FAST = {"delay_seconds": 0, "timeout_seconds": 5, "retries": 1, "retry_backoff_s
         "failing_after": 3, "contact": "tests <tests@example.org>"}
 
 
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (``--dist loadgroup``, pyproject.toml) each test may run in any
+    worker, except the tests of a file that share a module-scoped fixture (a crawl, a
+    server, a browser, a built wheel): those stay together in one worker, which sets the
+    fixture up once. Session fixtures are shared across workers by their own lock."""
+    for item in items:
+        fixtures = getattr(item, "_fixtureinfo", None)
+        definitions = fixtures.name2fixturedefs.values() if fixtures else ()
+        if any(d.scope in ("package", "module", "class") for defs in definitions for d in defs):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 @pytest.fixture
 def replica():
     server = Replica()
