@@ -203,7 +203,8 @@ def test_page_history_is_a_timeline_of_events_and_markers(datasette):
     assert "<h1>Australia-China Human Rights Dialogue</h1>" in html
     assert "the page disappeared (404/410" in html and "the site answered 404" in html
     assert html.count("<tr data-event=") == 4
-    assert 'href="/monitor/country_feed.atom?country=Australia"' in html
+    assert 'href="/monitor/country_feed.atom?country=Australia"' in html  # for feed readers
+    assert "Follow Australia's changes in a feed reader</a>" in html  # for people
 
 
 def test_page_history_of_an_unknown_page_says_so(datasette):
