@@ -281,7 +281,9 @@ def _edited(rng, number, checks, start):
     lang = LANGUAGES[spec.lang]
     spec.paragraphs = spec.paragraphs[:2] + (spec.paragraphs[2] + " " + lang["reword"][0],
                                              lang["rounds"].format(n=12)) + spec.paragraphs[3:]
-    spec.edit, spec.edit_check = edit, rng.randint(1, max(1, checks - 2))
+    # an edit of a number is alerted once it stayed two more looks (doubt.STEADY_LOOKS):
+    # the last edit leaves them to the run
+    spec.edit, spec.edit_check = edit, rng.randint(1, max(1, checks - 3))
     return spec
 
 
