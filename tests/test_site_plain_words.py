@@ -126,3 +126,21 @@ def test_recent_changes_keep_first_captures_and_stale_reminders_apart(walked):
     every = re.search(r"(\d+) events, newest first", walked["every-event", 1280][1])
     assert listed and every and int(listed.group(1)) < int(every.group(1))
     assert "\nStale\n" not in changes and "\nNew\n" not in changes
+
+
+def test_pages_never_reached_say_not_yet_checked(replica, make_config, crawl, db_path):
+    """After an offline crawl the site does not read a failure as a finding: the home
+    chart and the staleness list say 'not yet checked', not 'no dated page online' or
+    'no change since first seen'."""
+    import asyncio
+
+    from monitor.publish import site as site_module
+
+    cfg = make_config({"id": "dead", "url": "http://127.0.0.1:9/x", "country": "Japan"})
+    crawl(cfg)
+    datasette = site_module.make_datasette(db_path)
+    home = asyncio.run(datasette.client.get("/")).text
+    chart = re.search(r'data-country="Japan">(.*?)</g>', home, re.S).group(1)
+    assert "not yet checked" in chart and "no dated page online" not in chart
+    listed = asyncio.run(datasette.client.get("/monitor/staleness")).text
+    assert "not yet checked" in listed and "no change since first seen" not in listed
