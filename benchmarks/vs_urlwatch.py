@@ -466,6 +466,8 @@ def main():
     parser.add_argument("--table", metavar="JSON", help="only print the table of an earlier run")
     parser.add_argument("--bare", metavar="SOURCES", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    # stopped with kill: nginx and the temporary folder go too (the finally blocks run)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.bare:
         bare_main(args.bare)
         return
