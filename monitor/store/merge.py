@@ -20,7 +20,7 @@ into its own database. ``merge(out, node_path)`` copies one node's rows into ``o
 - the search index of each version's added and removed lines is rebuilt for the
   versions merged in; the alert outbox and the archive queue stay on the node
   (they are its deliveries); the tables every database makes itself are left as
-  they are (``BUILT_HERE``).
+  they are (``BUILT_HERE``), and so is the team's workspace (``WORKSPACE``).
 
 Everything of one node is merged in one transaction, foreign keys checked at the end.
 Before it, the node's file is checked whole (``check_node``: SQLite's integrity check,
@@ -68,9 +68,18 @@ PLANS = {
     "followed": Plan("owned"),
     "archive_imports": Plan("owned", ("source_id", "timestamp", "url"), {"version_id": "versions"}),
     "distrusted_sites": Plan("owned", ("host",), {"fetch_id": "fetches"}),
+    # discovery (monitor.store.discovery): each listing's items, the newest read winning
+    # when two nodes read the same listing; every read of it
+    "discovery_items": Plan("owned", ("discovery_id", "key"), newer="last_seen_at"),
+    "discovery_checks": Plan("serial", refs={"crawl_id": "crawls"}),
 }
 # The node's own deliveries: sent from the node, never again from the merged database.
 NODE_LOCAL = ("alert_outbox", "alert_digests", "archive_requests")
+# The team's workspace (monitor.workspace) lives on the database it is served from: a
+# node's accounts, subscriptions, reviews and notes are never merged into another's.
+WORKSPACE = ("workspace_users", "workspace_audit", "workspace_secret", "workspace_subscriptions",
+             "workspace_alerts", "workspace_queue_cursor", "workspace_reviews", "workspace_notes",
+             "public_notes")
 # Made by every database itself (migrations, the search index, merge's own records).
 BUILT_HERE = ("_sqlite_migrations", "report_2003", "event_kinds", "database_identity", "merge_imports",
               "merges", "version_lines", "version_words", "sqlite_sequence", "sqlite_stat1", "sqlite_stat4")
@@ -161,9 +170,15 @@ def merge(out, node):
     return added, updated
 
 
+def unknown_tables(tables):
+    """The tables merge has no rule for (the search indexes' own tables aside)."""
+    known = set(PLANS) | set(NODE_LOCAL) | set(BUILT_HERE) | set(WORKSPACE)
+    return sorted(t for t in tables
+                  if t not in known and not t.startswith(("version_lines_", "version_words_")))
+
+
 def _check_tables(node_path, tables):
-    known = set(PLANS) | set(NODE_LOCAL) | set(BUILT_HERE)
-    unknown = sorted(t for t in tables if t not in known and not t.startswith(("version_lines_", "version_words_")))
+    unknown = unknown_tables(tables)
     if unknown:
         raise StoreError(f"{node_path} has table(s) {', '.join(unknown)} that merge does not know how to "
                          "combine; nothing was merged. This is a bug in dialogue-watch "
