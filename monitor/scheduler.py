@@ -33,7 +33,7 @@ import threading
 
 from monitor import clock as wallclock, store
 from monitor.analysis import events
-from monitor.fetch import crawler
+from monitor.fetch import crawler, session
 from monitor.notify import alerts, dispatch
 from monitor.config import parse_every
 from monitor.errors import CrawlError, DialogueWatchError
@@ -149,7 +149,7 @@ class Daemon:
     # when ``serve``'s next tick crawls (the next page due, plus jitter); at once at first
     next_wake: datetime.datetime = None
     config_stamp: object = None  # sources.yaml's (size, mtime) when it was last read
-    exit_code: int = 0  # what `run --once` exits with (``crawler.exit_code``)
+    exit_code: int = 0  # what `run --once` exits with (``session.exit_code``)
     config: object = None
     settings: alerts.Settings = alerts.NO_ALERTS
 
@@ -226,7 +226,7 @@ class Daemon:
             log.error("The crawl could not run: %s", error)
             self.exit_code = error.exit_code
             return self._hold(due, now)
-        self.exit_code = crawler.exit_code(results, len(due), stopped)
+        self.exit_code = session.exit_code(results, len(due), stopped)
         log.info("%s", crawl_report(results))
         missed = sorted(set(due) - {r["source_id"] for r in results})
         if missed:

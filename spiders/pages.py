@@ -6,9 +6,9 @@ import os
 
 import scrapy
 
-from monitor import clock
+from monitor import clock, shards
 from monitor.errors import DialogueWatchError
-from monitor.fetch import browser, discovery
+from monitor.fetch import browser, discovery, session
 from monitor.items import PageFetch
 from monitor.fetch.transport import selected_headers
 
@@ -29,7 +29,7 @@ class PagesSpider(scrapy.Spider):
                      **kwargs):
         """``scrapy crawl pages -a sources=PATH -a db=PATH [-a shard=K/N]`` (and a Scrapyd job,
         ``-d sources=... -d db=...``): no dialogue-watch command prepared this crawl, so
-        prepare it here as ``dialogue-watch crawl`` does (``crawler.standalone``), and give
+        prepare it here as ``dialogue-watch crawl`` does (``monitor.fetch.session.standalone``), and give
         Scrapy sources.yaml's settings before it builds anything from them."""
         finish = None
         if targets is None and sources:
@@ -115,10 +115,7 @@ def _standalone(crawler, sources, db_path, shard):
     """Lock, analysis workers, crawl row and targets for a crawl Scrapy started; the
     crawl's settings (sources.yaml's ``settings:``) applied at spider priority, so a
     ``-s NAME=VALUE`` (Scrapyd: ``-d setting=NAME=VALUE``) still wins. Logged at INFO."""
-    from monitor import shards
-    from monitor.fetch import crawler as crawler_module
-
-    targets, settings, finish = crawler_module.standalone(
+    targets, settings, finish = session.standalone(
         os.path.abspath(sources), os.path.abspath(db_path), shards.parse(shard) if shard else None,
         crawler.settings.get("DW_ANALYSIS_WORKERS"))
     crawler.settings.update(settings, priority="spider")
@@ -127,9 +124,7 @@ def _standalone(crawler, sources, db_path, shard):
 
 
 def _summary(results):
-    from monitor.fetch import crawler as crawler_module
-
-    return crawler_module.summary(results).replace("\n", "\n  ")
+    return session.summary(results).replace("\n", "\n  ")
 
 
 def _conditional_headers(target):

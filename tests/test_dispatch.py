@@ -280,7 +280,8 @@ def test_twenty_random_sigkills_lose_nothing_and_repeat_only_flagged_alerts(
         if round_ % 4 == 0:  # before it sends: start-up takes ~1 s, more on a busy machine
             time.sleep(rng.uniform(0.0, 0.8))
         else:  # while it sends, however long its start-up took: after this run's first post
-            wait_until(lambda: len(webhook.posts) > posted or dispatcher.poll() is not None, 60)
+            wait_until(lambda posted=posted, dispatcher=dispatcher:
+                       len(webhook.posts) > posted or dispatcher.poll() is not None, 60)
             time.sleep(rng.uniform(0.0, 0.6))  # a POST takes 0.25 s: kills land before, in, after one
         if dispatcher.poll() is None:
             dispatcher.send_signal(signal.SIGKILL)

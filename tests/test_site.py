@@ -242,7 +242,7 @@ def test_a_marker_only_change_says_the_text_is_the_same(datasette):
     assert change["from_seq"] == 1 and change["to_seq"] == 2 and change["diff"] is None
     html = page(datasette, f"/monitor/change?event={japan['id']}")
     assert 'The text is the same; only the "last updated" line changed.' in html
-    assert f"更新日：令和6年3月12日" in html and f"{JAPAN_BUMP}" in html
+    assert "更新日：令和6年3月12日" in html and f"{JAPAN_BUMP}" in html
     assert "There is no event 99999" in page(datasette, "/monitor/change?event=99999")
 
 

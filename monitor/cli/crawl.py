@@ -25,7 +25,7 @@ def crawl(obj, ids, quiet, alerts_path):
 
     Example: dialogue-watch crawl canada-relations-2002
     """
-    from monitor.fetch import crawler
+    from monitor.fetch import crawler, session
 
     config = obj.config()
     settings = load_settings(obj, alerts_path, required=False)
@@ -38,10 +38,10 @@ def crawl(obj, ids, quiet, alerts_path):
                                    subscribers=settings.subscribers)
     except CrawlError as error:
         if error.results:
-            click.echo(crawler.summary(error.results))
+            click.echo(session.summary(error.results))
         raise
-    click.echo(crawler.summary(results))
-    sys.exit(crawler.exit_code(results, count))
+    click.echo(session.summary(results))
+    sys.exit(session.exit_code(results, count))
 
 
 @cli.command("test-source")
