@@ -138,6 +138,10 @@ http {{
   scgi_temp_path {folder}/tmp;
   default_type text/html;
   charset utf-8;
+  # If-Modified-Since as the RFC reads it (not modified since that time: 304), not nginx's
+  # default "exact": urlwatch sends the time of its last check there, and with "exact"
+  # nginx answered it 200 with the whole page for every unchanged page
+  if_modified_since before;
   server {{
 {listens}    root {folder}/www;
     location / {{ }}
