@@ -13,6 +13,7 @@ import hashlib
 import multiprocessing
 
 from monitor import store
+from monitor.store.rows import marker_key
 from monitor.analysis import analyze, diffing, events, rules
 
 CHANGE_KINDS = events.CHANGE_KINDS
@@ -42,7 +43,7 @@ def reading(fetch_id, at, observation, error=None):
         return Reading(fetch_id, at, None, None, error)
     marker = observation.marker
     return Reading(fetch_id, at, hashlib.sha256(observation.text.encode("utf-8")).hexdigest(),
-                   f"{marker.date}|{marker.precision}" if marker else None)
+                   marker_key(marker))
 
 
 def replay(readings):

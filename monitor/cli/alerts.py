@@ -15,7 +15,7 @@ def alerts_group():
 
 
 @alerts_group.command("check")
-@alerts_option
+@alerts_option()
 @click.pass_obj
 def alerts_check(obj, alerts_path):
     """Validate alerts.yaml and its variables; list the subscribers.
@@ -40,7 +40,7 @@ def alerts_check(obj, alerts_path):
 
 @alerts_group.command("test")
 @click.argument("name", required=False, metavar="[SUBSCRIBER]")
-@alerts_option
+@alerts_option()
 @click.pass_obj
 def alerts_test(obj, name, alerts_path):
     """Send a test message to one subscriber (or to all) now.
@@ -84,7 +84,7 @@ def alerts_pending(obj):
 
 
 @alerts_group.command("deliver")
-@alerts_option
+@alerts_option()
 @click.pass_obj
 def alerts_deliver(obj, alerts_path):
     """Deliver the alerts and digests due now, then exit.

@@ -63,9 +63,10 @@ def _shard(value):
 
 # -- alerts.yaml, for the commands that queue or send alerts -----------------
 
-alerts_option = click.option(
-    "--alerts", "alerts_path", default="alerts.yaml", show_default=True, metavar="PATH",
-    help="Subscribers and their channels (see alerts.example.yaml).")
+def alerts_option(help="Subscribers and their channels (see alerts.example.yaml)."):
+    """The one ``--alerts PATH`` option; each command says what it reads it for."""
+    return click.option("--alerts", "alerts_path", default="alerts.yaml", show_default=True,
+                        metavar="PATH", help=help)
 
 
 def load_settings(obj, alerts_path, required=True):
@@ -78,10 +79,14 @@ def load_settings(obj, alerts_path, required=True):
 # -- tables -------------------------------------------------------------------
 
 
-def table(headers, rows, limit=48):
-    rows = [[str(c)[:limit] for c in row] for row in rows]
+def table(headers, rows, limit=48, rule=True, long_last=False):
+    """Columns padded to their widest cell, as a terminal shows them (CJK characters take
+    two columns); cells cut at ``limit`` characters, except the last column's when
+    ``long_last``; a rule of dashes under the headers unless ``rule`` is False."""
+    rows = [[str(c)[:limit] for c in row[:-1]] + [str(row[-1]) if long_last else str(row[-1])[:limit]]
+            for row in rows]
     widths = [max(_width(str(x)) for x in column) for column in zip(headers, *rows)]
-    lines = [_row(headers, widths), "  ".join("-" * w for w in widths)]
+    lines = [_row(headers, widths)] + (["  ".join("-" * w for w in widths)] if rule else [])
     lines += [_row(row, widths) for row in rows]
     return "\n".join(line.rstrip() for line in lines)
 
@@ -96,11 +101,8 @@ def _width(text):
 
 
 def text_table(headers, rows):
-    """Columns padded to their widest cell; only the last column may be long."""
-    rows = [[str(c)[:48] for c in row[:-1]] + [str(row[-1])] for row in rows]
-    widths = [max(len(c) for c in column) for column in zip(headers, *rows)]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
-                     for row in [headers] + rows)
+    """A table without a rule, whose last column (an error, a reason) is never cut."""
+    return table(headers, rows, rule=False, long_last=True)
 
 
 def main(argv=None):

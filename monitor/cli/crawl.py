@@ -6,15 +6,14 @@ from pathlib import Path
 
 import click
 
-from monitor.cli.base import cli, load_settings
+from monitor.cli.base import alerts_option, cli, load_settings
 from monitor.errors import CrawlError, DialogueWatchError
 
 
 @cli.command()
 @click.argument("ids", nargs=-1, metavar="[ID]...")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary.")
-@click.option("--alerts", "alerts_path", default="alerts.yaml", show_default=True, metavar="PATH",
-              help="Subscribers whose alerts this crawl queues (none if the file is absent).")
+@alerts_option("Subscribers whose alerts this crawl queues (none if the file is absent).")
 @click.pass_obj
 def crawl(obj, ids, quiet, alerts_path):
     """Fetch the pages now (all, or the ids given), store and report.

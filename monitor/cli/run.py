@@ -16,7 +16,7 @@ log = logging.getLogger("monitor.scheduler")
 
 @cli.command()
 @click.option("--once", is_flag=True, help="Do the work that is due now, then exit (for cron).")
-@alerts_option
+@alerts_option()
 @click.pass_obj
 def run(obj, once, alerts_path):
     """Check pages on schedule and deliver alerts, until stopped.

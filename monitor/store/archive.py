@@ -20,7 +20,8 @@ from monitor.analysis import events
 from monitor.store import blobs
 from monitor.store.connection import immediate_transaction, iso, now, one, writes
 from monitor.store.rows import (
-    Texts, fetch_row, insert_event, insert_version, marker_key, marker_key_from_row,
+    fetch_row, insert_diff, insert_event, insert_version, marker_key, marker_key_from_row,
+    store_text,
 )
 from monitor.store.sql import index_lines, insert_row
 
@@ -90,7 +91,7 @@ def _record_capture(db, fetch, observation, memento_url, rules):
         db.conn.execute("UPDATE fetches SET version_id = ? WHERE id = ?",
                         [previous and previous["id"], fetch_id])
         return None, previous and previous["id"]
-    texts = _store_text(db, observation.text, previous)
+    texts = store_text(db, observation.text, previous)
     decision = events.classify(_previous(previous), events.Outcome(
         "ok", texts.after_sha, marker_key(observation.marker)))
     if not decision.new_version:
@@ -115,14 +116,6 @@ def _outcome_words(observation):
     if observation.outcome in ("ok", "not_modified"):
         return observation.outcome
     return f"skipped: {observation.error or observation.note or observation.outcome}"
-
-
-def _store_text(db, text, previous):
-    texts = Texts(db, text, previous)
-    if texts.changed:
-        blobs.pack(db.conn, "texts", text.encode("utf-8"), texts.before_sha,
-                   base_data=texts.before.encode("utf-8") if texts.before_sha else None)
-    return texts
 
 
 def _previous(version):
@@ -177,15 +170,9 @@ def settle_seam(db, source_id):
 
 
 def _diff(db, source_id, before, after):
-    from monitor.analysis import diffing
-
-    result = diffing.line_diff(blobs.text(db.conn, before["text_sha256"]) or "",
-                               blobs.text(db.conn, after["text_sha256"]) or "")
-    diff_id = insert_row(db, "diffs", {
-        "source_id": source_id, "from_version_id": before["id"], "to_version_id": after["id"],
-        "lines_added": result["lines_added"], "lines_removed": result["lines_removed"],
-        "diff": result["diff"]})
-    return diff_id, result["lines_added"], result["lines_removed"]
+    return insert_diff(db, source_id, before["id"], after["id"],
+                       blobs.text(db.conn, before["text_sha256"]) or "",
+                       blobs.text(db.conn, after["text_sha256"]) or "")
 
 
 # -- Save Page Now: the queue of copies to ask for ----------------------------

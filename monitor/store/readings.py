@@ -6,7 +6,7 @@ from monitor.analysis import events
 from monitor.store import blobs
 from monitor.store.connection import immediate_transaction, iso, now, writes
 from monitor.store.reads import fetch_capture
-from monitor.store.rows import marker_columns, version_by_id
+from monitor.store.rows import marker_columns, store_text, version_by_id
 
 CHANGE_KINDS = tuple(sorted(events.CHANGE_KINDS))
 MARKER_COLUMNS = ("marker_text", "marker_date", "marker_precision", "marker_origin", "marker_until")
@@ -52,10 +52,7 @@ def replace_reading(db, version_id, rules_json, text, marker):
                    f"{', '.join(MARKER_COLUMNS)}, replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    [version_id, version["rules"], version["text_sha256"],
                     *[version[c] for c in MARKER_COLUMNS], iso(now())])
-        if sha != version["text_sha256"]:
-            base = version["text_sha256"]
-            blobs.pack(db.conn, "texts", text.encode("utf-8"), base,
-                       base_data=(blobs.text(db.conn, base) or "").encode("utf-8"))
+        store_text(db, text, version)  # a delta against the old reading, when it differs
         assignments = ", ".join(f"{c} = ?" for c in MARKER_COLUMNS)
         db.execute(f"UPDATE versions SET text_sha256 = ?, rules = ?, {assignments} WHERE id = ?",
                    [sha, rules_json, *[new_columns[c] for c in MARKER_COLUMNS], version_id])

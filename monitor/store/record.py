@@ -408,7 +408,7 @@ def _apply_rules(db, fetch, fetch_id, current, rules_json, reread):
                     f"{words}. The new rules cannot read the last version ({why}), so this "
                     "check starts the comparison afresh: no change is reported for it")
         return current, True
-    text_sha = store_text(db, reread.text, current)
+    text_sha = store_text(db, reread.text, current).after_sha
     # the links the new rules read in the last capture: this fetch's are compared with them
     seen = link_store.baseline(db.conn, reread, rules_json, current)
     same = text_sha == current["text_sha256"] and marker_key(reread.marker) == \

@@ -29,7 +29,13 @@ def store_texts(db, observation, current):
     """Store the fetched text (a delta against the current one) and return both."""
     if observation.text is None:
         return None
-    texts = Texts(db, observation.text, current)
+    return store_text(db, observation.text, current)
+
+
+def store_text(db, text, current):
+    """Store ``text``, unless it is the current version's, as a delta against that one (the
+    one place a text is stored); return both as ``Texts``."""
+    texts = Texts(db, text, current)
     if texts.changed:
         blobs.pack(db.conn, "texts", texts.after.encode("utf-8"), texts.before_sha,
                    base_data=texts.before.encode("utf-8") if texts.before_sha else None)
@@ -37,11 +43,12 @@ def store_texts(db, observation, current):
 
 
 def marker_key(marker):
+    """What two "last updated" readings are compared by: the date at its precision."""
     return f"{marker.date}|{marker.precision}" if marker else None
 
 
 def marker_key_from_row(row):
-    return f"{row['marker_date']}|{row['marker_precision']}" if row["marker_date"] else None
+    return marker_key(marker_from_row(row))
 
 
 def fetch_row(fetch, observation, body_sha, crawl_id, state):
@@ -104,16 +111,6 @@ class Note:
         self.error, self.note = None, words
 
 
-def store_text(db, text, current):
-    """Store ``text`` (a delta against the current version's) and return its hash."""
-    sha = blobs.sha256(text.encode("utf-8"))
-    if sha != current["text_sha256"]:
-        before = blobs.text(db.conn, current["text_sha256"]) or ""
-        blobs.pack(db.conn, "texts", text.encode("utf-8"), current["text_sha256"],
-                   base_data=before.encode("utf-8"))
-    return sha
-
-
 def marker_columns(marker):
     if marker is None:
         return {"marker_text": None, "marker_date": None, "marker_precision": None,
@@ -139,13 +136,8 @@ def insert_event(db, fetch, fetch_id, kind, current, version_id, observation, su
     same_reading = kind == "rules_changed" and new_version and new_version["id"] == current["id"]
     if kind in events.DIFFED_KINDS and current and new_version and not same_reading:
         before, after = _diff_texts(db, texts, current, new_version)
-        result = diffing.line_diff(before, after)
-        added, removed = result["lines_added"], result["lines_removed"]
-        diff_id = insert_row(db, "diffs", {
-            "source_id": fetch.source_id, "from_version_id": current["id"],
-            "to_version_id": version_id, "lines_added": added, "lines_removed": removed,
-            "diff": result["diff"],
-        })
+        diff_id, added, removed = insert_diff(db, fetch.source_id, current["id"], version_id,
+                                              before, after)
     country = country_of(db, fetch.source_id)
     event_id = insert_row(db, "events", {
         "source_id": fetch.source_id, "country": country, "fetch_id": fetch_id, "at": fetch.fetched_at,
@@ -158,6 +150,17 @@ def insert_event(db, fetch, fetch_id, kind, current, version_id, observation, su
     })
     enqueue_alerts(db, event_id, fetch.source_id, kind, subscribers)
     return event_id
+
+
+def insert_diff(db, source_id, from_version_id, to_version_id, before, after):
+    """The line diff between two versions' texts, stored; ``(diff id, lines added, lines
+    removed)``."""
+    result = diffing.line_diff(before, after)
+    diff_id = insert_row(db, "diffs", {
+        "source_id": source_id, "from_version_id": from_version_id,
+        "to_version_id": to_version_id, "lines_added": result["lines_added"],
+        "lines_removed": result["lines_removed"], "diff": result["diff"]})
+    return diff_id, result["lines_added"], result["lines_removed"]
 
 
 def _diff_texts(db, texts, current, new_version):
