@@ -138,7 +138,13 @@ def test_facets_narrow_the_recent_changes(page, base_url):
     page.locator(".facet-info").filter(has_text="country").get_by_role("link", name="Norway").click()
     page.wait_for_url("**/monitor/recent_changes?country=Norway")
     expect(page.locator("table.dw-changes tbody tr")).to_have_count(4)  # new, stale, failing, recovered
-    assert page.get_by_role("link", name="changes for Norway (Atom)").is_visible()
+    # Norway's feed: announced to feed readers, and its address on the Follow page
+    feed = page.locator('link[rel="alternate"][title="dialogue-watch: Norway"]')
+    assert feed.get_attribute("href").endswith("/country_feed.atom?country=Norway")
+    page.locator("p.dw-feeds").get_by_role("link", name="Follow the changes in a feed reader").click()
+    page.wait_for_url("**/monitor/follow")
+    assert page.get_by_label("Feed address: Norway").input_value().endswith(
+        "/monitor/country_feed.atom?country=Norway")
     screenshot(page, "recent-changes-norway")
 
 
