@@ -6,6 +6,8 @@ import socket
 import subprocess
 import sys
 
+import yaml
+
 from monitor.replica import Replica
 
 
@@ -44,3 +46,24 @@ def test_a_crawl_where_every_site_fails_prints_plain_words_then_the_table_follow
     rows = [line for line in stale.stdout.splitlines() if "refused" in line or "dropped" in line]
     assert len(rows) == 2 and all("not yet checked" in row and "never fetched" in row
                                   for row in rows)
+
+
+def test_pages_failing_for_one_reason_are_summed_up_once_and_discovery_is_counted(
+        make_config, db_path, tmp_path):
+    """The progress lines name every page; the summary says a reason shared by many
+    pages once, and the first line counts the discovery sources read too."""
+    port = closed_port()
+    cfg = make_config(*({"id": f"refused-{n}", "url": f"http://127.0.0.1:{port}/page-{n}"}
+                        for n in range(4)), settings={"retries": 0})
+    document = yaml.safe_load(open(cfg.path, encoding="utf-8"))
+    document["discover"] = [{"id": "canada-news", "country": "Canada", "title": "News",
+                             "url": f"http://127.0.0.1:{port}/news.atom", "type": "feed",
+                             "match": ["human rights"]}]
+    with open(cfg.path, "w", encoding="utf-8") as file:
+        yaml.safe_dump(document, file)
+    crawled = cli(cfg, db_path, "crawl")
+    shown = (crawled.stdout + crawled.stderr).splitlines()
+    assert crawled.stderr.startswith("Crawling 4 page(s) and 1 discovery source(s)")
+    assert sum("refused-" in line for line in shown) == 4  # the progress lines only
+    assert "  4 pages: the site refused the connection" in shown
+    assert len(shown) <= 10, "\n".join(shown)

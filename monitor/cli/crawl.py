@@ -31,7 +31,9 @@ def crawl(obj, ids, quiet, alerts_path):
     for warning in settings.warning_lines():
         click.echo(warning, err=True)
     count = len(config.select(ids))
-    click.echo(f"Crawling {count} page(s), politely (one request at a time per site)...", err=True)
+    feeds = f" and {len(config.discover)} discovery source(s)" if config.discover and not ids else ""
+    click.echo(f"Crawling {count} page(s){feeds}, politely (one request at a time per site)...",
+               err=True)
     try:
         _, results = crawler.crawl(config, obj.db_path, ids, progress=not quiet,
                                    subscribers=settings.subscribers)

@@ -97,11 +97,21 @@ def summary(results):
     if kinds:
         lines.append("Events: " + ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())))
     failed = [r for r in results if r["outcome"] == "error"]
-    lines.extend(f"  {row['source_id']}: {row['error']}" for row in failed)
+    lines.extend(_failures(failed))
     if results and len(failed) == len(results):
         lines.append("No page could be fetched. If this machine is offline, try "
                      "'dialogue-watch demo' to see dialogue-watch work on a local replica.")
     return "\n".join(lines)
+
+
+def _failures(failed, shared=3):
+    """Each failure with its page; a reason shared by ``shared`` pages or more is said once
+    (their names are on the progress lines above)."""
+    reasons = collections.Counter(row["error"] for row in failed)
+    lines = [f"  {row['source_id']}: {row['error']}" for row in failed
+             if reasons[row["error"]] < shared]
+    lines += [f"  {n} pages: {reason}" for reason, n in reasons.items() if n >= shared]
+    return lines
 
 
 def followed_sources(db, sources, subscribers=()):
