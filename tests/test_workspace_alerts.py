@@ -126,6 +126,18 @@ def test_notes_and_other_countries_are_not_alerted():
     assert matching.matches({**subscription, "kinds": ["gone"]}, event) == []
 
 
+def test_a_new_publication_is_matched_by_its_title_and_chosen_as_a_kind():
+    event = {"kind": "new_publication", "country": "Japan", "source_id": "japan-mofa-press-ab12",
+             "diff": None, "title": "第20回日中人権対話の開催",
+             "detail": "a new publication matching the words watched for appeared"}
+    words = {"countries": [], "sources": [], "kinds": [], "words": ["人権"]}
+    assert matching.matches(words, event) == [("人権", "appeared", "第20回日中人権対話の開催")]
+    assert matching.matches({**words, "words": ["Tibet"]}, event) == []
+    assert "new_publication" in matching.KIND_CHOICES
+    kinds = {"countries": [], "sources": [], "kinds": ["new_publication"], "words": []}
+    assert matching.matches(kinds, event) == [("", None, None)]
+
+
 def test_without_a_mail_server_my_alerts_says_so(watched, db_path, browser):
     with serving(db_path) as base:
         page = browser.new_context().new_page()

@@ -19,6 +19,7 @@ KIND_CHOICES = {
     "gone": "The page disappeared",
     "documents_changed": "A document was added or removed",
     "stale": "The page still shows an old 'last updated' date",
+    "new_publication": "A government published something new (found in its news or listings)",
 }
 MODES = {"instant": "At once, one e-mail per change", "daily": "Once a day, a digest",
          "weekly": "Once a week, a digest"}
@@ -70,10 +71,18 @@ def matches(subscription, event):
         return []
     if subscription["sources"] and event["source_id"] not in subscription["sources"]:
         return []
+    if subscription["words"] and event["kind"] in events.DISCOVERY_KINDS:
+        return word_changes(subscription["words"], _as_added(event))  # a new publication
     if subscription["words"]:
         return word_changes(subscription["words"], event["diff"])
     kinds = set(subscription["kinds"]) or DEFAULT_KINDS
     return [("", None, None)] if event["kind"] in kinds else []
+
+
+def _as_added(event):
+    """A new publication's title and what was said of it, as lines it added."""
+    text = "\n".join(part for part in (event.get("title"), event.get("detail")) if part)
+    return "\n".join(f"+{line}" for line in text.splitlines())
 
 
 def diff_rows(diff):
