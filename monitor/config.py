@@ -212,7 +212,7 @@ def parse(document, path="sources.yaml"):
     _check_unique(sources, problems)
     discover = discover_config.parse(document, problems, _check_country,
                                      lambda country: COUNTRY_LOCALES.get(country, "en"),
-                                     {source.id for source in sources})
+                                     check_keys, {source.id for source in sources})
     if problems:
         raise ConfigError(path, sorted(problems, key=lambda p: p[0]))
     return Config(str(path), settings, defaults, tuple(sources), discover)

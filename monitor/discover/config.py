@@ -17,7 +17,6 @@ Example::
 """
 
 import dataclasses
-import difflib
 import re
 from urllib.parse import urlsplit
 
@@ -72,10 +71,11 @@ class Discovery:
     line: int = 0
 
 
-def parse(document, problems, check_country, locale_of, source_ids=()):
+def parse(document, problems, check_country, locale_of, check_keys, source_ids=()):
     """The ``discover:`` entries of ``document`` as Discovery values; each problem is
-    appended to ``problems`` as (line, words). ``check_country(entry, where, problems)``
-    and ``locale_of(country)`` are sources:'s own rules."""
+    appended to ``problems`` as (line, words). ``check_country(entry, where, problems)``,
+    ``locale_of(country)`` and ``check_keys(entry, allowed, where, problems)`` (unknown
+    and repeated keys) are sources:'s own rules."""
     entries = document.get("discover") if isinstance(document, dict) else None
     if entries is None:
         return ()
@@ -83,19 +83,19 @@ def parse(document, problems, check_country, locale_of, source_ids=()):
         problems.append((_line(document, "discover"), "'discover:' must be a list of entries "
                          "starting with '- id: ...'."))
         return ()
-    found = [_entry(e, problems, check_country, locale_of) for e in entries]
+    found = [_entry(e, problems, check_country, locale_of, check_keys) for e in entries]
     found = [each for each in found if each is not None]
     _check_unique(found, set(source_ids), problems)
     return tuple(found)
 
 
-def _entry(entry, problems, check_country, locale_of):
+def _entry(entry, problems, check_country, locale_of, check_keys):
     if not isinstance(entry, dict):
         problems.append((0, "each item under 'discover:' must be a mapping starting with '- id: ...'."))
         return None
     where = f"discover '{entry.get('id', '?')}'"
     start = len(problems)
-    _check_keys(entry, where, problems)
+    check_keys(entry, KEYS, where, problems)
     for key in REQUIRED:
         if not entry.get(key):
             problems.append((_line(entry), f"{where}: '{key}' is required. Fix: add '{key}: ...'."))
@@ -116,17 +116,6 @@ def _line(mapping, key=None):
     if key is not None and hasattr(mapping, "line_of"):
         return mapping.line_of(key)
     return getattr(mapping, "line", 0)
-
-
-def _check_keys(entry, where, problems):
-    for key, line in getattr(entry, "dupes", []):
-        problems.append((line, f"{where}: key '{key}' appears twice. Fix: keep one of them."))
-    for key in entry:
-        if key not in KEYS:
-            hint = difflib.get_close_matches(str(key), KEYS, n=1)
-            fix = f"did you mean '{hint[0]}'?" if hint else "remove it"
-            problems.append((_line(entry, key), f"{where}: unknown key '{key}'. Fix: {fix} "
-                             f"(allowed: {', '.join(sorted(KEYS))})."))
 
 
 def _id(entry, where, problems):
