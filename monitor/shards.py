@@ -8,6 +8,10 @@ site lands on the same node, so the site's politeness delay (one request at a
 time, ``delay_seconds`` apart) is kept by one crawler. Changing ``N`` moves pages;
 ``dialogue-watch merge`` then refuses a page stored by two nodes
 (``monitor.store.merge``).
+
+The discovery sources (``discover:``, issue 26) are split by the same rule, on the
+feed's, sitemap's or listing's own address: each is read by exactly one node, which
+keeps the items it listed and watches the pages it gave.
 """
 
 import dataclasses
@@ -47,9 +51,11 @@ def parse(text):
 
 
 def select(config, shard):
-    """``config`` with only the sources of ``shard`` (``(K, N)``, or None: all of them)."""
+    """``config`` with only the sources and discovery sources of ``shard`` (``(K, N)``,
+    or None: all of them)."""
     if shard is None:
         return config
     number, count = shard
     return dataclasses.replace(
-        config, sources=tuple(s for s in config.sources if shard_of(s.url, count) == number))
+        config, sources=tuple(s for s in config.sources if shard_of(s.url, count) == number),
+        discover=tuple(d for d in config.discover if shard_of(d.url, count) == number))

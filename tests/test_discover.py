@@ -284,3 +284,41 @@ def test_nested_sitemap_indexes_that_loop_stop_at_the_page_budget(setup, replica
     assert fetched == 4 and len(replica.requests_for("/a.xml")) == 1
     (check,) = open_db().query("SELECT pages, complete FROM discovery_checks")
     assert check == {"pages": 4, "complete": 0}
+
+
+def test_each_discovery_source_is_read_by_exactly_one_shard(setup, replica, tmp_path):
+    """``--shard K/N`` splits the discover: list by the same rule as the pages (the
+    listing's own site): two nodes read the two feeds once between them."""
+    write, _ = setup
+    replica.set("/feed.xml", rss(replica, ("Human rights dialogue", "/a")))
+    cfg = write({"id": "ch-local", "url": "/feed.xml", "type": "feed"},
+                {"id": "ch-named", "url": "/feed.xml", "type": "feed"})
+    document = yaml.safe_load(open(cfg.path, encoding="utf-8"))
+    named = replica.url("/feed.xml").replace("127.0.0.1", "localhost")
+    document["discover"][1]["url"] = named
+    with open(cfg.path, "w", encoding="utf-8") as out:
+        yaml.safe_dump(document, out, allow_unicode=True)
+    cfg = config.load(cfg.path)
+    assert {d.id: d.url for d in cfg.discover}["ch-named"] == named
+    read_by = {}
+    for number in (1, 2):
+        path = tmp_path / f"node{number}.db"
+        done = CliRunner().invoke(cli.cli, ["--sources", cfg.path, "--db", str(path),
+                                            "--shard", f"{number}/2", "crawl", "-q"])
+        assert done.exit_code == 0, done.output
+        read_by[number] = [row[0] for row in store.open_db(path).execute(
+            "SELECT discovery_id FROM discovery_checks")]
+    assert read_by == {1: ["ch-local"], 2: ["ch-named"]}  # localhost is shard 2 of 2
+    assert len(replica.requests_for("/feed.xml")) == 2
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5])
+def test_the_shipped_discovery_sources_split_into_shards_without_overlap(count):
+    from monitor import shards
+
+    shipped = config.load("sources.yaml")
+    parts = [shards.select(shipped, (number, count)).discover for number in range(1, count + 1)]
+    ids = [each.id for part in parts for each in part]
+    assert sorted(ids) == sorted(each.id for each in shipped.discover)  # each once
+    again = [shards.select(shipped, (number, count)).discover for number in range(1, count + 1)]
+    assert parts == again  # the same split every time
