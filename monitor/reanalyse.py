@@ -16,8 +16,6 @@ from monitor import store
 from monitor.store.rows import marker_key
 from monitor.analysis import analyze, diffing, events, rules
 
-CHANGE_KINDS = events.CHANGE_KINDS
-
 
 @dataclasses.dataclass(frozen=True)
 class Reading:
@@ -62,7 +60,7 @@ def replay(readings):
         decision = events.classify(
             events.Previous(True, previous.text_sha256, previous.marker, "ok", 0),
             events.Outcome("ok", current.text_sha256, current.marker))
-        kinds.append(decision.kind if decision.kind in CHANGE_KINDS else None)
+        kinds.append(decision.kind if decision.kind in events.CHANGE_KINDS else None)
         if decision.new_version:
             previous = current
     return kinds

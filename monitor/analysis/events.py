@@ -61,23 +61,80 @@ KINDS = {
     "delisted": "a note: a publication found in a news feed, sitemap or listing is no "
                 "longer listed there; the page itself is still watched at its address",
 }
-TEXT_KINDS = {"updated", "silent_edit", "changed", "restored", "replaced"}
-# A change of the page's own words or "last updated" line, as a campaigner means it
-# (what reanalyse replays and the stored readings compare): one definition, read everywhere.
-CHANGE_KINDS = frozenset({"updated", "silent_edit", "changed", "marker_only", "replaced"})
-# Events stored with the diff between the version before and the version after.
-DIFFED_KINDS = TEXT_KINDS | {"rules_changed", "volatile_change"}
-# Monitoring problems: recorded (as an extra event) when they first appear.
-PROBLEM_KINDS = {"layout_changed", "robots_blocked", "volatile_text", "follow_limit",
-                 "needs_browser"}
-# Notes: recorded in the history beside (or instead of) a change event, never alerted.
-NOTE_KINDS = {"rules_changed", "moved", "volatile_change", "unlinked", "seen_in_archive",
-              "transient", "delisted"}
-# What a partner's feeds, sitemaps and listings newly list (monitor.discover): recorded
-# when a crawl reads them, not by classify.
-DISCOVERY_KINDS = {"new_publication", "delisted"}
-# What a page links to (monitor.analysis.links): recorded beside the text's change event.
-LINK_KINDS = {"documents_changed", "links_changed"}
+# Each kind's traits, one row per kind: every set of kinds below is derived from this
+# table, and every module reads those sets (tests/test_kinds.py pins them).
+TRAITS = {
+    "new":               "alerted marker seam",
+    "updated":           "alerted text change weighed diffed marker seam reviewed",
+    "silent_edit":       "alerted text change weighed diffed marker seam reviewed",
+    "changed":           "alerted text change weighed diffed marker seam reviewed",
+    "marker_only":       "alerted change marker seam reviewed",
+    "gone":              "alerted reviewed",
+    "restored":          "alerted text diffed marker reviewed",
+    "failing":           "alerted",
+    "recovered":         "",
+    "layout_changed":    "alerted problem",
+    "robots_blocked":    "alerted problem",
+    "needs_browser":     "alerted problem",
+    "volatile_text":     "alerted problem",
+    "stale":             "alerted digest",
+    "rules_changed":     "note diffed",
+    "moved":             "note",
+    "volatile_change":   "note diffed",
+    "documents_changed": "alerted link digest reviewed",
+    "links_changed":     "link digest reviewed",
+    "unlinked":          "note",
+    "follow_limit":      "alerted problem",
+    "replaced":          "alerted text change diffed marker seam reviewed",
+    "transient":         "note",
+    "seen_in_archive":   "note seam",
+    "new_publication":   "alerted discovery digest reviewed",
+    "delisted":          "note discovery",
+}
+# What each trait means.
+TRAIT_WORDS = {
+    "alerted": "alerted by default (a subscriber in alerts.yaml without `kinds`)",
+    "note": "a note in the history, beside (or instead of) a change: never alerted",
+    "problem": "a monitoring problem, recorded (as an extra event) when it first appears",
+    "discovery": "told by a partner's feeds, sitemaps and listings (monitor.discover), "
+                 "not by classify",
+    "link": "what a page links to changed (monitor.analysis.links), told beside the text's event",
+    "text": "the page's text changed: the government's last real change (last_changed_at)",
+    "change": "a change of the page's own words or 'last updated' line, as a campaigner means "
+              "it (what reanalyse replays and the stored readings compare)",
+    "weighed": "accuses the page's owner of changing its words: weighed before anyone is "
+               "told (monitor.store.confirm)",
+    "diffed": "stored with the diff between the version before and the version after",
+    "marker": "its alert shows the page's 'last updated' line",
+    "seam": "a first check's event that the Internet Archive's copies may tell again "
+            "(monitor.store.archive.settle_seam)",
+    "reviewed": "a person reviews it in the workspace",
+    "digest": "its detail is the news itself (how old, which documents): shown in digests too",
+}
+
+
+def kinds_with(trait):
+    """The kinds having ``trait`` (one of ``TRAIT_WORDS``)."""
+    if trait not in TRAIT_WORDS:
+        raise KeyError(trait)
+    return frozenset(kind for kind, traits in TRAITS.items() if trait in traits.split())
+
+
+TEXT_KINDS = kinds_with("text")
+CHANGE_KINDS = kinds_with("change")
+WEIGHED_KINDS = kinds_with("weighed")
+DIFFED_KINDS = kinds_with("diffed")
+PROBLEM_KINDS = kinds_with("problem")
+NOTE_KINDS = kinds_with("note")
+DISCOVERY_KINDS = kinds_with("discovery")
+LINK_KINDS = kinds_with("link")
+ALERTED_KINDS = kinds_with("alerted")
+MARKER_KINDS = kinds_with("marker")
+DIGEST_KINDS = kinds_with("digest")
+SEAM_KINDS = kinds_with("seam")
+REVIEWED_KINDS = kinds_with("reviewed")
+# Every change of the text or of its 'last updated' line: its version goes to Save Page Now.
+ARCHIVED_KINDS = TEXT_KINDS | CHANGE_KINDS
 # How they show in the words of an observation's error or note (written by
 # monitor.analysis.analyze and monitor.fetch.transport; tests/test_alerts.py crawls both).
 PROBLEM_SIGNS = {"layout_changed": "did the page layout change?",

@@ -32,7 +32,7 @@ SUBSCRIBER_KEYS = {"name", "url", "sources", "countries", "kinds", "mode"}
 MODES = ("immediate", "daily", "weekly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # links_changed (a content link that is not a document) is alerted only when asked for
-DEFAULT_KINDS = frozenset(set(events.KINDS) - {"recovered", "links_changed"} - events.NOTE_KINDS)
+DEFAULT_KINDS = events.ALERTED_KINDS
 ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 PASSWORD_PATTERN = re.compile(r"^[A-Za-z0-9+.-]+://[^/@?#]*?:([^/@?#]+)@")
 TIME_PATTERN = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -69,9 +69,9 @@ HEADLINES = {
     "new_publication": "{whose} government published something new on the words you watch",
     "delisted": "A publication of {whose} is no longer listed where it was found (a note)",
 }
-MARKER_KINDS = {"new", "updated", "silent_edit", "changed", "marker_only", "restored", "replaced"}
+MARKER_KINDS = events.MARKER_KINDS
 # Kinds whose detail is the news itself (how old, against the 2003 report): shown in digests too.
-DIGEST_DETAIL_KINDS = {"stale", "documents_changed", "links_changed", "new_publication"}
+DIGEST_DETAIL_KINDS = events.DIGEST_KINDS
 EXCERPT_LINES = 6
 
 

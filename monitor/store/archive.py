@@ -27,7 +27,7 @@ from monitor.store.sql import index_lines, insert_row
 
 ARCHIVE = "archive"
 # the live version's event kinds that settle_seam may tell again
-SEAM_KINDS = {"new", "seen_in_archive", "marker_only"} | events.TEXT_KINDS - {"restored"}
+SEAM_KINDS = events.SEAM_KINDS
 
 
 def window(db, source_id):
@@ -184,7 +184,7 @@ def _diff(db, source_id, before, after):
 
 # The events whose version is sent to Save Page Now: every change of the text or of
 # its 'last updated' line.
-ARCHIVED_KINDS = events.TEXT_KINDS | {"marker_only"}
+ARCHIVED_KINDS = events.ARCHIVED_KINDS
 
 
 @writes

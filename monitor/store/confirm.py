@@ -12,13 +12,13 @@ fetched without ETag / If-Modified-Since, so the second look is a full one.
 import dataclasses
 import datetime
 
-from monitor.analysis import dates, doubt, volatile
+from monitor.analysis import dates, doubt, events, volatile
 from monitor.store import blobs
 from monitor.store.connection import iso
 
 HOLD, MACHINE = "hold", "machine"
 # Kinds that a change of the compared text can be given, and which are weighed.
-WEIGHED_KINDS = frozenset({"updated", "silent_edit", "changed"})
+WEIGHED_KINDS = events.WEIGHED_KINDS
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,7 +8,6 @@ from monitor.store.connection import immediate_transaction, iso, now, writes
 from monitor.store.reads import fetch_capture
 from monitor.store.rows import marker_columns, store_text, version_by_id
 
-CHANGE_KINDS = tuple(sorted(events.CHANGE_KINDS))
 MARKER_COLUMNS = ("marker_text", "marker_date", "marker_precision", "marker_origin", "marker_until")
 
 
@@ -31,9 +30,10 @@ def captures(db, source_id):
 
 def change_events(db, source_id):
     """{fetch id: kind} of the change events stored for a page."""
-    marks = ", ".join("?" * len(CHANGE_KINDS))
+    kinds = sorted(events.CHANGE_KINDS)
+    marks = ", ".join("?" * len(kinds))
     return dict(db.execute(f"SELECT fetch_id, kind FROM events WHERE source_id = ? AND kind IN ({marks})",
-                           [source_id, *CHANGE_KINDS]).fetchall())
+                           [source_id, *kinds]).fetchall())
 
 
 @writes

@@ -238,8 +238,7 @@ ROUTES += [
 # -- review ------------------------------------------------------------------------
 
 # The events a person reviews: changes of a page's words or dates, and its coming and going.
-REVIEW_KINDS = tuple(sorted(events.CHANGE_KINDS | {"gone", "restored", "documents_changed",
-                                                   "links_changed", "new_publication"}))
+REVIEW_KINDS = tuple(sorted(events.REVIEWED_KINDS))
 ACTIONS = {"reviewed": ("reviewed", True), "unreviewed": ("reviewed", False),
            "important": ("important", True), "unimportant": ("important", False)}
 MAX_NOTE = 5000
@@ -425,16 +424,47 @@ async def page_edit(datasette, request):
     try:
         if not all(fields.values()):
             raise WorkspaceError("Fill in the title, the country and the address.")
+        if len(form.get("notes") or "") > MAX_NOTE:
+            raise WorkspaceError(f"Write notes of at most {MAX_NOTE} characters.")
+        fields["notes"] = (form.get("notes") or "").strip() or None  # empty: the line goes
         await asyncio.to_thread(sources_file.edit, path, form.get("file_hash"), form.get("id"), fields)
     except DialogueWatchError as error:
         return await _pages_page(datasette, request, problem=str(error), status=409)
     await in_db(datasette, rows.record, me["id"], "changed a page",
-                f"{form.get('id')}: " + ", ".join(f"{k} = {v}" for k, v in fields.items()))
+                f"{form.get('id')}: " + ", ".join(f"{k} = {v or '(none)'}" for k, v in fields.items()))
     datasette.add_message(request, f"Saved the changes to {fields['title']}.")
     return Response.redirect(datasette.urls.path("/-/pages"))
 
 
+MAX_PAUSE_NOTE = 200
+
+
+async def page_pause(datasette, request):
+    """An editor pauses a watched page (``paused: true``, with why), or resumes it."""
+    me = require_editor(request)
+    form = await form_of(request)
+    path, source_id = _sources_path(datasette), form.get("id")
+    resume = form.get("action") == "resume"
+    note = " ".join((form.get("note") or "").split())
+    try:
+        if len(note) > MAX_PAUSE_NOTE:
+            raise WorkspaceError(f"Say why in at most {MAX_PAUSE_NOTE} characters.")
+        if resume:
+            await asyncio.to_thread(sources_file.resume, path, form.get("file_hash"), source_id)
+        else:
+            await asyncio.to_thread(sources_file.pause, path, form.get("file_hash"), source_id, note)
+    except DialogueWatchError as error:
+        return await _pages_page(datasette, request, problem=str(error), status=409)
+    await in_db(datasette, rows.record, me["id"], "resumed a page" if resume else "paused a page",
+                source_id if resume or not note else f"{source_id}: {note}")
+    datasette.add_message(request, f"Resumed {source_id}: it is checked again from its next check."
+                          if resume else f"Paused {source_id}: it is not checked until someone "
+                          "resumes it; the site shows it as paused.")
+    return Response.redirect(datasette.urls.path("/-/pages"))
+
+
 ROUTES += [
+    (r"^/-/pages/pause$", page_pause),
     (r"^/-/pages/edit$", page_edit),
     (r"^/-/pages$", pages),
     (r"^/-/pages/preview$", page_preview),
