@@ -97,6 +97,11 @@ SOURCE_KEY_HELP = {
     "archive_changes": "`true`: ask the Internet Archive's Save Page Now to copy the page at "
                        "each change (an independent copy). Default: settings.archive_changes.",
     "notes": "Anything the next person should know.",
+    "paused": "`true`: the page is not checked for now (`crawl` and `run` skip it; it is not "
+              "called stale or failing meanwhile) and the site shows it as paused; remove the "
+              "line, or write `false`, to check it again. Default: `false`.",
+    "paused_note": "With `paused: true`: why, in a few words, shown beside \"paused\" on the "
+                   "site and in the workspace.",
 }
 SOURCE_KEYS = set(SOURCE_KEY_HELP)
 # The twelve partners of the 2003 report, as every filter, feed and alert names them; a
@@ -140,6 +145,8 @@ class Source:
     wait_for: str | None = None  # a CSS selector the browser waits for
     screenshot: bool | None = None  # None: on for rendered pages
     analysis_memory_mb: float = SETTINGS_DEFAULTS["analysis_memory_mb"]  # from settings: for the analysis
+    paused: bool = False  # not checked for now (``Config.select`` leaves it out)
+    paused_note: str | None = None
     line: int = 0
 
 
@@ -159,11 +166,11 @@ class Config:
         return {source.id: source for source in self.sources}
 
     def select(self, ids):
-        """The sources named by ``ids`` (all when empty); unknown ids raise."""
+        """The sources named by ``ids`` (all but the paused ones when empty); unknown ids raise."""
         from monitor.errors import UnknownSourceError
 
         if not ids:
-            return list(self.sources)
+            return [source for source in self.sources if not source.paused]
         missing = [i for i in ids if self.source(i) is None]
         if missing:
             ids = [s.id for s in self.sources]
@@ -339,6 +346,7 @@ def _source(entry, defaults, stale_after, problems):
         "archive_changes": source_keys.archive_changes(entry, where, problems),
         **source_keys.check_follow(entry, where, problems),
         **source_keys.check_render(entry, where, problems),
+        **source_keys.check_paused(entry, where, problems),
         "line": entry.line,
     }
     if "every" in entry:

@@ -121,7 +121,8 @@ def wake_time(states, schedules, now, held=None, max_sleep=datetime.timedelta(mi
 
 
 def schedules_of(config):
-    return {source.id: parse_every(source.every) for source in config.sources}
+    """id -> schedule of every page to check (a paused one is not: ``paused: true``)."""
+    return {source.id: parse_every(source.every) for source in config.sources if not source.paused}
 
 
 def parse_time(text):
@@ -397,6 +398,11 @@ OVERDUE_AFTER = datetime.timedelta(minutes=2)
 
 
 def status_row(row, source, now):
+    if source.paused:  # not checked for now: neither overdue nor failing
+        return {"id": row["id"], "country": row["country"], "every": source.every,
+                "state": "paused" + (f" ({source.paused_note})" if source.paused_note else ""),
+                "last_checked_at": row.get("last_checked_at"), "next_check_at": "when resumed",
+                "overdue_seconds": 0, "last_error": None, "problem": None}
     last = wallclock.past_or_none(parse_time(row.get("last_checked_at")), now)
     upcoming = next_check(parse_every(source.every), last)
     second_look = parse_time(row.get("confirm_at"))  # a held change (monitor.store.confirm)

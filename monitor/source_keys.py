@@ -125,6 +125,20 @@ def archive_changes(entry, where, problems):
     return value
 
 
+def check_paused(entry, where, problems):
+    """``paused`` (true or false) and ``paused_note`` (why; only with ``paused: true``)."""
+    value, note = entry.get("paused", False), optional_text(entry, "paused_note")
+    if not isinstance(value, bool):
+        problems.append((entry.line_of("paused"), f"{where}: paused must be true or false, not "
+                         f"'{value}'. Fix: write paused: true to stop checking the page for now, "
+                         "or remove the line."))
+        value = False
+    if note is not None and not value:
+        problems.append((entry.line_of("paused_note"), f"{where}: paused_note only applies "
+                         "with paused: true. Fix: add paused: true, or remove paused_note."))
+    return {"paused": value, "paused_note": note if value else None}
+
+
 def optional_text(entry, key):
     value = entry.get(key)
     return None if value is None else str(value).strip() or None

@@ -547,3 +547,12 @@ def m032_site_plain_meanings(db):
     reads them from ``event_kinds``."""
     db["event_kinds"].upsert_all(
         ({"kind": kind, "meaning": meaning} for kind, meaning in events.KINDS.items()), pk="kind")
+
+
+@migrations()
+def m033_paused_pages(db):
+    """A page paused in sources.yaml (``paused: true``, ``paused_note:``): not checked for
+    now, shown as paused (with the note) on the site and in the workspace rather than as
+    stale or failing. ``sources.sync_sources`` keeps both columns as the file says."""
+    db["sources"].add_column("paused", int, not_null_default=0)
+    db["sources"].add_column("paused_note", str)

@@ -41,4 +41,6 @@ def source_row(source, stamp):
         "stale_after_days": source.stale_after,
         "archive_changes": int(bool(getattr(source, "archive_changes", False))),
         "notes": source.notes, "active": 1, "updated_at": stamp,
+        "paused": int(bool(getattr(source, "paused", False))),
+        "paused_note": getattr(source, "paused_note", None),
     }

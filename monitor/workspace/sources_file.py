@@ -81,7 +81,8 @@ def remove(path, expected, source_id):
 
 def edit(path, expected, source_id, fields):
     """Give the source ``source_id`` these values (``{"title": ..., "url": ...}``): only the
-    lines of those keys change (a comment at the end of such a line stays)."""
+    lines of those keys change (a comment at the end of such a line stays); a value None
+    takes its key's line out."""
     def change(text):
         lines, spans, indent = _source_spans(text)
         listed = (_yaml().load(text) or {}).get("sources") or []
@@ -91,11 +92,23 @@ def edit(path, expected, source_id, fields):
         start, end = spans[ids.index(source_id)]
         current = listed[ids.index(source_id)]
         for key, value in fields.items():
-            if current.get(key) != value:  # a value left as it was keeps its line as it was
+            if value is None and key in current:
+                end = _drop_key(lines, start, end, indent, key)
+            elif value is not None and current.get(key) != value:  # one left as it was keeps its line
                 end = _set_key(lines, start, end, indent, key, value)
         return "".join(lines)
 
     _rewrite(path, expected, change)
+
+
+def pause(path, expected, source_id, note=None):
+    """``paused: true`` (and ``paused_note:``, or none) on the source: not checked for now."""
+    edit(path, expected, source_id, {"paused": True, "paused_note": note or None})
+
+
+def resume(path, expected, source_id):
+    """Take ``paused`` and ``paused_note`` off the source: it is checked again."""
+    edit(path, expected, source_id, {"paused": None, "paused_note": None})
 
 
 LINE_VALUE = re.compile(r"""^(?P<head>.*?:[ \t]*)(?P<value>"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^#'"]*?)(?P<tail>[ \t]+#.*)?$""")
@@ -116,6 +129,21 @@ def _set_key(lines, start, end, indent, key, value):
             return end
     lines.insert(end, f"{inner}{key}: {_scalar(value)}\n")
     return end + 1
+
+
+def _drop_key(lines, start, end, indent, key):
+    """Take ``key``'s line out of the item's lines [start, end); returns the item's new end."""
+    inner = indent + "  "
+    for n in range(start + 1, end):
+        if lines[n].startswith(f"{inner}{key}:"):
+            following = lines[n + 1] if n + 1 < end else ""
+            if following.startswith(inner + " ") and following.strip():
+                break
+            del lines[n]
+            return end - 1
+    raise WorkspaceError(f"The {key} of this page is written in a way the workspace cannot "
+                         "change (first in its entry, or over several lines): change it in "
+                         "sources.yaml by hand.")
 
 
 def _scalar(value):
