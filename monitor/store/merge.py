@@ -79,7 +79,7 @@ NODE_LOCAL = ("alert_outbox", "alert_digests", "archive_requests")
 # node's accounts, subscriptions, reviews and notes are never merged into another's.
 WORKSPACE = ("workspace_users", "workspace_audit", "workspace_secret", "workspace_subscriptions",
              "workspace_alerts", "workspace_queue_cursor", "workspace_reviews", "workspace_notes",
-             "public_notes")
+             "workspace_login_failures", "public_notes")
 # Made by every database itself (migrations, the search index, merge's own records).
 BUILT_HERE = ("_sqlite_migrations", "report_2003", "event_kinds", "database_identity", "merge_imports",
               "merges", "version_lines", "version_words", "sqlite_sequence", "sqlite_stat1", "sqlite_stat4")

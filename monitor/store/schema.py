@@ -556,3 +556,14 @@ def m033_paused_pages(db):
     stale or failing. ``sources.sync_sources`` keeps both columns as the file says."""
     db["sources"].add_column("paused", int, not_null_default=0)
     db["sources"].add_column("paused_note", str)
+
+
+@migrations()
+def m034_workspace_login_failures(db):
+    """Each wrong password tried at the workspace's login (the name, the address it came
+    from, when), so that guessing is stopped by the database, whatever process serves the
+    login and across restarts (``workspace.login_locked_until``)."""
+    db["workspace_login_failures"].create({"id": int, "name": str, "address": str, "at": str},
+                                          pk="id")
+    db["workspace_login_failures"].create_index(["name", "at"])
+    db["workspace_login_failures"].create_index(["address", "at"])

@@ -5,6 +5,7 @@ Every row here is private: the public site's authorizer refuses any read of a
 this module never sees one in clear.
 """
 
+import datetime
 import json
 import secrets
 
@@ -49,6 +50,40 @@ def remove_user(db, name):
         if gone:
             audit(db, "operator", "account removed", name)
     return bool(gone)
+
+
+# -- guessing passwords -------------------------------------------------------------
+# A wrong password is a row of workspace_login_failures: ``limit`` of them for one name, or
+# ``address_limit`` from one address (whatever the names), within ``window`` lock that
+# login until the oldest of them leaves the window. In the database, not a process's
+# memory: a restart of the workspace, or a second one, locks the same logins.
+
+@writes
+def login_failed(db, name, address, keep=datetime.timedelta(days=1)):
+    """Note a wrong password for ``name`` from ``address``; forget those older than ``keep``."""
+    stamp = now()
+    with immediate_transaction(db):
+        db["workspace_login_failures"].insert({"name": name, "address": address, "at": iso(stamp)})
+        db.execute("DELETE FROM workspace_login_failures WHERE at < ?", [iso(stamp - keep)])
+
+
+def login_locked_until(db, name, address, limit, address_limit, window):
+    """When ``name`` may try to log in from ``address`` again (a datetime), or None now."""
+    since = iso(now() - window)
+    for column, value, most in (("name", name, limit), ("address", address, address_limit)):
+        times = [row["at"] for row in db.query(
+            f"SELECT at FROM workspace_login_failures WHERE {column} = ? AND at >= ? "
+            "ORDER BY at DESC LIMIT ?", [value, since, most])]
+        if len(times) >= most:
+            return datetime.datetime.fromisoformat(times[-1].replace("Z", "+00:00")) + window
+    return None
+
+
+@writes
+def login_succeeded(db, name):
+    """The right password: the name's wrong ones are forgotten (the address's are not)."""
+    with immediate_transaction(db):
+        db.execute("DELETE FROM workspace_login_failures WHERE name = ?", [name])
 
 
 def audit(db, who, action, detail=""):

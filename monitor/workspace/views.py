@@ -1,9 +1,10 @@
 """The workspace's pages. Each handler reads the form, calls the store, renders a template."""
 
 import asyncio
+import datetime
+import math
 import re
 import tempfile
-import time
 import urllib.parse
 from pathlib import Path
 
@@ -60,20 +61,24 @@ async def login(datasette, request):
     form = await request.post_vars()
     target = safe_next(form.get("next"))
     name = (form.get("name") or "").strip()
-    if _too_many_failures(name):
+    address = (request.scope.get("client") or ("unknown",))[0]
+    locked = await in_db(datasette, rows.login_locked_until, name, address, MAX_FAILURES,
+                         MAX_ADDRESS_FAILURES, FAILURE_WINDOW)
+    if locked:
         response = await page(datasette, request, "workspace_login.html", next=target,
-                              error=TOO_MANY)
+                              error=too_many(locked))
         response.status = 429
         return response
     account = await in_db(datasette, rows.user, name)
     good = account is not None and await asyncio.to_thread(
         passwords.verify_password, form.get("password") or "", account["password_hash"])
     if not good:
-        FAILED_LOGINS.setdefault(name, []).append(time.monotonic())
+        await in_db(datasette, rows.login_failed, name, address)
         response = await page(datasette, request, "workspace_login.html", next=target,
                               error=WRONG_LOGIN)
         response.status = 403
         return response
+    await in_db(datasette, rows.login_succeeded, account["name"])
     await in_db(datasette, rows.record, account["name"], "logged in")
     response = Response.redirect(datasette.urls.path(target))
     response.set_cookie("ds_actor", session_cookie(datasette, account), httponly=True,
@@ -81,18 +86,20 @@ async def login(datasette, request):
     return response
 
 
-# Guessing passwords: after MAX_FAILURES wrong ones for a name within FAILURE_WINDOW seconds,
-# that name may not log in (in this process) until the window has passed.
-MAX_FAILURES, FAILURE_WINDOW = 10, 15 * 60
-FAILED_LOGINS = {}
-TOO_MANY = ("Too many wrong passwords were tried for this name. Wait 15 minutes and try again; "
-            "if you have forgotten your password, ask the person who runs dialogue-watch.")
+# Guessing passwords: after MAX_FAILURES wrong ones for a name, or MAX_ADDRESS_FAILURES from
+# one address (many names tried), within FAILURE_WINDOW, that login is refused until the
+# oldest of them is older than the window (kept in the database: ``rows.login_locked_until``).
+MAX_FAILURES, MAX_ADDRESS_FAILURES, FAILURE_WINDOW = 10, 30, datetime.timedelta(minutes=15)
 
 
-def _too_many_failures(name):
-    recent = [t for t in FAILED_LOGINS.get(name, []) if time.monotonic() - t < FAILURE_WINDOW]
-    FAILED_LOGINS[name] = recent
-    return len(recent) >= MAX_FAILURES
+def too_many(until):
+    """The login page's words for a locked login, with when it may be tried again."""
+    minutes = max(1, math.ceil((until - rows.now()).total_seconds() / 60))
+    return (f"Too many wrong passwords were tried for this name, or from this computer. "
+            f"For your team's safety, logging in is stopped until {until:%H:%M} UTC "
+            f"(in about {minutes} minute{'s' if minutes != 1 else ''}). Then try again; if you "
+            "have forgotten your password, ask the person who runs dialogue-watch to set a "
+            "new one.")
 
 
 async def logout(datasette, request):
