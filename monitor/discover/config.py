@@ -20,8 +20,6 @@ import dataclasses
 import re
 from urllib.parse import urlsplit
 
-import soupsieve
-
 from monitor.discover.match import Matcher, rule
 
 TYPES = ("feed", "sitemap", "listing")
@@ -29,6 +27,8 @@ PAGES = 5  # pages fetched per check: a listing's next pages, an index's sitemap
 LIMIT = 50  # items adopted as watched pages, over the source's life
 MAX_PAGES = 100
 MAX_LIMIT = 2000
+PAGE_READS = 10  # with match_page: linked pages read at each check
+MAX_PAGE_READS = 50  # a read holds the pages it fetched until it is stored
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 REQUIRED = ("id", "country", "title", "url", "type")
 KEY_HELP = {
@@ -47,6 +47,11 @@ KEY_HELP = {
     "pages": f"Pages read at each check: a listing's next pages, a sitemap index's "
              f"sitemaps (newest first). Default: {PAGES}.",
     "limit": f"The most pages adopted (watched) from this source. Default: {LIMIT}.",
+    "match_page": "`true`: an item whose title and summary do not match is judged on the text "
+                  "of the page it links to (a web page or a PDF, read as a watched page is), "
+                  "fetched once, politely; never at the first read. Needs match:. Default: false.",
+    "match_page_limit": f"With match_page: the most linked pages read at each check (the others "
+                        f"wait for the next check). Default: {PAGE_READS}, at most {MAX_PAGE_READS}.",
     "locale": "BCP 47 tag: how dates in a listing are read. Default: from the country.",
     "notes": "Anything the next person should know (what the source is, how sure it is).",
 }
@@ -66,6 +71,8 @@ class Discovery:
     next: str | None = None
     pages: int = PAGES
     limit: int = LIMIT
+    match_page: bool = False  # judge an item that does not match on its linked page's text
+    match_page_limit: int = PAGE_READS
     locale: str = "en"
     notes: str | None = None
     line: int = 0
@@ -107,6 +114,7 @@ def _entry(entry, problems, check_country, locale_of, check_keys):
               **_match(entry, where, problems), **_selectors(entry, where, problems),
               "pages": _count(entry, "pages", PAGES, MAX_PAGES, where, problems),
               "limit": _count(entry, "limit", LIMIT, MAX_LIMIT, where, problems),
+              **_match_page(entry, where, problems),
               "locale": str(entry.get("locale") or locale_of(country)),
               "notes": entry.get("notes") and str(entry["notes"]), "line": _line(entry)}
     return Discovery(**fields) if len(problems) == start else None
@@ -172,6 +180,8 @@ def _selectors(entry, where, problems):
         if not is_listing:
             problems.append((_line(entry, key), f"{where}: {key}: only applies to type: "
                              "listing. Fix: remove it, or set type: listing."))
+        import soupsieve  # here: it brings Beautiful Soup, and only a listing has selectors
+
         try:
             soupsieve.compile(values[key])
         except Exception as error:  # soupsieve raises SelectorSyntaxError and others
@@ -179,6 +189,25 @@ def _selectors(entry, where, problems):
                              f"selector ({str(error).splitlines()[0]}). Fix: write one such "
                              "as '.news-list li' or 'a.next'."))
     return values
+
+
+def _match_page(entry, where, problems):
+    """``match_page:`` (a yes or no) and ``match_page_limit:`` (only with it)."""
+    value = entry.get("match_page", False)
+    if not isinstance(value, bool):
+        problems.append((_line(entry, "match_page"), f"{where}: match_page must be true or "
+                         f"false, not '{value}'. Fix: write match_page: true to read the linked "
+                         "page of an item whose title does not match, or remove the line."))
+        value = False
+    if value and not entry.get("match"):
+        problems.append((_line(entry, "match_page"), f"{where}: match_page needs match: words "
+                         "(without them every new item counts already, and no page is read). "
+                         "Fix: add e.g. match: [human rights dialogue], or remove match_page."))
+    if "match_page_limit" in entry and not value:
+        problems.append((_line(entry, "match_page_limit"), f"{where}: match_page_limit only "
+                         "applies with match_page: true. Fix: add match_page: true, or remove it."))
+    most = _count(entry, "match_page_limit", PAGE_READS, MAX_PAGE_READS, where, problems)
+    return {"match_page": value, "match_page_limit": most}
 
 
 def _count(entry, key, default, most, where, problems):

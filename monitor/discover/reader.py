@@ -48,11 +48,15 @@ class Read:
     error: str | None = None
     queue: list = dataclasses.field(default_factory=list)  # pages still to fetch
     seen: set = dataclasses.field(default_factory=set)  # pages fetched or queued
+    # match_page: the items whose linked page is still to fetch (None: not chosen yet),
+    # and (item, monitor.items.PageFetch) for each linked page fetched
+    to_read: list | None = None
+    linked: list = dataclasses.field(default_factory=list)
 
     def __repr__(self):  # a log line, not 50,000 items
         state = "complete" if self.complete else f"incomplete: {self.error or 'page budget'}"
         return (f"Read({self.discovery.id}: {self.pages} page(s), {len(self.items)} item(s), "
-                f"{state})")
+                f"{state}, {len(self.linked)} linked page(s))")
 
     def add(self, page):
         """Take in one fetched page; the address to fetch next, or None when done."""

@@ -6,9 +6,10 @@ import sys
 
 from monitor import store
 from monitor.analysis import analyze, events, rules
+from monitor.discover import decide
 from monitor.discover.reader import Read
 from monitor.store import discovery as store_discovery
-from monitor.fetch import analysis_pool
+from monitor.fetch import analysis_pool, discovery
 from monitor.errors import StoreError
 
 
@@ -47,7 +48,7 @@ class StorePipeline(_AnalysingPipeline):
 
     async def process_item(self, item):
         if isinstance(item, Read):  # what a feed, sitemap or listing listed
-            return self._discovered(item)
+            return await self._discovered(item)
         source = self.config.source(item.source_id)
         known = store.current_capture(self.db, item.source_id)
         reading_rules = rules.of(source)
@@ -68,16 +69,47 @@ class StorePipeline(_AnalysingPipeline):
         self._tell(item.source_id, _summary(observation, kind))
         return item
 
-    def _discovered(self, read):
-        """Store what a discovery source listed (``monitor.store.discovery``)."""
+    async def _discovered(self, read):
+        """Store what a discovery source listed (``monitor.store.discovery``), with the
+        linked pages it read for ``match_page:``, their text read as a watched page's."""
+        pages, fetches = await self._read_linked(read)
         try:
-            words = store_discovery.record(self.db, read, self.crawl_id, self.subscribers)
+            words = store_discovery.record(self.db, read, self.crawl_id, self.subscribers, pages)
+            self._first_captures(read, fetches)
         except StoreError as error:
             stop_crawl(self.fatal_path, str(error))
         except Exception as error:  # noqa: BLE001 - a bug: stop loudly
             stop_crawl(self.fatal_path, _store_bug(read.discovery.id, error))
         self._tell(read.discovery.id, words)
         return read
+
+    async def _read_linked(self, read):
+        """(``decide.PageRead`` of each linked page, {key: (fetch, observation, source)} of
+        those read): a page is read by the analysis of a watched page, HTML or PDF."""
+        pages, fetches = [], {}
+        for item, fetch in read.linked:
+            source = discovery.linked_source(self.config, read.discovery, fetch)
+            observation = await self.analysis.analyze(fetch, source)
+            if observation.outcome != "ok":
+                problem = observation.error or observation.note or observation.outcome
+                pages.append(decide.PageRead(item.key, item.url, source.kind, error=problem))
+                continue
+            rule = decide.page_rule(read.discovery, observation.text)
+            pages.append(decide.PageRead(item.key, item.url, source.kind, rule))
+            fetches[item.key] = (fetch, observation, source)
+        read.linked = []  # their bodies are read: let them go
+        return pages, fetches
+
+    def _first_captures(self, read, fetches):
+        """A linked page whose text made it adopted: that fetch is its first capture,
+        so the page is not fetched twice (its new_publication event told it: no alert)."""
+        adopted = store_discovery.adopted_keys(self.db, read.discovery.id, list(fetches))
+        waiting = store_discovery.unfetched(self.db, list(adopted.values()))
+        for key, source_id in adopted.items():
+            if source_id in waiting:
+                fetch, observation, source = fetches[key]
+                store.record_fetch(self.db, fetch, observation, self.failing_after, self.crawl_id,
+                                   (), rules.of(source), None, self.confirm_after)
 
     async def _reread(self, version_id, source):
         """The current version's stored capture, read with today's rules."""

@@ -12,7 +12,7 @@ import dataclasses
 import os
 
 from monitor import clock, store
-from monitor.fetch import analysis_pool, browser, discovery, locks, reach
+from monitor.fetch import browser, discovery, locks, reach
 from monitor.fetch.settings import crawl_settings
 from monitor.store import discovery as store_discovery
 from monitor.store import links as store_links
@@ -67,6 +67,7 @@ def standalone(sources_path, db_path, shard=None, workers=None):
     The workers are forked before the database is opened (``analysis_pool``)."""
     from monitor import config as config_module
     from monitor import shards
+    from monitor.fetch import analysis_pool
 
     held = contextlib.ExitStack()
     held.enter_context(locks.database_lock(db_path, "crawl"))
@@ -138,8 +139,13 @@ def _discovery(db, config, everything):
         due = discovery.due(config, store_discovery.last_checks(db), now)
         checked = store_discovery.last_checked(db, [source.id for source in adopted])
         pages = discovery.pages_due(config, adopted, checked, now)
-        return config, pages, [discovery.target(each) for each in due]
-    return config, adopted, [discovery.target(each) for each in config.discover]
+        return config, pages, [_discovery_target(db, each) for each in due]
+    return config, adopted, [_discovery_target(db, each) for each in config.discover]
+
+
+def _discovery_target(db, each):
+    """A discovery source's target, with what its ``match_page:`` needs to know."""
+    return discovery.target(each, store_discovery.page_plan(db, each))
 
 
 def _followed_source(parent, row):

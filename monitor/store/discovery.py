@@ -7,6 +7,12 @@ seen, left the listing when), the adopted pages' rows in ``sources`` (with
 ``discovered_from`` and ``discovered_at``: from then on they are watched like any
 page), their events and alerts, and a ``discovery_checks`` row saying what the read
 found. ``adopted`` lists the pages to crawl; ``new_publications`` feeds the site.
+
+With ``match_page:`` (``monitor.discover.decide``), ``page_plan`` tells the crawl which
+items it already knows and which wait for their linked page to be read; ``record``
+takes the linked pages read (``decide.PageRead``) and keeps each item's page state:
+read once, never again; a page that could not be read is tried at the next read, up to
+``PAGE_TRIES`` reads.
 """
 
 import hashlib
@@ -16,36 +22,83 @@ from monitor.discover import decide as deciding
 from monitor.store.connection import immediate_transaction, iso, now, writes
 from monitor.store.outbox import enqueue_alerts
 
+PAGE_TRIES = 3  # reads at which a linked page that does not load is tried, at most
+
 
 @writes
-def record(db, read, crawl_id=None, subscribers=()):
-    """Store ``read``; return what it found, in words (the crawl's progress line)."""
+def record(db, read, crawl_id=None, subscribers=(), pages=()):
+    """Store ``read`` and the linked ``pages`` it read (``decide.PageRead``: match_page:);
+    return what it found, in words (the crawl's progress line)."""
     discovery = read.discovery
     known = _known(db, discovery.id)
     matched = deciding.matching(discovery, read.items)
+    in_page = {page.key: page.rule for page in pages if page.rule and page.key not in matched}
     with immediate_transaction(db):
         adopted = _adopted_count(db, discovery.id)
-        decision = deciding.decide(known, read.items, matched, read.complete, adopted,
-                                   discovery.limit, _read_before(db, discovery.id))
+        decision = deciding.decide(known, read.items, {**in_page, **matched}, read.complete,
+                                   adopted, discovery.limit, _read_before(db, discovery.id))
         at = iso(now())
-        _store_items(db, discovery, decision, matched, at)
+        _store_items(db, discovery, decision, {**in_page, **matched}, at)
+        _page_states(db, discovery, decision, matched, known, pages, at)
+        kinds = {page.key: page.kind for page in pages}
         for item, rule in decision.adopt:
-            _adopt(db, discovery, item, rule, at, subscribers)
+            _adopt(db, discovery, item, rule, at, subscribers,
+                   item.key in in_page, kinds.get(item.key))
         _delist(db, discovery, decision, known, at)
-        words = _words(read, decision)
+        words = _words(read, decision, pages)
         db["discovery_checks"].insert({
             "discovery_id": discovery.id, "crawl_id": crawl_id, "at": at, "pages": read.pages,
             "items": len(decision.listed), "fresh": len(decision.fresh),
             "adopted": len(decision.adopt), "complete": int(read.complete), "error": read.error,
-            "note": _limit_note(discovery, decision)})
+            "note": _limit_note(discovery, decision), "linked": len(pages)})
     return words
 
 
 def _known(db, discovery_id):
     return {row["key"]: deciding.Known(row["key"], row["url"], row["source_id"],
-                                       bool(row["delisted_at"]))
-            for row in db.query("SELECT key, url, source_id, delisted_at FROM discovery_items "
-                                "WHERE discovery_id = ?", [discovery_id])}
+                                       bool(row["delisted_at"]), row["page_state"] == "waiting")
+            for row in db.query("SELECT key, url, source_id, delisted_at, page_state FROM "
+                                "discovery_items WHERE discovery_id = ?", [discovery_id])}
+
+
+def page_plan(db, discovery):
+    """What the crawl must know to read linked pages for ``discovery`` (``match_page:``):
+    a ``decide.PagePlan``, or None without match_page."""
+    if not discovery.match_page:
+        return None
+    rows = db.execute("SELECT key, page_state FROM discovery_items WHERE discovery_id = ? "
+                      "ORDER BY first_seen_at, rowid", [discovery.id]).fetchall()
+    first_read = not rows and not _read_before(db, discovery.id)
+    return deciding.PagePlan(frozenset(key for key, _ in rows),
+                             tuple(key for key, state in rows if state == "waiting"), first_read)
+
+
+def _page_states(db, discovery, decision, matched, known, pages, at):
+    """Each item's linked page after this read: read (never fetched again), or waiting
+    (it failed, or the read's match_page_limit left it for the next); 'failed' after
+    PAGE_TRIES failed reads."""
+    if not discovery.match_page or decision.first_read:
+        return
+    done = {page.key: page for page in pages}
+    fresh = {each.key for each in decision.fresh}
+    for each in decision.listed:
+        page = done.get(each.key)
+        waiting = each.key in known and known[each.key].waiting
+        if page is None and each.key in fresh and each.key not in matched:
+            _set_page(db, discovery.id, each.key, "page_state = 'waiting'", [])
+        elif page is not None and page.error is None:
+            _set_page(db, discovery.id, each.key, "page_state = 'read', page_read_at = ?, "
+                      "page_error = NULL, matched_in = ?", [at, "page" if page.rule else None])
+        elif page is not None and (waiting or each.key in fresh):
+            _set_page(db, discovery.id, each.key, (
+                "page_tries = coalesce(page_tries, 0) + 1, page_error = ?, page_state = "
+                "CASE WHEN coalesce(page_tries, 0) + 1 >= ? THEN 'failed' ELSE 'waiting' END"),
+                [page.error, PAGE_TRIES])
+
+
+def _set_page(db, discovery_id, key, assignments, values):
+    db.execute(f"UPDATE discovery_items SET {assignments} WHERE discovery_id = ? AND key = ?",
+               [*values, discovery_id, key])
 
 
 def _read_before(db, discovery_id):
@@ -77,9 +130,11 @@ def adopted_id(discovery_id, key):
     return f"{discovery_id}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:10]}"
 
 
-def _adopt(db, discovery, item, rule, at, subscribers):
+def _adopt(db, discovery, item, rule, at, subscribers, in_page=False, kind=None):
+    """``item`` watched and told; ``in_page``: its words were found in its linked page's
+    text (then ``kind`` is what that page was: html or pdf)."""
     source_id = adopted_id(discovery.id, item.key)
-    kind = "pdf" if urlsplit(item.url).path.lower().endswith(".pdf") else "html"
+    kind = kind or ("pdf" if urlsplit(item.url).path.lower().endswith(".pdf") else "html")
     db["sources"].upsert({
         "id": source_id, "country": discovery.country, "title": item.title or item.url,
         "url": item.url, "kind": kind, "locale": discovery.locale, "active": 1,
@@ -88,9 +143,10 @@ def _adopt(db, discovery, item, rule, at, subscribers):
     db.execute("UPDATE discovery_items SET source_id = ? WHERE discovery_id = ? AND key = ?",
                [source_id, discovery.id, item.key])
     dated = f" ({item.date})" if item.date else ""
+    where = " in the page's text" if in_page else ""
     _event(db, source_id, discovery.country, at, "new_publication", (
         f"“{item.title or item.url}”{dated}, listed in {discovery.title} ({discovery.url}); "
-        f"it matched “{rule}”. The page is now watched at {item.url}"), subscribers)
+        f"it matched “{rule}”{where}. The page is now watched at {item.url}"), subscribers)
 
 
 def _delist(db, discovery, decision, known, at):
@@ -119,7 +175,7 @@ def _limit_note(discovery, decision):
             "discover: entry in sources.yaml, or narrow its match: words")
 
 
-def _words(read, decision):
+def _words(read, decision, pages=()):
     if read.error and not decision.listed:
         return f"discovery failed ({read.error})"
     if decision.first_read:
@@ -129,6 +185,9 @@ def _words(read, decision):
         words += f", event: new_publication {len(decision.adopt)} (matching, now watched)"
     if decision.over_limit:
         words += f", {decision.over_limit} over the limit"
+    if pages:
+        failed = sum(1 for page in pages if page.error)
+        words += f", {len(pages)} linked page(s) read" + (f" ({failed} failed)" if failed else "")
     return words + (f" ({read.error})" if read.error else "")
 
 
@@ -199,3 +258,13 @@ def last_checked(db, ids):
     marks = ", ".join("?" * len(ids))
     return dict(db.execute(f"SELECT source_id, last_checked_at FROM source_state WHERE source_id "
                            f"IN ({marks}) AND last_checked_at IS NOT NULL", list(ids)).fetchall())
+
+
+def adopted_keys(db, discovery_id, keys):
+    """{item key: the watched page it became} for those of ``keys`` adopted."""
+    if not keys:
+        return {}
+    marks = ", ".join("?" * len(keys))
+    return dict(db.execute(f"SELECT key, source_id FROM discovery_items WHERE discovery_id = ? "
+                           f"AND source_id IS NOT NULL AND key IN ({marks})",
+                           [discovery_id, *keys]).fetchall())

@@ -460,6 +460,20 @@ def m028_discovery_items(db):
 
 
 @migrations()
+def m035_discovery_linked_pages(db):
+    """A discovery source with ``match_page:`` judges an item that does not match on its
+    title by the text of the page it links to: on each item, whether that page is still
+    to read (``page_state`` 'waiting'; 'read' once read; 'failed' after
+    ``store.discovery.PAGE_TRIES`` failures), the failures so far and the last one, when
+    it was read, and where the words matched (``matched_in``: 'page' for the page's text);
+    on each check, how many linked pages it read (``linked``)."""
+    for column, kind in (("page_state", str), ("page_tries", int), ("page_error", str),
+                         ("page_read_at", str), ("matched_in", str)):
+        db["discovery_items"].add_column(column, kind)
+    db["discovery_checks"].add_column("linked", int)
+
+
+@migrations()
 def m027_workspace_accounts(db):
     """The campaigners' private workspace (``monitor.workspace``): its accounts (a
     password only as a salted PBKDF2 hash), the audit of every change made there (who,
@@ -567,3 +581,11 @@ def m034_workspace_login_failures(db):
                                           pk="id")
     db["workspace_login_failures"].create_index(["name", "at"])
     db["workspace_login_failures"].create_index(["address", "at"])
+
+
+@migrations()
+def m034_workspace_mail_retries(db):
+    """A workspace e-mail the mail server refused, or could not take, is tried again later,
+    each time after a longer wait: when (``next_try_at``); after the last try its alert is
+    'failed' (``store.workspace.mark_alerts``)."""
+    db["workspace_alerts"].add_column("next_try_at", str)
