@@ -33,7 +33,6 @@ import threading
 
 from monitor import clock as wallclock, store
 from monitor.analysis import events
-from monitor.fetch import crawler, session
 from monitor.notify import alerts, dispatch
 from monitor.config import parse_every
 from monitor.errors import CrawlError, DialogueWatchError
@@ -214,6 +213,10 @@ class Daemon:
         return wallclock.due_despite_clock(states, now), confirm
 
     def _crawl(self, due, now):
+        # here, not at the top: 'dialogue-watch status' reads this module, and the crawl's
+        # launcher brings Scrapy and the analysis (a second of imports, issue 27)
+        from monitor.fetch import crawler, session
+
         log.info("Checking %d page(s) now: %s", len(due), ", ".join(due))
         stopped = None
         try:

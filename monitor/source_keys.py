@@ -7,8 +7,6 @@ import datetime
 import re
 from urllib.parse import urlsplit
 
-import soupsieve
-
 from monitor.yamlfile import check_keys
 
 BASELINE_KEYS = {"observed", "marker", "transparency"}
@@ -213,6 +211,8 @@ def parse_rule(text):
             return Rule("regex", text, re.compile(match.group(1), flags))
         except re.error as error:
             raise ValueError(f"the regex {text} does not compile ({error})") from None
+    import soupsieve  # here: it brings Beautiful Soup, and few pages have a selector rule
+
     try:
         soupsieve.compile(text)
     except Exception as error:  # soupsieve raises SelectorSyntaxError and others

@@ -20,22 +20,12 @@ One file per area, each declaring its commands with ``@cli.command()`` (or
 - ``workspace``: ``workspace``, ``workspace add-user | remove-user | users`` (``monitor.workspace``).
 
 To add a command: write ``monitor/cli/<area>.py`` declaring it on ``cli``, and
-register the file with ONE line below, ``from monitor.cli import <area>  # noqa: F401``.
-(The help lists commands by name, whatever the order of these lines.)
+give it ONE line in ``monitor.cli.base.COMMANDS``: its name, its file, the first
+paragraph of its help. A command's file is imported only when that command runs
+(``--help`` reads the table), so a command's heavy imports cost only its own
+users (tests/test_cli_lazy.py checks the table against the commands).
 """
 
 from monitor.cli.base import Context, cli, main
-
-# -- one line per command file (importing it registers its commands) ---------
-from monitor.cli import sources  # noqa: F401, E402
-from monitor.cli import crawl  # noqa: F401, E402
-from monitor.cli import pages  # noqa: F401, E402
-from monitor.cli import run  # noqa: F401, E402
-from monitor.cli import alerts  # noqa: F401, E402
-from monitor.cli import site  # noqa: F401, E402
-from monitor.cli import archive  # noqa: F401, E402
-from monitor.cli import database  # noqa: F401, E402
-from monitor.cli import workspace  # noqa: F401, E402
-from monitor.cli import discover  # noqa: F401, E402
 
 __all__ = ["Context", "cli", "main"]

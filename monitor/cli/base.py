@@ -5,16 +5,67 @@ the exit status the error carries (``errors.EXIT_CODES``: 1 to 4); nothing else
 prints errors.
 """
 
+import importlib
 import sys
 import unicodedata
 from pathlib import Path
 
 import click
 
-from monitor import config as config_module
-from monitor import shards, store
+from monitor import shards
 from monitor.errors import DialogueWatchError, NotFoundError
-from monitor.notify import alerts
+
+# Every command's module, and the first paragraph of its help (what ``--help`` shows),
+# so that ``dialogue-watch <command>`` imports only that command's module and
+# ``dialogue-watch --help`` none (issue 27: Scrapy, the analysis and Datasette took
+# a second to import before any command ran). tests/test_cli_lazy.py checks this
+# table against the commands themselves.
+COMMANDS = {
+    "alerts": ("alerts", "Alerts to subscribers: check, test, list and deliver them."),
+    "archive-changes": ("archive", "Send the changes waiting for Save Page Now to the archive, then exit."),
+    "backfill": ("archive", "Import the Internet Archive's copies of the pages (all, or the ids given)."),
+    "crawl": ("crawl", "Fetch the pages now (all, or the ids given), store and report."),
+    "demo": ("database", "Run dialogue-watch offline on a local replica of the partners' pages."),
+    "diff": ("pages", "A readable diff between two stored versions of a page."),
+    "discover": ("discover", "The news feeds, sitemaps and listings sources.yaml's discover: reads at "
+                 "each crawl of all sources, with what the last read found and how many pages each gave."),
+    "export": ("archive", "Write every stored capture (all pages, or the ids given) as WARC records."),
+    "history": ("pages", "The events of one page, oldest first."),
+    "merge": ("database", "Combine the nodes' databases into OUT.db (or the database given with the "
+              "global --db: 'dialogue-watch --db site.db merge node1.db node2.db'), for the site and "
+              "the feeds; it says which file it wrote."),
+    "reanalyse": ("crawl", "Read every stored capture again with today's rules (all pages, or the ids given)."),
+    "run": ("run", "Check pages on schedule and deliver alerts, until stopped."),
+    "serve": ("site", "Publish the history as a read-only website (Datasette)."),
+    "sources": ("sources", "Work with sources.yaml."),
+    "stale": ("pages", "How stale each page's \"last updated\" claim is, most stale first."),
+    "status": ("run", "Each page's last check, next check, state and last error; when the last check "
+               "really happened, and a warning when pages are overdue. Only reads."),
+    "test-source": ("crawl", "Fetch and analyse one page without storing anything."),
+    "workspace": ("workspace", "Serve the team's private workspace: subscribe, review, annotate."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported when called: ``COMMANDS`` names each one's
+    module; ``--help`` lists them from that table."""
+
+    def list_commands(self, ctx):
+        return sorted(set(self.commands) | set(COMMANDS))
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in COMMANDS:
+            importlib.import_module(f"monitor.cli.{COMMANDS[name][0]}")
+        return self.commands.get(name)
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, self.commands[name] if name in self.commands else click.Command(name, help=COMMANDS[name][1]))
+                for name in self.list_commands(ctx)]
+        rows = [(name, command) for name, command in rows if not command.hidden]
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in rows])
 
 
 class Context:
@@ -24,6 +75,8 @@ class Context:
         self.shard = shard  # (K, N): only this node's share of sources.yaml (monitor.shards)
 
     def config(self):
+        from monitor import config as config_module
+
         return shards.select(config_module.load(self.sources_path), self.shard)
 
     def db(self, read_only=False):
@@ -32,10 +85,12 @@ class Context:
         if read_only and not Path(self.db_path).exists():
             raise NotFoundError(f"There is no database at {self.db_path} yet. Fix: run "
                                 "'dialogue-watch crawl' first, or pass --db with the path of yours.")
+        from monitor import store
+
         return store.open_db(self.db_path)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--sources", default="sources.yaml", show_default=True, metavar="PATH",
               help="The list of watched pages.")
 @click.option("--db", default="db/monitor.db", show_default=True, metavar="PATH",
@@ -71,6 +126,8 @@ def alerts_option(help="Subscribers and their channels (see alerts.example.yaml)
 
 def load_settings(obj, alerts_path, required=True):
     """alerts.yaml checked against sources.yaml; without the default file, no alerts."""
+    from monitor.notify import alerts
+
     if not required and alerts_path == "alerts.yaml" and not Path(alerts_path).exists():
         return alerts.NO_ALERTS
     return alerts.load(alerts_path, obj.config())

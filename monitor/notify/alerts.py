@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from monitor.analysis import events, links, staleness
+from monitor.analysis import events
 from monitor.config import ID_PATTERN
 from monitor.errors import ConfigError
 from monitor.yamlfile import check_keys, parse_yaml, read_config_text
@@ -393,6 +393,8 @@ def headline(kind, country):
 
 
 def possessive(country):
+    from monitor.analysis import links  # here: it brings lxml, which 'status' never needs
+
     return links.possessive(country)
 
 
@@ -495,6 +497,8 @@ def _digest_line(alert, site_url):
 
 
 def stale_table(stale):
+    from monitor.analysis import staleness  # here: the markers bring lxml (issue 27)
+
     rows = [[("?" if r["days_stale"] is None else str(r["days_stale"])), r["country"], r["id"],
              staleness.claim_words(r), r["state"]]
             for r in stale]

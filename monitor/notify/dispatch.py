@@ -34,7 +34,6 @@ import datetime
 import logging
 
 from monitor import store
-from monitor.analysis import staleness
 from monitor.notify import alerts
 
 log = logging.getLogger(__name__)
@@ -125,6 +124,8 @@ def _compose_event(db, settings, claim, subscriber):
 
 
 def _compose_digest(db, settings, claim, subscriber):
+    from monitor.analysis import staleness  # here: the markers bring lxml (issue 27)
+
     rows = [r for r in store.staleness_rows(db) if subscriber.wants_source(r["id"], r["country"])]
     message = alerts.render_digest(subscriber, claim["period"], store.digest_alerts(db, claim["id"]),
                                    staleness.staleness(rows), settings.site_url,

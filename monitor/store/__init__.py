@@ -40,12 +40,24 @@ from monitor.store.reads import (
 from monitor.store.crawls import (
     INTERRUPTED_CRAWL, close_interrupted_crawls, crawl_results, finish_crawl, start_crawl,
 )
-from monitor.store.record import current_capture, record_fetch
-from monitor.store.sources import sync_sources
 from monitor.store.trust import validators
-from monitor.store.readings import captures, change_events, refresh_diffs, replace_reading
 from monitor.store.schema import migrations
-from monitor.store import links  # noqa: E402,F401 - registers the link_sets table with blobs
+
+# The writers that read pages (``record``, ``readings``, ``sources``, ``links``) bring the
+# analysis with them (lxml, the markers): loaded when first asked for, so that a command
+# that only reads the database ('dialogue-watch status') starts without them (issue 27).
+_LATER = {"current_capture": "record", "record_fetch": "record", "sync_sources": "sources",
+          "captures": "readings", "change_events": "readings", "refresh_diffs": "readings",
+          "replace_reading": "readings", "links": None}
+
+
+def __getattr__(name):
+    if name not in _LATER:
+        raise AttributeError(f"module 'monitor.store' has no attribute '{name}'")
+    import importlib
+
+    module = importlib.import_module(f"monitor.store.{_LATER[name] or name}")
+    return module if _LATER[name] is None else getattr(module, name)
 
 __all__ = [
     "DELIVERY_TABLES", "INTEGRITY_QUERIES", "INTERRUPTED", "alert_details", "body_of", "capture", "captures", "change_events", "crawl_in_progress", "refresh_diffs",

@@ -21,8 +21,7 @@ from monitor.store.outbox import enqueue_alerts
 from monitor.store.rows import Note, country_of, insert_event
 from monitor.store.sources import source_row
 
-TABLE = "link_sets"
-blobs.TABLES.setdefault(TABLE, ("size", len))
+TABLE = "link_sets"  # a blob table (blobs.TABLES)
 
 
 @dataclasses.dataclass(frozen=True)

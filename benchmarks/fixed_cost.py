@@ -1,0 +1,70 @@
+"""The fixed cost of a command (issue 27): wall and CPU seconds of `dialogue-watch --help`,
+`status`, `sources check` and a crawl of one page that answers 304, each in a process of
+its own, start-up included (the CPU is the command's and all its children's).
+
+    .venv/bin/python benchmarks/fixed_cost.py            # medians of 5
+    .venv/bin/python benchmarks/fixed_cost.py --repeat 9
+
+The page is one of vs_urlwatch.py's synthetic 21 KB pages, served by nginx on
+127.0.0.1 (Debian's nginx-light), which answers the crawl's conditional request with
+304 itself. The first crawl (every page new) is not counted.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import vs_urlwatch  # noqa: E402
+
+
+def timed(command, cwd):
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    error = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise RuntimeError(f"{' '.join(command)} exited {code}: {error[-2000:]}")
+    return seconds, usage.ru_utime + usage.ru_stime
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    dw = str(vs_urlwatch.DIALOGUE_WATCH)
+    with tempfile.TemporaryDirectory(prefix="fixed-cost-") as folder:
+        folder = Path(folder)
+        vs_urlwatch.Pages(1, folder)
+        server = vs_urlwatch.Nginx(folder)
+        try:
+            sources, _ = vs_urlwatch._write_job_lists(server, 1, folder / "one")
+            base = [dw, "--sources", str(sources), "--db", str(folder / "monitor.db")]
+            timed(base + ["crawl", "-q"], folder)  # first capture, not counted
+            commands = {"--help": [dw, "--help"], "status": base + ["status"],
+                        "sources check": base + ["sources", "check"],
+                        "crawl of one page answering 304": base + ["crawl", "-q"]}
+            figures = {name: [] for name in commands}
+            for _ in range(args.repeat):
+                for name, command in commands.items():
+                    figures[name].append(timed(command, folder))
+        finally:
+            server.close()
+    print(f"medians of {args.repeat}, load average {os.getloadavg()[0]:.2f}")
+    print("| command | wall | CPU |\n| --- | --- | --- |")
+    for name, pairs in figures.items():
+        print(f"| `dialogue-watch {name}` | {statistics.median(p[0] for p in pairs):.2f} s | "
+              f"{statistics.median(p[1] for p in pairs):.2f} s |")
+
+
+if __name__ == "__main__":
+    main()

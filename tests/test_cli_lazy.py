@@ -1,0 +1,98 @@
+"""A command imports only what it runs (issue 27): `dialogue-watch --help` lists every
+command from ``monitor.cli.base.COMMANDS`` without importing one, and the commands that
+only read (`status`, `sources check`) start without Scrapy, the analysis or Datasette."""
+
+import importlib
+import inspect
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from monitor import store
+from monitor.cli import base
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("scrapy", "twisted", "trafilatura", "datasette", "playwright", "pypdf", "apscheduler",
+         "lxml", "bs4", "soupsieve")
+
+# Runs the command in a fresh interpreter, then prints its output and the heavy modules
+# it imported as JSON on the last line.
+PROBE = """
+import contextlib, io, json, sys
+from monitor.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        main(sys.argv[1:])
+    except SystemExit as stop:
+        code = stop.code
+    else:
+        code = 0
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in %r)
+print(json.dumps({"output": out.getvalue(), "code": code, "heavy": heavy}))
+""" % (HEAVY,)
+
+
+def _probe(*args, cwd=ROOT):
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "COLUMNS": "100"})
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _command_modules():
+    return sorted(path.stem for path in (ROOT / "monitor" / "cli").glob("*.py")
+                  if path.stem not in ("__init__", "__main__", "base"))
+
+
+def test_the_table_names_every_command_its_module_and_its_help():
+    for name in _command_modules():
+        importlib.import_module(f"monitor.cli.{name}")
+    assert set(base.cli.commands) == set(base.COMMANDS)
+    for name, command in base.cli.commands.items():
+        module, first_paragraph = base.COMMANDS[name]
+        assert command.callback.__module__ == f"monitor.cli.{module}", name
+        written = inspect.cleandoc(command.help).split("\n\n")[0]
+        assert " ".join(written.split()) == first_paragraph, name
+
+
+def test_help_lists_every_command_as_its_own_help_says_without_importing_it():
+    shown = _probe("--help")
+    assert shown["code"] == 0 and shown["heavy"] == []
+    lines = shown["output"].split("Commands:\n")[1].splitlines()
+    assert [line.split()[0] for line in lines if line.startswith("  ") and not line.startswith("   ")] \
+        == sorted(base.COMMANDS)
+    # the same help, byte for byte, once every command's module is loaded
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys; import monitor.cli as c; from monitor.cli import base\n"
+         "[__import__('monitor.cli.' + m) for m, _ in base.COMMANDS.values()]\n"
+         "assert len(c.cli.commands) == len(base.COMMANDS)\n"
+         "c.main(['--help'])"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "COLUMNS": "100"})
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout == shown["output"]
+
+
+def test_a_command_is_loaded_when_called_and_an_unknown_one_is_refused():
+    shown = _probe("sources", "--help")
+    assert shown["code"] == 0 and "check" in shown["output"] and shown["heavy"] == []
+    refused = subprocess.run([sys.executable, "-m", "monitor", "crawll"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "No such command 'crawll'" in refused.stderr
+
+
+def test_status_and_sources_check_import_no_crawler_no_analysis_no_web_server(tmp_path):
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - id: canada-relations-2002\n    country: Canada\n    title: A page\n"
+        "    kind: html\n    url: http://127.0.0.1:9/relations\n"
+        "    ignore: ['/Page views: \\\\d+/']\n")
+    store.open_db(tmp_path / "monitor.db").close()
+    args = ("--sources", str(tmp_path / "sources.yaml"), "--db", str(tmp_path / "monitor.db"))
+    status = _probe(*args, "status")
+    assert status["code"] == 0 and status["heavy"] == []
+    assert "canada-relations-2002" in status["output"] and "Scheduler: not running" in status["output"]
+    checked = _probe(*args, "sources", "check")
+    assert checked["code"] == 0 and checked["heavy"] == []
+    assert "1 sources for 1 countries, all valid" in checked["output"]
