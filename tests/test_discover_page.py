@@ -116,6 +116,24 @@ def test_the_per_read_limit_of_linked_pages_is_honoured(setup, replica, open_db)
     assert events_of(db, "new_publication") == []
 
 
+def test_a_linked_page_off_the_written_sites_on_this_machine_is_not_fetched(
+        setup, replica, open_db):
+    """A listing links to an address on this machine that nobody wrote in sources.yaml
+    (localhost, not the replica's 127.0.0.1): never fetched, never told."""
+    write, crawl = setup
+    replica.set("/list", listing(replica, []))
+    cfg = write(entry())
+    crawl(cfg)
+    inside = replica.url("/admin").replace("127.0.0.1", "localhost")
+    replica.set("/admin", PAGE.format("Menschenrechtsdialog"))
+    replica.set("/list", listing(replica, [("Intern", inside, "")]))
+    crawl(cfg)
+    db = open_db()
+    assert replica.requests_for("/admin") == [] and events_of(db, "new_publication") == []
+    (row,) = db.query("SELECT page_state, page_error FROM discovery_items")
+    assert row["page_state"] == "waiting" and "loopback" in row["page_error"]
+
+
 def test_a_source_without_match_page_reads_no_linked_page(setup, replica, open_db):
     write, crawl = setup
     replica.set("/list", listing(replica, []))

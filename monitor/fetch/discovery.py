@@ -103,6 +103,8 @@ def _next_linked(target_, read, callback, errback):
     item = read.to_read.pop(0)
     return scrapy.Request(item.url, callback=callback, errback=errback, dont_filter=True,
                           meta={"dw_target": target_, "dw_read": read, "dw_linked": item,
+                                # a page nobody wrote: fetch.reach checks where it goes
+                                "source_id": adopted_id(read.discovery.id, item.key),
                                 "dw_written": False, "download_maxsize": LINKED_MAX_BYTES,
                                 "handle_httpstatus_list": HANDLED_STATUSES})
 

@@ -22,7 +22,9 @@ def prepare(config, db_path, ids=(), progress=False, subscribers=(), **overrides
     (crawls left unfinished by a killed process closed as interrupted), a crawl
     row, the targets and the settings."""
     sources = config.select(ids)
-    written = reach.origins(source.url for source in config.sources)  # before the followed
+    # before the followed; a discover: entry's address is written too (its site's pages)
+    written = reach.origins([*(source.url for source in config.sources),
+                             *(each.url for each in config.discover)])
     db = store.open_db(db_path)
     store.close_interrupted_crawls(db)
     store.sync_sources(db, config.sources)
