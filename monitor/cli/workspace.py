@@ -1,5 +1,6 @@
 """``dialogue-watch workspace``: the campaigners' private workspace (``monitor.workspace``)
-and its accounts (``workspace add-user``, ``remove-user``, ``users``)."""
+and its accounts (``workspace add-user``, ``remove-user``, ``users``); ``workspace mail``
+lists the alert e-mails not sent yet."""
 
 from pathlib import Path
 
@@ -88,3 +89,30 @@ def users(obj):
     """
     for row in accounts.list_users(obj.db_path):
         click.echo(f"{row['name']}\t{row['role']}\tsince {row['created_at']}")
+
+
+@workspace.command("mail")
+@click.option("--retry", is_flag=True, help="Send the failed e-mails again at the next pass.")
+@click.pass_obj
+def mail_status(obj, retry):
+    """The alert e-mails the mail server has not taken yet: each is tried again later,
+    after a longer wait each time (1 min, 5 min, 30 min, 2 h, then 6 h), and is marked
+    failed after the sixth try. Exits with 1 when some have failed.
+
+    Example: dialogue-watch workspace mail --retry
+    """
+    from monitor.workspace import mail
+
+    again, left = mail.problems(obj.db_path, retry)
+    if again:
+        click.echo(f"{again} failed e-mail(s) will be sent again at the workspace's next pass.")
+    if not left:
+        click.echo("Every alert e-mail was taken by the mail server (or waits for its first try).")
+        return
+    for row in left:
+        click.echo(mail.problem_line(row))
+    failed = sum(row["status"] == "failed" for row in left)
+    if failed:
+        click.echo(f"{failed} e-mail(s) failed: check the mail server and --mail-url, then run "
+                   "dialogue-watch workspace mail --retry", err=True)
+        raise SystemExit(1)

@@ -214,15 +214,17 @@ def _queue_batch(db, match, batch):
     return queued
 
 
-def pending_alerts(db, subscription_id):
-    """The subscription's alerts waiting to be sent, oldest event first, with their event."""
+def pending_alerts(db, subscription_id, moment=None):
+    """The subscription's alerts waiting to be sent, oldest event first, with their event;
+    those waiting for a retry (``next_try_at``) only once ``moment`` (default now) has come."""
     return list(db.query(
         """SELECT a.id, a.event_id, a.word, a.change, a.line, a.created_at, a.last_error,
-                  e.at, e.kind, e.detail, s.country, s.title, s.url
+                  a.attempts, e.at, e.kind, e.detail, s.country, s.title, s.url
            FROM workspace_alerts a JOIN events e ON e.id = a.event_id
            JOIN sources s ON s.id = e.source_id
-           WHERE a.subscription_id = ? AND a.status = 'pending' ORDER BY a.event_id, a.id""",
-        [subscription_id]))
+           WHERE a.subscription_id = ? AND a.status = 'pending'
+             AND (a.next_try_at IS NULL OR a.next_try_at <= ?) ORDER BY a.event_id, a.id""",
+        [subscription_id, iso(moment or now())]))
 
 
 # An alert is 'sending' while its e-mail is handed to the mail server. One found so at the
@@ -247,20 +249,58 @@ def release_interrupted(db):
                           "WHERE status = 'sending'", [INTERRUPTED]).rowcount
 
 
+# A send that failed (the mail server refused the e-mail, or could not be reached) is
+# tried again later, after each failure longer: RETRY_AFTER[n - 1] after the n-th (the last
+# one for every failure after). After MAX_ATTEMPTS the alert is 'failed': the operator
+# sees it (``workspace mail``) and may send it again (``retry_failed``).
+RETRY_AFTER = tuple(datetime.timedelta(minutes=m) for m in (1, 5, 30, 120, 360))
+MAX_ATTEMPTS = 6
+
+
+def retry_after(attempts):
+    """How long after its ``attempts``-th failed send an alert is tried again."""
+    return RETRY_AFTER[min(attempts, len(RETRY_AFTER)) - 1]
+
+
 @writes
-def mark_alerts(db, subscription_id, alert_ids, error=None):
-    """The alerts were sent (``error`` None) or a send failed (back to pending, its reason kept)."""
-    marks = ",".join("?" * len(alert_ids))
+def mark_alerts(db, subscription_id, alert_ids, error=None, moment=None):
+    """The alerts were sent (``error`` None), or a send failed: back to pending, its reason
+    kept, tried again after ``retry_after`` (from ``moment``, default now), or 'failed'
+    after MAX_ATTEMPTS."""
+    marks, moment = ",".join("?" * len(alert_ids)), moment or now()
     with immediate_transaction(db):
         if error is None:
             stamp = iso(now())
-            db.execute(f"UPDATE workspace_alerts SET status = 'sent', sent_at = ?, "
+            db.execute(f"UPDATE workspace_alerts SET status = 'sent', sent_at = ?, next_try_at = NULL, "
                        f"attempts = attempts + 1 WHERE id IN ({marks})", [stamp, *alert_ids])
             db.execute("UPDATE workspace_subscriptions SET last_sent_at = ? WHERE id = ?",
                        [stamp, subscription_id])
-        else:
-            db.execute(f"UPDATE workspace_alerts SET status = 'pending', attempts = attempts + 1, "
-                       f"last_error = ? WHERE id IN ({marks})", [error, *alert_ids])
+            return
+        for alert_id in alert_ids:
+            attempts = one(db, "SELECT attempts FROM workspace_alerts WHERE id = ?", [alert_id])["attempts"] + 1
+            failed = attempts >= MAX_ATTEMPTS
+            db.execute("UPDATE workspace_alerts SET status = ?, attempts = ?, last_error = ?, "
+                       "next_try_at = ? WHERE id = ?",
+                       ["failed" if failed else "pending", attempts, error,
+                        None if failed else iso(moment + retry_after(attempts)), alert_id])
+
+
+def mail_problems(db):
+    """The alerts not sent yet that have failed at least once ('pending', waiting for their
+    next try, or 'failed'), with their subscription's owner and address, oldest first."""
+    return list(db.query(
+        """SELECT a.id, a.status, a.attempts, a.last_error, a.next_try_at, a.created_at,
+                  a.event_id, sub.user, sub.email
+           FROM workspace_alerts a JOIN workspace_subscriptions sub ON sub.id = a.subscription_id
+           WHERE a.status IN ('pending', 'failed') AND a.attempts > 0 ORDER BY a.id"""))
+
+
+@writes
+def retry_failed(db):
+    """Put the 'failed' alerts back to be sent at the next pass; returns how many."""
+    with immediate_transaction(db):
+        return db.execute("UPDATE workspace_alerts SET status = 'pending', attempts = 0, "
+                          "next_try_at = NULL WHERE status = 'failed'").rowcount
 
 
 def watched_pages(db):

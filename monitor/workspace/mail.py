@@ -36,7 +36,7 @@ def deliver(db, mail_url, workspace_url, site_url="", moment=None):
     rows.release_interrupted(db)
     secret, sent = rows.secret(db), 0
     for subscription in rows.subscriptions(db):
-        pending = rows.pending_alerts(db, subscription["id"])
+        pending = rows.pending_alerts(db, subscription["id"], moment)
         if not pending or not _due(subscription, pending, moment):
             continue
         link = unsubscribe_link(workspace_url, secret, subscription)
@@ -45,9 +45,31 @@ def deliver(db, mail_url, workspace_url, site_url="", moment=None):
             title, body = compose(subscription, alerts, link, site_url)
             rows.claim_alerts(db, [a["id"] for a in alerts])
             error = send(mail_url, subscription["email"], title, body, link)
-            rows.mark_alerts(db, subscription["id"], [a["id"] for a in alerts], error)
+            rows.mark_alerts(db, subscription["id"], [a["id"] for a in alerts], error, moment)
             sent += error is None
     return sent
+
+
+def problems(db_path, retry=False):
+    """The e-mails that could not be sent yet (``store.workspace.mail_problems``); with
+    ``retry``, the failed ones are first put back to be sent at the next pass. Returns
+    (how many were put back, the problems left)."""
+    db = store.open_db(db_path)
+    try:
+        again = rows.retry_failed(db) if retry else 0
+        return again, rows.mail_problems(db)
+    finally:
+        db.close()
+
+
+def problem_line(row):
+    """One e-mail that could not be sent, in words."""
+    if row["status"] == "failed":
+        state = f"FAILED after {row['attempts']} tries (send it again: workspace mail --retry)"
+    else:
+        state = f"tried {row['attempts']} time(s), next try at {row['next_try_at'].replace('T', ' ')}"
+    return (f"alert {row['id']} (change {row['event_id']}) to {row['email']} ({row['user']}): "
+            f"{state}; the last error: {row['last_error']}")
 
 
 def _due(subscription, pending, moment):
@@ -85,11 +107,17 @@ def compose(subscription, alerts, unsubscribe, site_url=""):
     return title, "\n\n".join(paragraphs + [footer]) + "\n"
 
 
+# The workspace's own words where alerts.yaml's would mislead a member: a new publication
+# matched the team's discovery rules, not "the words you watch" of this subscription.
+OWN_HEADLINES = {"new_publication": "{whose} government published something new: {title}"}
+
+
 def _headline(alert):
     if alert["word"]:
         where = f"{possessive(alert['country'])} page"
         return f"'{alert['word']}' {alert['change']} on {where}: {alert['title']}"
-    return HEADLINES.get(alert["kind"], "{whose} page changed").format(whose=possessive(alert["country"]))
+    words = OWN_HEADLINES.get(alert["kind"]) or HEADLINES.get(alert["kind"], "{whose} page changed")
+    return words.format(whose=possessive(alert["country"]), title=alert["title"])
 
 
 def _paragraph(alert, site_url):
@@ -97,6 +125,8 @@ def _paragraph(alert, site_url):
              f"Seen: {when_words(alert['at'])}"]
     if alert["word"]:
         lines.append(f"The line: {alert['line']}")
+    if alert["kind"] == "new_publication" and alert["detail"]:  # its date, where it was listed
+        lines.append(f"What was found: {alert['detail']}")
     if site_url:
         lines.append(f"See the change: {site_url.rstrip('/')}/monitor/events/{alert['event_id']}")
     return "\n".join(lines)
