@@ -36,7 +36,6 @@ import os
 import shutil
 
 from monitor.items import PageFetch
-from monitor.fetch.transport import describe_failure as describe_transport_failure
 
 HANDLER = "monitor.fetch.browser.BrowserHandler"  # scrapy-playwright's, closing each page
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -458,6 +457,7 @@ def describe_failure(failure):
     """A plain-words description of why a rendered (or plain) request failed."""
     error = failure.value
     from monitor.fetch.reach import Unreachable
+    from monitor.fetch.transport import describe_failure as describe_transport_failure
 
     if isinstance(error, (RenderError, Unreachable)):
         return str(error)

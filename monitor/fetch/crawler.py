@@ -28,7 +28,7 @@ import tempfile
 
 from monitor import clock, store
 from monitor.store import discovery as store_discovery
-from monitor.fetch import analysis_pool, browser, discovery, locks, processes, reach, session
+from monitor.fetch import browser, discovery, locks, processes, reach, session
 from monitor.errors import CrawlError
 from monitor.fetch.settings import crawl_settings
 
@@ -193,6 +193,8 @@ def _child_main(targets, settings_values, owner_pid):
     settings.setmodule("monitor.fetch.settings", priority="project")
     settings.update(settings_values, priority="cmdline")
     _set_replica_clock(settings.get("DW_REPLICA_TIME"))
+    from monitor.fetch import analysis_pool  # the crawl child's: the command never analyses
+
     # fork the analysis workers while this process has a single thread and no
     # database connection (Scrapy starts threads; the pipeline opens the database)
     analysis_pool.start_workers(settings.get("DW_ANALYSIS_WORKERS"))

@@ -28,7 +28,6 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import IgnoreRequest
 
 NETWORK_SCHEMES = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 # What a page makes in itself; never fetched from anywhere (never stored as a page either).
@@ -41,8 +40,23 @@ ONLY_PUBLIC = ("dialogue-watch reaches only the public web from pages that nobod
                "into sources.yaml")
 
 
-class Unreachable(IgnoreRequest):
-    """A request the rule refused; its message says why, in words."""
+def __getattr__(name):
+    """``Unreachable``, made when first asked for: it is a Scrapy exception, and the
+    command that prepares a crawl reads this module without importing Scrapy (issue 27)."""
+    if name == "Unreachable":
+        return _unreachable()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@functools.cache
+def _unreachable():
+    from scrapy.exceptions import IgnoreRequest
+
+    class Unreachable(IgnoreRequest):
+        """A request the rule refused; its message says why, in words."""
+
+    Unreachable.__module__ = __name__
+    return Unreachable
 
 
 def origin(url):
@@ -180,13 +194,13 @@ class ReachMiddleware:
         if await self._checked(request):
             reason = await asyncio.to_thread(refusal, request.url, self.written, self.resolve)
             if reason:
-                raise Unreachable(reason)
+                raise _unreachable()(reason)
 
     async def process_response(self, request, response):
         if await self._checked(request):
             reason = address_refusal(response.url, _ip(response), self.written)
             if reason:
-                raise Unreachable(reason)
+                raise _unreachable()(reason)
         return response
 
     async def _checked(self, request):
