@@ -75,6 +75,8 @@ def test_items_that_match_only_in_their_page_are_told_once_and_fetched_once(
     assert len(events_of(db, "new_publication")) == 4 and alerted(db, "new_publication") == 4
     assert replica.url("/p/later") in {e["url"] for e in events_of(db, "new_publication")}
     assert len(replica.requests_for("/p/later")) == 2  # the failure, then the reading
+    assert db.execute("SELECT matched, matched_in FROM discovery_items WHERE url = ?",
+                      [replica.url("/p/later")]).fetchone() == ("Menschenrechtsdialog", "page")
     assert len(replica.requests_for("/p/trade")) == 1  # read once: never again
     assert replica.requests_for("/p/old") == []
     assert linked(db) == [0, 5, 1]

@@ -120,7 +120,8 @@ def _store_items(db, discovery, decision, matched, at):
         "first_seen_at, last_seen_at, baseline, matched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (discovery_id, key) DO UPDATE SET url = excluded.url, "
         "title = excluded.title, date = coalesce(excluded.date, date), "
-        "summary = excluded.summary, last_seen_at = excluded.last_seen_at, delisted_at = NULL",
+        "summary = excluded.summary, last_seen_at = excluded.last_seen_at, delisted_at = NULL, "
+        "matched = coalesce(excluded.matched, matched)",
         [(discovery.id, item.key, item.url, item.title, item.date, item.summary, at, at,
           int(decision.first_read), matched.get(item.key)) for item in decision.listed])
 
