@@ -136,6 +136,27 @@ def test_a_linked_page_off_the_written_sites_on_this_machine_is_not_fetched(
     assert row["page_state"] == "waiting" and "loopback" in row["page_error"]
 
 
+def test_linked_pages_keep_robots_txt_and_the_size_cap(setup, replica, open_db):
+    """A page robots.txt forbids is not fetched; one over 10 MB is not read; neither is
+    told, both wait for a later read."""
+    write, crawl = setup
+    replica.set("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+    replica.set("/list", listing(replica, []))
+    cfg = write(entry())
+    crawl(cfg)
+    replica.set("/private/note", PAGE.format("Menschenrechtsdialog"))
+    huge = PAGE.format("Menschenrechtsdialog " + "Text. " * (2 * 2**20))  # 12 MB
+    replica.set("/p/huge", huge)
+    replica.set("/list", listing(replica, [("Note", "/private/note", ""), ("Big", "/p/huge", "")]))
+    crawl(cfg)
+    db = open_db()
+    assert replica.requests_for("/private/note") == [] and events_of(db, "new_publication") == []
+    errors = dict(db.execute("SELECT url, page_error FROM discovery_items WHERE page_state = "
+                             "'waiting'").fetchall())
+    assert "robots.txt" in errors[replica.url("/private/note")], errors
+    assert "larger than the size limit" in errors[replica.url("/p/huge")], errors
+
+
 def test_a_source_without_match_page_reads_no_linked_page(setup, replica, open_db):
     write, crawl = setup
     replica.set("/list", listing(replica, []))

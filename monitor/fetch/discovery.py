@@ -30,11 +30,13 @@ HANDLED_STATUSES = list(range(400, 600))
 LINKED_MAX_BYTES = 10 * 2**20  # a linked page read for match_page: (a long PDF report)
 
 
-def target(discovery, plan=None):
+def target(discovery, plan=None, max_body_mb=None):
     """What the spider needs to fetch a discovery source; ``plan``
-    (``monitor.discover.decide.PagePlan``) with ``match_page:``."""
+    (``monitor.discover.decide.PagePlan``) with ``match_page:``, whose pages are cut
+    at ``LINKED_MAX_BYTES``, or at the crawl's ``max_body_mb`` when it is smaller."""
+    cap = min(LINKED_MAX_BYTES, int(max_body_mb * 2**20)) if max_body_mb else LINKED_MAX_BYTES
     return {"id": discovery.id, "url": discovery.url, "discover": discovery, "written": True,
-            "ignore_robots_txt": None, "page_plan": plan}
+            "ignore_robots_txt": None, "page_plan": plan, "linked_max_bytes": cap}
 
 
 # Scrapy and the readers (feeds, sitemaps, listings: Beautiful Soup, trafilatura) are
@@ -105,7 +107,9 @@ def _next_linked(target_, read, callback, errback):
                           meta={"dw_target": target_, "dw_read": read, "dw_linked": item,
                                 # a page nobody wrote: fetch.reach checks where it goes
                                 "source_id": adopted_id(read.discovery.id, item.key),
-                                "dw_written": False, "download_maxsize": LINKED_MAX_BYTES,
+                                "dw_written": False,
+                                "download_maxsize": target_.get("linked_max_bytes",
+                                                                LINKED_MAX_BYTES),
                                 "handle_httpstatus_list": HANDLED_STATUSES})
 
 

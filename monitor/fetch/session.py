@@ -141,13 +141,14 @@ def _discovery(db, config, everything):
         due = discovery.due(config, store_discovery.last_checks(db), now)
         checked = store_discovery.last_checked(db, [source.id for source in adopted])
         pages = discovery.pages_due(config, adopted, checked, now)
-        return config, pages, [_discovery_target(db, each) for each in due]
-    return config, adopted, [_discovery_target(db, each) for each in config.discover]
+        return config, pages, [_discovery_target(db, config, each) for each in due]
+    return config, adopted, [_discovery_target(db, config, each) for each in config.discover]
 
 
-def _discovery_target(db, each):
+def _discovery_target(db, config, each):
     """A discovery source's target, with what its ``match_page:`` needs to know."""
-    return discovery.target(each, store_discovery.page_plan(db, each))
+    return discovery.target(each, store_discovery.page_plan(db, each),
+                            config.settings["max_body_mb"])
 
 
 def _followed_source(parent, row):
