@@ -1,5 +1,7 @@
 """What the site's tests share: the demo database, built once per test session,
-and a real server (``datasette`` or ``dialogue-watch serve``) on a free port.
+a real server (``datasette`` or ``dialogue-watch serve``) on a free port, and a real
+browser (``browser``: Debian's Chromium driven by Playwright, one per test module; import
+it by name, as the public site's and the workspace's browser tests do).
 
 The database comes from a real crawl of the local replica (``monitor.demo``):
 five rounds that leave every kind of event. It is named monitor.db, the name
@@ -17,11 +19,30 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+from playwright.sync_api import sync_playwright
+
 from monitor import demo
 from monitor.publish import site
 
 ROOT = Path(__file__).resolve().parent.parent
 _BUILT = {}
+# Chromium comes from the system (``apt-get install chromium``), never from
+# ``playwright install``; screenshots go to ARTIFACTS.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the test module; each test opens its own context."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 def demo_db(tmp_path_factory):

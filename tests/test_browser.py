@@ -11,14 +11,10 @@ import urllib.request
 import xml.etree.ElementTree as ElementTree
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests import site_fixtures
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = site_fixtures.ROOT / "test-artifacts"
+from tests.site_fixtures import ARTIFACTS, browser  # noqa: F401 (the shared Chromium)
 
 # A captured page trying everything: a live script, an event handler, a
 # javascript: link, and the same markup written out as text.
@@ -31,15 +27,6 @@ Read <a href="javascript:window.__pwned='link'">the joint statement</a> online.<
 &lt;a href="javascript:window.__pwned='a'"&gt;a link&lt;/a&gt;.</p>
 <p>Last updated: 12 March 2024</p></main></body></html>"""
 ADDED = "<p>&lt;script&gt;window.__pwned='diff'&lt;/script&gt; was added to the page.</p>"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

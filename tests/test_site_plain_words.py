@@ -7,15 +7,11 @@ test-artifacts/issue24-after-<page>-<width>.png."""
 import re
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests import site_fixtures
+from tests.site_fixtures import ARTIFACTS, browser  # noqa: F401 (the shared Chromium)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WIDTHS = (390, 1280)
-ARTIFACTS = site_fixtures.ROOT / "test-artifacts"
 # What a campaigner must never have to read: setting names, files, Datasette's machinery.
 FORBIDDEN = ("sources.yaml", "alerts.yaml", "stale_after", "follow_limit", "follow:", "render:",
              "ignore:", "failing_after", "selector", "_sqlite_migrations", "Powered by",
@@ -43,28 +39,24 @@ def site(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def walked(site):
+def walked(site, browser):
     """Every public page at both widths: {(name, width): (status, visible text)}, plus the
     change page of the first text change the home page lists."""
-    ARTIFACTS.mkdir(exist_ok=True)
     seen = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for width in WIDTHS:
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            pages = dict(PAGES)
-            for name, path in list(pages.items()):
-                response = page.goto(site + path)
-                seen[name, width] = (response.status, page.inner_text("body"), _chart(page, name))
-                page.screenshot(path=str(ARTIFACTS / f"issue24-after-{name}-{width}.png"),
-                                full_page=True)
-                if name == "home":
-                    pages["change"] = page.get_attribute(".dw-latest a", "href")
-            response = page.goto(site + pages["change"])
-            seen["change", width] = (response.status, page.inner_text("body"), None)
-            page.screenshot(path=str(ARTIFACTS / f"issue24-after-change-{width}.png"), full_page=True)
-            page.close()
-        browser.close()
+    for width in WIDTHS:
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        pages = dict(PAGES)
+        for name, path in list(pages.items()):
+            response = page.goto(site + path)
+            seen[name, width] = (response.status, page.inner_text("body"), _chart(page, name))
+            page.screenshot(path=str(ARTIFACTS / f"issue24-after-{name}-{width}.png"),
+                            full_page=True)
+            if name == "home":
+                pages["change"] = page.get_attribute(".dw-latest a", "href")
+        response = page.goto(site + pages["change"])
+        seen["change", width] = (response.status, page.inner_text("body"), None)
+        page.screenshot(path=str(ARTIFACTS / f"issue24-after-change-{width}.png"), full_page=True)
+        page.close()
     return seen
 
 
@@ -133,14 +125,17 @@ def test_pages_never_reached_say_not_yet_checked(replica, make_config, crawl, db
     chart and the staleness list say 'not yet checked', not 'no dated page online' or
     'no change since first seen'."""
     import asyncio
+    import concurrent.futures
 
     from monitor.publish import site as site_module
 
     cfg = make_config({"id": "dead", "url": "http://127.0.0.1:9/x", "country": "Japan"})
     crawl(cfg)
     datasette = site_module.make_datasette(db_path)
-    home = asyncio.run(datasette.client.get("/")).text
+    # in a thread of its own: this module's Chromium (Playwright) keeps an event loop running here
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        home, listed = (thread.submit(asyncio.run, datasette.client.get(path)).result().text
+                        for path in ("/", "/monitor/staleness"))
     chart = re.search(r'data-country="Japan">(.*?)</g>', home, re.S).group(1)
     assert "not yet checked" in chart and "no dated page online" not in chart
-    listed = asyncio.run(datasette.client.get("/monitor/staleness")).text
     assert "not yet checked" in listed and "no change since first seen" not in listed

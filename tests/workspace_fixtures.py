@@ -1,4 +1,5 @@
-"""The workspace served for real on 127.0.0.1 (uvicorn in a thread), and Chromium to drive it."""
+"""The workspace served for real on 127.0.0.1 (uvicorn in a thread), and Chromium to drive it
+(``browser``, the one ``site_fixtures`` gives every browser test)."""
 
 import contextlib
 import email
@@ -10,16 +11,11 @@ import urllib.request
 
 import pytest
 import uvicorn
-from playwright.sync_api import sync_playwright
 from aiosmtpd.controller import Controller
 
 from monitor.workspace import accounts, app, mail
 from tests import site_fixtures
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = site_fixtures.ROOT / "test-artifacts"
+from tests.site_fixtures import ARTIFACTS, browser  # noqa: F401 (imported by name by the tests)
 PASSWORDS = {"amina": "editor's long passphrase", "ben": "member's long passphrase"}
 
 
@@ -123,15 +119,6 @@ AFTER = ["The delegations met in Ottawa for two days.",
 
 def page_with(lines):
     return PAGE.format(lines="".join(f"<p>{line}</p>\n" for line in lines))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
