@@ -11,9 +11,11 @@ import sys
 import time
 import urllib.request
 
+import pytest
 from playwright.sync_api import expect
 
 from monitor import config, store
+from monitor.errors import ConfigError
 from monitor.workspace import sources_file
 from tests import site_fixtures
 from tests.conftest import FAST
@@ -211,3 +213,25 @@ def test_an_editor_writes_and_clears_a_page_notes(tmp_path, replica, db_path, br
         page.get_by_role("button", name="Save the changes").click()
         expect(page.locator("body")).to_contain_text("Saved the changes")
     assert sources_path.read_text(encoding="utf-8") == before
+
+
+@pytest.mark.parametrize("keys, words", [
+    ({"paused": "yes"}, "paused must be true or false, not 'yes'"),
+    ({"paused_note": "down"}, "paused_note only applies with paused: true"),
+    ({"paused": False, "paused_note": "down"}, "paused_note only applies with paused: true"),
+])
+def test_the_pause_keys_are_checked_like_every_key(make_config, keys, words):
+    with pytest.raises(ConfigError) as raised:
+        make_config({"id": "ca-first", "path": "/first.html", **keys})
+    assert any(words in message for _, message in raised.value.problems), raised.value.problems
+
+
+def test_crawl_skips_a_paused_page_unless_it_is_named(make_config, crawl, replica):
+    replica.set("/first.html", page_with(["The first page."]))
+    replica.set("/second.html", page_with(["The second page."]))
+    cfg = make_config({"id": "ca-first", "path": "/first.html"},
+                      {"id": "ca-second", "path": "/second.html", "paused": True, "paused_note": WHY})
+    assert [s.id for s in cfg.select(())] == ["ca-first"]
+    assert list(crawl(cfg)) == ["ca-first"]
+    assert replica.requests_for("/second.html") == []
+    assert list(crawl(cfg, "ca-second")) == ["ca-second"]  # named: the operator asked for it
