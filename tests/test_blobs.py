@@ -89,6 +89,9 @@ def test_an_older_database_is_converted(tmp_path):
 
     assert versions_where('added : "Tibet raised"') == [1] and versions_where('removed : "Tibet"') == [2]
     assert versions_where('added : "Nothing raised"') == [2] and versions_where('"Dialogue held"') == [1]
+    words = "SELECT rowid FROM version_words WHERE version_words MATCH ? ORDER BY rowid"  # m031 too
+    assert [row[0] for row in db.execute(words, ["added : Tibet"])] == [1]
+    assert [row[0] for row in db.execute(words, ["removed : Tibet"])] == [2]
     assert integrity_problems(db) == []
 
 

@@ -157,13 +157,22 @@ def m011_delta_storage_and_line_search(db):
     # site's search makes its snippet from there (dw_snippet).
     db.execute("""CREATE VIRTUAL TABLE version_lines USING FTS5 (
         added, removed, tokenize='trigram', content='')""")
+    _index_every_version(db, lambda *change: index_lines(*change, words=False))
+
+
+def _index_every_version(db, index):
+    """Replay every page's versions in order and give ``index(conn, version_id, before,
+    after)`` the text each version replaced and its own: how a search index added by a
+    migration is filled for the versions stored before it."""
+    from monitor.store import blobs
+
     previous = {}
     for version_id, source_id, text_sha in db.execute(
             "SELECT id, source_id, text_sha256 FROM versions ORDER BY source_id, seq").fetchall():
         before = previous.get(source_id)
         if text_sha and text_sha != (before or (None,))[0]:
             after = blobs.text(db.conn, text_sha) or ""
-            index_lines(db.conn, version_id, before[1] if before else "", after, words=False)
+            index(db.conn, version_id, before[1] if before else "", after)
             previous[source_id] = (text_sha, after)
 
 
@@ -543,16 +552,7 @@ def m031_site_short_word_search(db):
 
     db.execute("""CREATE VIRTUAL TABLE version_words USING FTS5 (
         added, removed, tokenize='unicode61 remove_diacritics 0', content='')""")
-    previous = {}
-    for version_id, source_id, text_sha in db.execute(
-            "SELECT id, source_id, text_sha256 FROM versions ORDER BY source_id, seq").fetchall():
-        before = previous.get(source_id)
-        if text_sha and text_sha != (before or (None,))[0]:
-            from monitor.store import blobs
-
-            after = blobs.text(db.conn, text_sha) or ""
-            index_words(db.conn, version_id, before[1] if before else "", after)
-            previous[source_id] = (text_sha, after)
+    _index_every_version(db, index_words)
 
 
 @migrations()
