@@ -6,7 +6,7 @@ deriving them changed no behaviour."""
 
 from monitor.analysis import events
 from monitor.notify import alerts
-from monitor.store import archive, confirm, readings
+from monitor.store import archive, readings
 from monitor.workspace import views
 from monitor import reanalyse
 
@@ -56,7 +56,6 @@ def test_every_module_reads_the_derived_sets():
     assert alerts.MARKER_KINDS == events.MARKER_KINDS
     assert alerts.DIGEST_DETAIL_KINDS == events.DIGEST_KINDS
     assert archive.SEAM_KINDS == events.SEAM_KINDS
-    assert confirm.WEIGHED_KINDS == events.WEIGHED_KINDS
     assert set(views.REVIEW_KINDS) == events.REVIEWED_KINDS
     assert not hasattr(readings, "CHANGE_KINDS") and not hasattr(reanalyse, "CHANGE_KINDS")
 

@@ -5,7 +5,7 @@ import dataclasses
 import datetime
 import json
 
-from monitor.analysis import doubt, events, links, rules, staleness, volatile
+from monitor.analysis import check, doubt, events, links, rules, staleness, volatile
 from monitor.store import blobs, confirm
 from monitor.store import links as link_store
 from monitor.store import screenshots
@@ -67,89 +67,118 @@ SUPERSEDED = ("superseded: a fetch of this page sent later, by a crawl that star
 
 def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rules=None,
             reread=None, confirm_after=300.0):
+    """Decide, then store: the capture is stored and what the decision needs read
+    (``_gather``), ``monitor.analysis.check.decide`` decides, ``_apply`` stores the rest."""
     state = _state(db, fetch.source_id)
     if _is_superseded(db, fetch, state, crawl_id):
         row = fetch_row(fetch, observation, None, crawl_id, state)
         insert_row(db, "fetches", {**row, "outcome": "superseded", "error": SUPERSEDED})
         return None
-    current = _current_version(db, fetch.source_id)
-    seam = current is None and _latest_archived(db, fetch.source_id)  # the archive's last copy
-    current = current or seam or None
+    page = _gather(db, fetch, observation, state, crawl_id, rules, reread, failing_after)
+    verdict = check.decide(page.facts)
+    return _apply(db, fetch, observation, page, verdict, subscribers, rules, confirm_after)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Page:
+    """What the store kept and read of one check before deciding."""
+
+    state: dict | None
+    first: dict | None  # the version compared with (the archive's last copy at a seam) ...
+    current: dict | None  # ... once read again with new rules
+    seam: bool
+    fetch_id: int
+    body_sha: str | None
+    text_sha: str | None
+    texts: object  # rows.Texts, or None
+    seen: object  # store.links.Seen, or None
+    facts: check.Facts
+
+
+def _gather(db, fetch, observation, state, crawl_id, rules, reread, failing_after):
+    """Store the capture (its fetch, text and links; the compared version read again with
+    new rules) and read the plain facts the decision needs."""
+    first = _current_version(db, fetch.source_id)
+    seam = first is None and _latest_archived(db, fetch.source_id)  # the archive's last copy
+    first = first or seam or None
     body_sha = None
     if observation.keeps_body:
-        body_sha = blobs.pack(db.conn, "bodies", fetch.body, current and current["body_sha256"])
+        body_sha = blobs.pack(db.conn, "bodies", fetch.body, first and first["body_sha256"])
     fetch_id = insert_row(db, "fetches", fetch_row(fetch, observation, body_sha, crawl_id, state))
-    if state and state.get("url") and fetch.url != state["url"]:
-        insert_event(db, fetch, fetch_id, "moved", current, current and current["id"],
-                      Note(f"the address changed from {state['url']} to {fetch.url}"))
-    restart = False
-    if rules is not None and current is not None and current["rules"] != rules:
-        current, restart = _apply_rules(db, fetch, fetch_id, current, rules, reread)
+    current, rereading = first, None
+    if rules is not None and first is not None and first["rules"] != rules:
+        current, rereading = _reread(db, fetch, first, rules, reread)
     texts = store_texts(db, observation, current)
     text_sha = texts.after_sha if texts else None
     seen = link_store.observe(db.conn, observation, current, rules)  # what the page links to
     if observation.outcome == "not_modified" and current:
         text_sha, body_sha = current["text_sha256"], current["body_sha256"]
     previous = _previous(state, current)
-    decision = events.classify(previous, events.Outcome(
-        observation.outcome, text_sha, marker_key(observation.marker)
-        if observation.outcome == "ok" else previous.marker), failing_after)
-    if restart and decision.kind in events.TEXT_KINDS | {"marker_only"}:
-        decision = dataclasses.replace(decision, kind=None)  # the note says why
-    if restart and not decision.new_version and observation.outcome in ("ok", "not_modified"):
-        # the new rules read this check as the current version: it stands for them too
+    outcome = events.Outcome(observation.outcome, text_sha, marker_key(observation.marker)
+                             if observation.outcome == "ok" else previous.marker)
+    held = confirm.held(state)
+    may_change = bool(seam or held) or events.classify(previous, outcome).new_version
+    facts = check.Facts(
+        previous, outcome, failing_after, fetch.fetched_at, first_check=state is None,
+        url=fetch.url, moved_from=(state or {}).get("url"), reread=rereading, seam=bool(seam),
+        texts=texts, marker_before=current and current["marker_text"],
+        marker_after=_marker_words(observation), compared_at=current and current["at"],
+        unfinished=observation.unfinished, held=held,
+        link_kinds=tuple(links.kinds(seen.changes)) if seen and seen.changes else (),
+        hid_a_change=current is not None and hid_a_change(db, fetch, state),
+        **confirm.facts(db.conn, current, texts, held, observation.outcome),
+        **(_volatile_facts(db, fetch_id, current, texts) if may_change else {}))
+    return _Page(state, first, current, bool(seam), fetch_id, body_sha, text_sha, texts, seen,
+                 facts)
+
+
+def _apply(db, fetch, observation, page, verdict, subscribers, rules, confirm_after):
+    """Store what ``verdict`` says, in the transaction that stored the capture."""
+    fetch_id, current, decision = page.fetch_id, page.current, verdict.decision
+    for note in verdict.notes:  # moved, rules_changed
+        insert_event(db, fetch, fetch_id, note.kind, page.first,
+                     note.version_id or (page.first and page.first["id"]), Note(note.words))
+    if verdict.keep_rules:  # the new rules read this check as the current version: it stands for them too
         db.conn.execute("UPDATE versions SET rules = ? WHERE id = ?", [rules, current["id"]])
-    quiet = bool(seam) and state is None and observation.outcome == "ok"  # told by the archive
-    if seam and observation.outcome == "ok":  # dialogue-watch's own first version follows it
-        decision = dataclasses.replace(decision, new_version=True,
-                                       kind=decision.kind or "seen_in_archive")
-    if decision.kind == "updated" and texts and doubt.only_marker_moved(  # the marker is not the text
-            texts.before, texts.after, current["marker_text"], _marker_words(observation)):
-        decision = dataclasses.replace(decision, kind="marker_only", text_changed=False)
-    places = None  # volatile places (monitor.analysis.volatile): a change only where the page
-    if not restart and not confirm.held(state):  # changes at every check is a note
-        decision, places = _judge_volatile(db, fetch, fetch_id, decision, texts, current,
-                                           observation)
-    weighed = confirm.Weighed(None)  # confirm before accusing (monitor.store.confirm)
-    if not restart and not seam and current is not None and decision.kind != volatile.NOTE:
-        weighed = confirm.weigh(db.conn, state, current, texts, decision.kind,
-                                observation.outcome, fetch.fetched_at, _marker_words(observation),
-                                observation.unfinished)
-    if weighed.outcome in (confirm.HOLD, doubt.HOLD_AGAIN):
-        return _hold(db, fetch, fetch_id, observation, decision, state, current, text_sha,
-                     weighed, confirm_after)
-    change_fetch, change_fetch_id = fetch, fetch_id  # when and where a change was first seen
-    if weighed.held and observation.outcome != "error":
+    if verdict.hold:
+        return _hold(db, fetch, observation, page, verdict, confirm_after)
+    seen_first = fetch, fetch_id  # when and where a change was first seen
+    body_sha, held = page.body_sha, verdict.weighed.held
+    if verdict.release:
         confirm.release(db.conn, fetch.source_id)
-        if weighed.outcome == doubt.TRANSIENT:
-            insert_event(db, dataclasses.replace(fetch, fetched_at=weighed.held.at),
-                          weighed.held.fetch_id, "transient", current, current["id"],
-                          Note(_transient_words(weighed.held)),
-                          columns={"confirmed_by": fetch_id})
-        elif weighed.outcome == doubt.CONFIRMED:
-            change_fetch = dataclasses.replace(fetch, fetched_at=weighed.held.at)
-            change_fetch_id = weighed.held.fetch_id
-            body_sha = confirm.held_body(db.conn, change_fetch_id) or body_sha
-            if weighed.judgement.replaces and decision.kind in confirm.WEIGHED_KINDS:
-                decision = dataclasses.replace(decision, kind="replaced")
-            elif not restart:  # the volatile places' history follows confirmed changes too
-                decision, places = _judge_volatile(db, fetch, fetch_id, decision, texts, current,
-                                                   observation, **_numbers_history(weighed))
-    if weighed.outcome == doubt.VOLATILE:  # the same places changed again: a counter, a token
-        known = _volatile_places(db, fetch.source_id)
-        verdict = volatile.confirmed(known, texts.before, texts.after, fetch.fetched_at)
-        decision, places = dataclasses.replace(decision, kind=verdict.kind), (verdict, known)
-    elif weighed.outcome == confirm.MACHINE:  # seen on sight: a note, never an alert
-        decision = dataclasses.replace(decision, kind=volatile.NOTE)
-    # links compared with the archive's copy (a first check after a backfill) are not news
-    link_kinds = links.kinds(seen.changes) if seen and seen.changes and not restart \
-        and not seam else []
-    if link_kinds and not decision.new_version:  # a link came or went: that is a new version
-        decision = dataclasses.replace(decision, new_version=True)
-    version_id = current["id"] if current and not seam else None
+    if verdict.transient:
+        insert_event(db, dataclasses.replace(fetch, fetched_at=held.at), held.fetch_id,
+                     "transient", current, current["id"], Note(_transient_words(held)),
+                     columns={"confirmed_by": fetch_id})
+    elif verdict.confirmed:
+        seen_first = dataclasses.replace(fetch, fetched_at=held.at), held.fetch_id
+        body_sha = confirm.held_body(db.conn, held.fetch_id) or body_sha
+    version_id = _store_version(db, fetch, fetch_id, seen_first, observation, page, decision,
+                                body_sha, rules)
+    hidden = distrust(db, fetch, fetch_id) if verdict.distrust else None
+    _store_events(db, fetch, fetch_id, seen_first, observation, page, verdict, version_id,
+                  hidden, subscribers)
+    if verdict.places:  # volatile places: their history, the note's words, a volatile_text problem
+        _store_volatile(db, fetch, fetch_id, *verdict.places, current, version_id, subscribers,
+                        page.texts)
+    if verdict.quiet and decision.kind:
+        _from_archive(db, fetch_id, decision.kind)
+    _update_state(db, fetch, observation, decision, page.state, version_id, seen_first[0].fetched_at)
+    _note_problem(db, fetch, fetch_id, (page.state or {}).get("problem"), current, version_id,
+                  observation, subscribers)
+    if version_id is not None and observation.outcome in ("ok", "not_modified"):
+        _note_stale(db, fetch, fetch_id, page.state, current, version_id, subscribers)
+    return decision.kind
+
+
+def _store_version(db, fetch, fetch_id, seen_first, observation, page, decision, body_sha, rules):
+    """The version this check stands for (a new one when the page changed, first seen at
+    ``seen_first``: its fetch and fetch id), with what the page links to."""
+    current, seen, texts = page.current, page.seen, page.texts
+    version_id = current["id"] if current and not page.seam else None
     if decision.new_version:
-        version_id = insert_version(db, change_fetch, change_fetch_id, observation, text_sha,
-                                     body_sha, current, rules, links=seen)
+        version_id = insert_version(db, *seen_first, observation, page.text_sha, body_sha,
+                                    current, rules, links=seen)
         if texts and texts.changed:
             index_lines(db.conn, version_id, texts.before, texts.after)
         if getattr(fetch, "screenshot", None):  # a rendered page's picture (render: browser)
@@ -161,49 +190,41 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
         link_store.track(db.conn, fetch.source_id, fetch.fetched_at, version_id, seen)
     if version_id is not None and observation.outcome in ("ok", "not_modified"):
         db.conn.execute("UPDATE fetches SET version_id = ? WHERE id = ?", [version_id, fetch_id])
-    hidden = None  # a full answer shows a change the site's 304s hid: say so, trust them no more
-    if decision.new_version and current and not restart and decision.kind != "restored" \
-            and hid_a_change(db, fetch, state):
-        hidden = distrust(db, fetch, fetch_id)
-    alerted = decision.kind and decision.kind not in events.NOTE_KINDS
-    link_words = link_store.change_words(db, fetch, seen) if link_kinds else None
-    if decision.kind:  # a text change and a link change in one check: one alert says both
-        insert_event(db, change_fetch, change_fetch_id, decision.kind, current, version_id,
-                      observation, subscribers, texts, "; ".join(w for w in (
-                          _weighed_words(weighed, decision.kind, texts), hidden,
-                          link_words if alerted else None) if w) or None,
-                      columns={"confirmed_by": fetch_id} if change_fetch_id != fetch_id else None)
-    if link_kinds:
-        link_store.insert_events(db, fetch, fetch_id, link_kinds, seen.changes, current, version_id,
-                                 link_store.not_told(db, fetch, subscribers,
-                                                     decision.kind if alerted else None))
-    if places:  # volatile places: their history, the note's words, a volatile_text problem
-        _store_volatile(db, fetch, fetch_id, *places, current, version_id, subscribers, texts)
-    if quiet and decision.kind:
-        _from_archive(db, fetch_id, decision.kind)
-    _update_state(db, fetch, observation, decision, state, version_id, change_fetch.fetched_at)
-    _note_problem(db, fetch, fetch_id, (state or {}).get("problem"), current, version_id,
-                  observation, subscribers)
-    if version_id is not None and observation.outcome in ("ok", "not_modified"):
-        _note_stale(db, fetch, fetch_id, state, current, version_id, subscribers)
-    return decision.kind
+    return version_id
+
+
+def _store_events(db, fetch, fetch_id, seen_first, observation, page, verdict, version_id,
+                  hidden, subscribers):
+    """The check's event and its links' events: a text change and a link change in one
+    check make one alert that says both."""
+    kind, seen, current = verdict.decision.kind, page.seen, page.current
+    alerted = kind and kind not in events.NOTE_KINDS
+    link_words = link_store.change_words(db, fetch, seen) if verdict.link_kinds else None
+    if kind:
+        words = [verdict.words, hidden, link_words if alerted else None]
+        insert_event(db, *seen_first, kind, current, version_id, observation, subscribers,
+                     page.texts, "; ".join(w for w in words if w) or None,
+                     columns={"confirmed_by": fetch_id} if seen_first[1] != fetch_id else None)
+    if verdict.link_kinds:
+        link_store.insert_events(db, fetch, fetch_id, list(verdict.link_kinds), seen.changes,
+                                 current, version_id, link_store.not_told(
+                                     db, fetch, subscribers, kind if alerted else None))
 
 
 # -- confirm before accusing (monitor.store.confirm) ---------------------------
 
 
-def _hold(db, fetch, fetch_id, observation, decision, state, current, text_sha, weighed,
-          confirm_after):
+def _hold(db, fetch, observation, page, verdict, confirm_after):
     """Keep a doubtful change's capture, and nothing else of it, until the page is
     fetched again: no version, no event, no alert; the page's state stays."""
+    weighed = verdict.weighed
     looks = weighed.held.looks + 1 if weighed.outcome == doubt.HOLD_AGAIN else 1
-    confirm_at = confirm.hold(db.conn, fetch.source_id, fetch_id, text_sha, fetch.fetched_at,
-                              weighed.judgement.reason, confirm_after, looks,
+    confirm_at = confirm.hold(db.conn, fetch.source_id, page.fetch_id, page.text_sha,
+                              fetch.fetched_at, weighed.judgement.reason, confirm_after, looks,
                               weighed.keep_held)
     db.conn.execute("UPDATE fetches SET note = coalesce(note || '; ', '') || ? WHERE id = ?",
-                    [confirm.hold_note(weighed.judgement, confirm_at), fetch_id])
-    unchanged = dataclasses.replace(decision, kind=None, new_version=False, text_changed=False)
-    _update_state(db, fetch, observation, unchanged, state, current["id"])
+                    [confirm.hold_note(weighed.judgement, confirm_at), page.fetch_id])
+    _update_state(db, fetch, observation, verdict.decision, page.state, page.current["id"])
     return None
 
 
@@ -215,26 +236,6 @@ def _transient_words(held):
     return (f"the check at {held.at} found something other than the page "
             f"({doubt.REASON_WORDS.get(held.reason, held.reason)}); checked again, the page "
             "was back as before: that capture is kept, and nothing was alerted")
-
-
-def _weighed_words(weighed, kind, texts):
-    """What the event says of how its change was weighed."""
-    if weighed.outcome == confirm.MACHINE:
-        return f"only values a machine writes anew changed ({weighed.words})"
-    if weighed.outcome == doubt.VOLATILE:
-        return "the same part of the page changed again when it was checked again"
-    if weighed.outcome == doubt.CONFIRMED and kind == "replaced":
-        return replaced_words(texts.after)
-    if weighed.outcome == doubt.CONFIRMED:
-        return f"confirmed by checking again ({weighed.words})"
-    return None
-
-
-def replaced_words(text):
-    """The new page's first lines, for a ``replaced`` event."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()][:3]
-    shown = " / ".join(line[:120] for line in lines)
-    return f"the page now shows something else entirely; it begins: {shown}"
 
 
 # -- the Internet Archive's copies before the first check (monitor.store.archive) --
@@ -292,25 +293,15 @@ def _note_stale(db, fetch, fetch_id, state, current, version_id, subscribers):
 # -- volatile places: the parts of a page that change at every check -----------
 
 
-def _judge_volatile(db, fetch, fetch_id, decision, texts, current, observation,
-                    streak=volatile.AFTER, quiet_checks=1):
-    """``(decision, (verdict, places before))`` for a new version (``monitor.analysis.volatile``):
-    its event becomes a volatile_change note when it changed only volatile places.
-    Nothing is read for a check that made no new version."""
-    if not decision.new_version or current is None or texts is None or decision.kind == "restored":
-        return decision, None
-    history = _volatile_places(db, fetch.source_id)
-    if not history and not texts.changed:
-        return decision, None
-    before, after = (texts.before, texts.after) if texts.changed else ("", "")
-    marker_texts = (current["marker_text"], observation.marker and observation.marker.text)
-    still = bool(history) and _seen_unchanged_since(db, fetch.source_id, current, fetch_id,
-                                                    quiet_checks)
-    verdict = volatile.judge(history, decision.kind, before, after, fetch.fetched_at, marker_texts,
-                             still, streak)
-    if not verdict.history and not history:
-        return decision, None
-    return dataclasses.replace(decision, kind=verdict.kind), (verdict, history)
+def _volatile_facts(db, fetch_id, current, texts):
+    """The page's volatile places and, when it has some, the checks that found the
+    compared version unchanged since it was captured (``check.Facts``)."""
+    if current is None or texts is None:
+        return {}
+    places = _volatile_places(db, current["source_id"])
+    if not places:
+        return {}
+    return {"places": places, "unchanged_checks": _unchanged_checks(db, current, fetch_id)}
 
 
 def _store_volatile(db, fetch, fetch_id, verdict, history, current, version_id, subscribers,
@@ -329,22 +320,15 @@ def _store_volatile(db, fetch, fetch_id, verdict, history, current, version_id, 
                       subscribers)
 
 
-def _numbers_history(weighed):
-    """A confirmed change of numbers only: its places are a counter at their second such
-    change within ``doubt.COUNTER_WITHIN`` checks (a number updated now and then stays news)."""
-    if weighed.held and weighed.held.reason == "numbers":
-        return {"streak": doubt.COUNTER_STREAK, "quiet_checks": doubt.COUNTER_WITHIN}
-    return {}
-
-
-def _seen_unchanged_since(db, source_id, version, fetch_id, checks=1):
-    """Did ``checks`` checks between ``version``'s fetch and this one find the page unchanged?"""
+def _unchanged_checks(db, version, fetch_id):
+    """The checks between ``version``'s fetch and this one that found the page unchanged."""
     # a held check (no version) did not find it unchanged; the check that confirmed a held
     # change did (a number updated now and then, each confirmed, stays news)
     sql = ("SELECT count(*) FROM fetches WHERE source_id = ? AND at >= ? AND id > ? AND id < ? "
            "AND outcome IN ('ok', 'not_modified') AND version_id IS NOT NULL")
-    found = db.conn.execute(sql, [source_id, version["at"], version["fetch_id"], fetch_id])
-    return found.fetchone()[0] >= checks
+    found = db.conn.execute(sql, [version["source_id"], version["at"], version["fetch_id"],
+                                  fetch_id])
+    return found.fetchone()[0]
 
 
 def _volatile_places(db, source_id):
@@ -364,20 +348,16 @@ def _save_volatile_places(db, source_id, places):
 
 
 def _is_superseded(db, fetch, state, crawl_id):
-    """Stored state never goes back: was this fetch's request sent before the one the
-    page's state comes from, by a crawl that started before that one's?
+    """``check.superseded``, reading the page's latest crawl only when it may be.
 
     Only two crawls that overlap (the database's lock forbids it) can give such a
-    fetch. The crawls' order is the database's own (their ids), never a clock: a
-    fetch stamped earlier because the computer's clock went back is from a later
-    crawl, so it is stored and compared like any other (``clock.note`` says why
-    its time is earlier)."""
+    fetch (``clock.note`` says why a later crawl's fetch may be stamped earlier)."""
     latest = state and state.get("last_started_at")
-    if not (latest and fetch.started_at and fetch.started_at < latest and crawl_id):
+    if not check.sent_before(fetch.started_at, latest, crawl_id):
         return False
     row = db.conn.execute("SELECT crawl_id FROM fetches WHERE source_id = ? AND outcome != "
                           "'superseded' ORDER BY id DESC LIMIT 1", [fetch.source_id]).fetchone()
-    return bool(row and row[0] and crawl_id < row[0])
+    return check.superseded(fetch.started_at, latest, crawl_id, row and row[0])
 
 
 def _previous(state, current):
@@ -393,53 +373,37 @@ def _previous(state, current):
 # -- rules changed: re-read the current version with the new rules ------------
 
 
-def _apply_rules(db, fetch, fetch_id, current, rules_json, reread):
+def _reread(db, fetch, current, rules_json, reread):
     """The version to compare this fetch with, once the current one is read with the
-    new rules; and whether the comparison restarts (the new rules cannot read it).
+    new rules, and what reading it found (``check.Reread``: the note is decided there).
 
     The same reading: the current version only takes the new rules. Another reading:
-    a new version of the same capture (``reread_of``), with a ``rules_changed`` note
-    and the diff the rules made. Never an alerting event, never "text changed"."""
-    changes = rules.differences(current["rules"], rules_json)
-    words = "; ".join(changes) or "the rules were recorded"
+    a new version of the same capture (``reread_of``), with the diff the rules made.
+    The new rules cannot read it: the comparison restarts. Never "text changed"."""
+    changes = tuple(rules.differences(current["rules"], rules_json))
+    last = db.conn.execute("SELECT detail, version_id FROM events WHERE source_id = ? AND kind = "
+                           "'rules_changed' ORDER BY id DESC LIMIT 1",
+                           [fetch.source_id]).fetchone() if changes else None
     if reread is None or reread.outcome != "ok":
         why = (reread.error or reread.note) if reread is not None else "no stored copy"
-        _note_rules(db, fetch, fetch_id, current, current["id"], changes,
-                    f"{words}. The new rules cannot read the last version ({why}), so this "
-                    "check starts the comparison afresh: no change is reported for it")
-        return current, True
+        return current, check.Reread(changes, "unreadable", current["id"], why, last)
     text_sha = store_text(db, reread.text, current).after_sha
     # the links the new rules read in the last capture: this fetch's are compared with them
     seen = link_store.baseline(db.conn, reread, rules_json, current)
-    same = text_sha == current["text_sha256"] and marker_key(reread.marker) == \
-        marker_key_from_row(current)
-    if same:
+    if text_sha == current["text_sha256"] and \
+            marker_key(reread.marker) == marker_key_from_row(current):
         db.conn.execute("UPDATE versions SET rules = ? WHERE id = ?", [rules_json, current["id"]])
         if seen:
             link_store.attach(db.conn, current["id"], seen)
-        _note_rules(db, fetch, fetch_id, current, current["id"], changes,
-                    f"{words}; the page reads the same with them")
-        return version_by_id(db, current["id"]), False
+        return version_by_id(db, current["id"]), check.Reread(changes, "same", current["id"],
+                                                              last_note=last)
     version_id = insert_version(db, fetch, current["fetch_id"], reread, text_sha,
-                                 current["body_sha256"], current, rules_json, current["id"],
-                                 links=seen)
+                                current["body_sha256"], current, rules_json, current["id"],
+                                links=seen)
     index_lines(db.conn, version_id, blobs.text(db.conn, current["text_sha256"]) or "", reread.text)
-    _note_rules(db, fetch, fetch_id, current, version_id, changes,
-                f"{words}; the last version was read again with them")
     db.conn.execute("UPDATE source_state SET current_version_id = ? WHERE source_id = ?",
                     [version_id, fetch.source_id])
-    return version_by_id(db, version_id), False
-
-
-def _note_rules(db, fetch, fetch_id, current, version_id, changes, words):
-    """A rules_changed note, once: while the new rules cannot read the page at all, the
-    next checks find the same rules and the same version again and say nothing more."""
-    if not changes:  # a version from before rules were recorded takes them silently
-        return
-    last = db.conn.execute("SELECT detail, version_id FROM events WHERE source_id = ? AND kind = "
-                           "'rules_changed' ORDER BY id DESC LIMIT 1", [fetch.source_id]).fetchone()
-    if last != (words, version_id):
-        insert_event(db, fetch, fetch_id, "rules_changed", current, version_id, Note(words))
+    return version_by_id(db, version_id), check.Reread(changes, "other", version_id, last_note=last)
 
 
 def _note_problem(db, fetch, fetch_id, previous, current, version_id, observation, subscribers):

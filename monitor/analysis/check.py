@@ -1,0 +1,314 @@
+"""The decision of one check: which event (if any), whether a new version is stored,
+which notes go with it, whether a doubtful change waits for a second look, and the
+page's next state.
+
+``decide(facts)`` is a pure function of plain inputs (``Facts``): ``monitor.store.record``
+reads them first (the page's state, the version this check is compared with, the held
+change, the volatile places' history), then applies the ``Verdict`` in the same
+transaction. Its steps, in order:
+
+1. ``events.classify``: the kind the texts and "last updated" lines give;
+2. new rules that cannot read the last version restart the comparison (no change);
+   a first check after a backfill is compared with the Internet Archive's last copy;
+3. a text change that only moved the "last updated" line is ``marker_only``;
+4. a change only in volatile places (``monitor.analysis.volatile``) is a note;
+5. confirm before accusing (``weigh``, ``monitor.analysis.doubt``): a doubtful change is
+   held; a held one is transient, confirmed (perhaps ``replaced``), volatile, or a
+   change a machine made (a note);
+6. a link that came or went makes a new version; a change the site's 304s hid is said.
+
+Table-tested, one row per path, in tests/test_decide.py.
+"""
+
+import dataclasses
+
+from monitor.analysis import doubt, events, volatile
+
+HOLD, MACHINE = "hold", "machine"
+
+
+@dataclasses.dataclass(frozen=True)
+class Held:
+    """A doubtful change waiting for a second look (kept in the page's state)."""
+
+    fetch_id: int  # the latest held fetch (its capture is the text that may be confirmed)
+    text_sha256: str
+    at: str  # when the held change was first seen
+    reason: str
+    looks: int = 1  # checks in a row that found it (or its places changed again)
+
+
+@dataclasses.dataclass(frozen=True)
+class Weighed:
+    outcome: str | None  # HOLD, MACHINE, or doubt's TRANSIENT / CONFIRMED / VOLATILE / HOLD_AGAIN
+    judgement: doubt.Judgement | None = None
+    held: Held | None = None
+    keep_held: bool = False  # HOLD_AGAIN of a change that stayed: its first capture stays held
+
+    @property
+    def words(self):
+        return self.judgement.words if self.judgement else None
+
+
+@dataclasses.dataclass(frozen=True)
+class Texts:
+    """This check's text and the compared version's (``before`` is "" when they are the same)."""
+
+    before: str
+    after: str
+    changed: bool
+    after_sha: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Reread:
+    """The compared version read again with rules that are not the ones that read it."""
+
+    changes: tuple  # rules.differences: what changed in the rules
+    reading: str  # "unreadable" (the new rules cannot read it), "same" or "other"
+    version_id: int  # the version the rules_changed note names
+    why: str | None = None  # why the new rules cannot read it
+    last_note: tuple | None = None  # (detail, version_id) of the page's last rules_changed note
+
+
+@dataclasses.dataclass(frozen=True)
+class Facts:
+    """What the store read before deciding: plain values only."""
+
+    previous: events.Previous
+    outcome: events.Outcome
+    failing_after: int = 3
+    fetched_at: str = ""
+    first_check: bool = False  # the page has no state yet
+    url: str = ""  # the address this check fetched
+    moved_from: str | None = None  # the address the page's last check fetched
+    reread: Reread | None = None
+    seam: bool = False  # compared with the Internet Archive's last copy (no version of our own)
+    texts: Texts | None = None  # None when the check read no text
+    marker_before: str | None = None  # the compared version's "last updated" words
+    marker_after: str | None = None  # this check's (a page read: outcome ok)
+    compared_at: str | None = None  # when the compared version was captured
+    unfinished: bool = False  # the page was read before it finished loading
+    held: Held | None = None
+    held_text: str | None = None  # the held capture's text (when this check may resolve it)
+    steady_looks: int = 0  # looks since the held capture that found its numbers unchanged
+    languages: tuple = ("en",)  # the page's languages, for reading dates
+    places: dict = dataclasses.field(default_factory=dict)  # volatile places' history
+    unchanged_checks: int = 0  # checks since the compared version that found it unchanged
+    link_kinds: tuple = ()  # links.kinds of what the page links to, compared with the version
+    hid_a_change: bool = False  # this full answer proves the site's 304s hid a change
+
+    @property
+    def restart(self):
+        return self.reread is not None and self.reread.reading == "unreadable"
+
+
+@dataclasses.dataclass(frozen=True)
+class Told:
+    """A note recorded before the check's own event (``moved``, ``rules_changed``)."""
+
+    kind: str
+    words: str
+    version_id: int | None = None  # None: the version this check is compared with
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    decision: events.Decision  # the event kind, the new version, the page's next state
+    weighed: Weighed = Weighed(None)
+    notes: tuple = ()  # Told, in order
+    hold: bool = False  # a doubtful change waits: no version, no event; the state stays
+    release: bool = False  # the held change is settled by this check
+    transient: bool = False  # ... it was not the page: a transient note
+    confirmed: bool = False  # ... it stays: the change is dated from its first look
+    places: tuple | None = None  # (volatile.Verdict, the places' history before)
+    link_kinds: tuple = ()  # link events beside the change's
+    distrust: bool = False  # the site's 304s hid a change: trust them no more
+    quiet: bool = False  # told by comparing with the archive's copy: never alerted
+    keep_rules: bool = False  # the new rules read this check as the compared version
+    words: str | None = None  # what the event says of how its change was weighed
+
+
+def superseded(started_at, last_started_at, crawl_id, latest_crawl_id):
+    """Stored state never goes back: was this fetch's request sent before the one the
+    page's state comes from, by a crawl that started before that one's?
+
+    The crawls' order is the database's own (their ids), never a clock: a fetch
+    stamped earlier because the computer's clock went back is from a later crawl."""
+    if not sent_before(started_at, last_started_at, crawl_id):
+        return False
+    return bool(latest_crawl_id and crawl_id < latest_crawl_id)
+
+
+def sent_before(started_at, last_started_at, crawl_id):
+    """Was this crawl's request sent before the one the page's state comes from? (Only
+    then can it be ``superseded``: the store reads the page's latest crawl only then.)"""
+    return bool(last_started_at and started_at and started_at < last_started_at and crawl_id)
+
+
+def decide(facts):
+    """The ``Verdict`` of one check (see the module)."""
+    f = facts
+    notes = tuple(note for note in (_moved(f), _rules_note(f.reread)) if note)
+    decision = events.classify(f.previous, f.outcome, f.failing_after)
+    page_read = f.outcome.kind in ("ok", "not_modified")
+    if f.restart and decision.kind in events.ARCHIVED_KINDS:
+        decision = dataclasses.replace(decision, kind=None)  # the note says why
+    keep_rules = f.restart and not decision.new_version and page_read
+    quiet = f.seam and f.first_check and f.outcome.kind == "ok"
+    if f.seam and f.outcome.kind == "ok":  # dialogue-watch's own first version follows it
+        decision = dataclasses.replace(decision, new_version=True,
+                                       kind=decision.kind or "seen_in_archive")
+    if decision.kind == "updated" and f.texts and doubt.only_marker_moved(
+            f.texts.before, f.texts.after, f.marker_before, f.marker_after):
+        decision = dataclasses.replace(decision, kind="marker_only", text_changed=False)
+    places = None
+    if not f.restart and not f.held:
+        decision, places = _judge_volatile(f, decision)
+    weighed = Weighed(None)
+    if not f.restart and not f.seam and f.previous.has_version and decision.kind != volatile.NOTE:
+        weighed = weigh(f, decision.kind)
+    if weighed.outcome in (HOLD, doubt.HOLD_AGAIN):
+        unchanged = dataclasses.replace(decision, kind=None, new_version=False, text_changed=False)
+        return Verdict(unchanged, weighed, notes, hold=True, keep_rules=keep_rules)
+    release = bool(weighed.held) and f.outcome.kind != "error"
+    transient = release and weighed.outcome == doubt.TRANSIENT
+    confirmed = release and weighed.outcome == doubt.CONFIRMED
+    if confirmed and weighed.judgement.replaces and decision.kind in events.WEIGHED_KINDS:
+        decision = dataclasses.replace(decision, kind="replaced")
+    elif confirmed and not f.restart:  # the volatile places' history follows confirmed changes
+        decision, places = _judge_volatile(f, decision, **_numbers_history(weighed))
+    if weighed.outcome == doubt.VOLATILE:  # the same places changed again: a counter, a token
+        verdict = volatile.confirmed(f.places, f.texts.before, f.texts.after, f.fetched_at)
+        decision, places = dataclasses.replace(decision, kind=verdict.kind), (verdict, f.places)
+    elif weighed.outcome == MACHINE:  # seen on sight: a note, never an alert
+        decision = dataclasses.replace(decision, kind=volatile.NOTE)
+    # links compared with the archive's copy (a first check after a backfill) are not news
+    link_kinds = tuple(f.link_kinds) if not f.restart and not f.seam else ()
+    if link_kinds and not decision.new_version:  # a link came or went: a new version
+        decision = dataclasses.replace(decision, new_version=True)
+    distrust = (decision.new_version and f.previous.has_version and not f.restart
+                and decision.kind != "restored" and f.hid_a_change)
+    return Verdict(decision, weighed, notes, release=release, transient=transient,
+                   confirmed=confirmed, places=places, link_kinds=link_kinds,
+                   distrust=bool(distrust), quiet=bool(quiet), keep_rules=keep_rules,
+                   words=_weighed_words(weighed, decision.kind, f.texts))
+
+
+def _moved(f):
+    if f.moved_from and f.url != f.moved_from:
+        return Told("moved", f"the address changed from {f.moved_from} to {f.url}")
+    return None
+
+
+def _rules_note(reread):
+    """A rules_changed note, once: while the new rules cannot read the page at all, the
+    next checks find the same rules and the same version again and say nothing more.
+    A version from before rules were recorded takes them silently."""
+    if reread is None or not reread.changes:
+        return None
+    words = "; ".join(reread.changes)
+    words = {"unreadable": f"{words}. The new rules cannot read the last version "
+                           f"({reread.why}), so this check starts the comparison afresh: "
+                           "no change is reported for it",
+             "same": f"{words}; the page reads the same with them",
+             "other": f"{words}; the last version was read again with them"}[reread.reading]
+    if reread.last_note == (words, reread.version_id):
+        return None
+    return Told("rules_changed", words, reread.version_id)
+
+
+# -- volatile places: the parts of a page that change at every check -----------
+
+
+def _judge_volatile(f, decision, streak=volatile.AFTER, quiet_checks=1):
+    """``(decision, (verdict, places before))`` for a new version: its event becomes a
+    volatile_change note when it changed only volatile places."""
+    texts = f.texts
+    if not decision.new_version or not f.previous.has_version or texts is None \
+            or decision.kind == "restored":
+        return decision, None
+    history = f.places
+    if not history and not texts.changed:
+        return decision, None
+    before, after = (texts.before, texts.after) if texts.changed else ("", "")
+    still = bool(history) and f.unchanged_checks >= quiet_checks
+    verdict = volatile.judge(history, decision.kind, before, after, f.fetched_at,
+                             (f.marker_before, f.marker_after), still, streak)
+    if not verdict.history and not history:
+        return decision, None
+    return dataclasses.replace(decision, kind=verdict.kind), (verdict, history)
+
+
+def _numbers_history(weighed):
+    """A confirmed change of numbers only: its places are a counter at their second such
+    change within ``doubt.COUNTER_WITHIN`` checks (a number updated now and then stays news)."""
+    if weighed.held and weighed.held.reason == "numbers":
+        return {"streak": doubt.COUNTER_STREAK, "quiet_checks": doubt.COUNTER_WITHIN}
+    return {}
+
+
+# -- confirm before accusing ---------------------------------------------------
+
+
+def weigh(f, kind):
+    """How this check weighs: a held change resolved, or a new change judged.
+
+    ``kind``: the event ``events.classify`` gave (as adjusted so far)."""
+    pending, texts, outcome = f.held, f.texts, f.outcome.kind
+    if pending and outcome == "not_modified":  # the same bytes as the genuine version
+        return Weighed(doubt.TRANSIENT, held=pending)
+    if pending and texts is not None and outcome == "ok":
+        found, stayed = _resolve(f, pending)
+        if found != doubt.AGAIN:
+            return Weighed(found, doubt.Judgement(doubt.DOUBTFUL, pending.reason), pending,
+                           keep_held=stayed and found == doubt.HOLD_AGAIN)
+    if kind not in events.WEIGHED_KINDS or texts is None or not texts.changed:
+        return Weighed(None, held=pending)
+    judgement = doubt.judge(doubt.without_marker(texts.before, f.marker_before),
+                            doubt.without_marker(texts.after, f.marker_after), f.fetched_at,
+                            f.compared_at, f.languages, f.unfinished)
+    verdict = {doubt.MACHINE: MACHINE, doubt.DOUBTFUL: HOLD}.get(judgement.verdict)
+    return Weighed(verdict, judgement, pending)
+
+
+def _resolve(f, pending):
+    """``(outcome, stayed)``: what this look found of the held change, and whether it
+    found a number-only change's numbers unchanged."""
+    texts = f.texts
+    if not texts.changed:  # this check reads as the genuine version
+        return doubt.TRANSIENT, False
+    genuine, held_text = texts.before, f.held_text or ""
+    if pending.reason == "numbers":
+        look = doubt.numbers_look(genuine, held_text, texts.after, f.fetched_at, pending.at,
+                                  f.compared_at, f.languages)
+        return doubt.resolve_numbers(look, pending.looks, f.steady_looks), look == doubt.STAYED
+    return doubt.resolve(f.previous.text_sha256, pending.text_sha256, texts.after_sha,
+                         same_places=volatile.same_places(genuine, held_text, texts.after),
+                         like_held=_like(held_text, texts.after), looks=pending.looks), False
+
+
+def _like(held_text, new_text):
+    """Whether the new text differs from the held one only in values (the same lines)."""
+    found, other = volatile.changes(held_text, new_text, pair_others=False)
+    return bool(found) and not other
+
+
+def _weighed_words(weighed, kind, texts):
+    """What the event says of how its change was weighed."""
+    if weighed.outcome == MACHINE:
+        return f"only values a machine writes anew changed ({weighed.words})"
+    if weighed.outcome == doubt.VOLATILE:
+        return "the same part of the page changed again when it was checked again"
+    if weighed.outcome == doubt.CONFIRMED and kind == "replaced":
+        return replaced_words(texts.after)
+    if weighed.outcome == doubt.CONFIRMED:
+        return f"confirmed by checking again ({weighed.words})"
+    return None
+
+
+def replaced_words(text):
+    """The new page's first lines, for a ``replaced`` event."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:3]
+    shown = " / ".join(line[:120] for line in lines)
+    return f"the page now shows something else entirely; it begins: {shown}"

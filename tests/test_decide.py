@@ -1,0 +1,156 @@
+"""The decision of one check (``monitor.analysis.check.decide``), one row per path: plain
+facts in, a verdict out (issue 23: decide, then store). The store's side of each path
+is crawled against real local servers in test_confirm, test_volatile, test_rules,
+test_backfill, test_verify_304, test_concurrency and the others."""
+
+import dataclasses
+
+import pytest
+
+from monitor.analysis import check, events, volatile
+
+BEFORE_AT, AT = "2024-03-01T10:00:00Z", "2024-03-01T10:05:00Z"
+MARKER, MARKER_KEY = "Last updated: 5 January 2024", "2024-01-05|day"
+LINES = ["Water policy of the ministry", "The ministry will build wells in every province.",
+         "Farmers are consulted before each project starts.",
+         "Questions go to the water office.", "Reports are published once a year.", MARKER]
+PAGE = "\n".join(LINES)
+EDITED = PAGE.replace("every province", "every northern province")
+MOVED_MARKER = PAGE.replace(MARKER, "Last updated: 9 February 2024")
+WALL = "Access denied\nPlease verify you are human"
+CLOCK = PAGE + "\nPage generated at 10:00", PAGE + "\nPage generated at 10:05"
+COUNTER = PAGE + "\nVisitors today: 1200", PAGE + "\nVisitors today: 1350"
+COUNTER_PLACE = volatile.changes(*COUNTER)[0][0].place
+A_COUNTER = {COUNTER_PLACE: volatile.Place(3, 0, ("1000", "1100", "1200"), "2024-02-01")}
+RULES = ("content: main -> article",)
+HELD = check.Held(fetch_id=7, text_sha256="WALL", at=BEFORE_AT, reason="most_replaced")
+
+
+def previous(**changes):
+    return events.Previous(**{"has_version": True, "text_sha256": "PAGE", "marker": MARKER_KEY,
+                              "state": "ok", "consecutive_errors": 0, **changes})
+
+
+def texts(before, after, after_sha="EDITED"):
+    """This check's text against the compared version's (``rows.Texts``)."""
+    if before == after:
+        return check.Texts("", after, False, "PAGE")
+    return check.Texts(before, after, True, after_sha)
+
+
+def facts(outcome="ok", text_sha="PAGE", marker=MARKER_KEY, **changes):
+    """A check of a page whose version reads PAGE, finding ``text_sha``."""
+    base = check.Facts(previous(), events.Outcome(outcome, text_sha, marker), fetched_at=AT,
+                       compared_at=BEFORE_AT, marker_before=MARKER, marker_after=MARKER,
+                       texts=texts(PAGE, PAGE) if outcome == "ok" else None,
+                       url="https://gov.example/water", moved_from="https://gov.example/water")
+    return dataclasses.replace(base, **changes)
+
+
+def changed(after, sha="EDITED", marker=MARKER_KEY, before=PAGE, **changes):
+    return facts(text_sha=sha, marker=marker, texts=texts(before, after, sha), **changes)
+
+
+RULES_WORDS = "content: main -> article; the page reads the same with them"
+
+ROWS = {
+    # name: (facts, kind, new version, next state, other fields of the verdict)
+    "first capture": (facts(previous=previous(has_version=False, text_sha256=None, marker=None,
+                                              state="new"), texts=texts("", PAGE)),
+                      "new", True, "ok", {}),
+    "unchanged": (facts(), None, False, "ok", {}),
+    "updated": (changed(EDITED, marker="2024-03-01|day", marker_after="Last updated: 1 March"),
+                "updated", True, "ok", {"words": None}),
+    "silent edit": (changed(EDITED), "silent_edit", True, "ok", {}),
+    "marker only": (facts(marker="2024-02-09|day"), "marker_only", True, "ok", {}),
+    "marker line moved in the text": (
+        changed(MOVED_MARKER, marker="2024-02-09|day",
+                marker_after="Last updated: 9 February 2024"), "marker_only", True, "ok", {}),
+    "gone": (facts("gone", None), "gone", False, "gone", {}),
+    "gone again": (facts("gone", None, previous=previous(state="gone")), None, False, "gone", {}),
+    "restored": (changed(EDITED, previous=previous(state="gone")), "restored", True, "ok", {}),
+    "failed once": (facts("error", None), None, False, "ok", {}),
+    "failing": (facts("error", None, previous=previous(consecutive_errors=2)), "failing", False,
+                "failing", {}),
+    "recovered": (facts(previous=previous(state="failing", consecutive_errors=4)), "recovered",
+                  False, "ok", {}),
+    "held for a second look": (changed(WALL, "WALL"), None, False, "ok", {"hold": True}),
+    "transient (the page answers 304 again)": (
+        facts("not_modified", held=HELD), None, False, "ok",
+        {"release": True, "transient": True}),
+    "transient (the page reads as before)": (
+        facts(held=HELD), None, False, "ok", {"release": True, "transient": True}),
+    "confirmed replaced": (
+        changed(WALL, "WALL", held=HELD, held_text=WALL), "replaced", True, "ok",
+        {"release": True, "confirmed": True,
+         "words": "the page now shows something else entirely; it begins: Access denied / "
+                  "Please verify you are human"}),
+    "held again: a failed check settles nothing": (
+        facts("error", None, held=HELD), None, False, "ok", {"release": False}),
+    "volatile note": (changed(COUNTER[1], before=COUNTER[0], places=A_COUNTER),
+                      "volatile_change", True, "ok", {"weighed": check.Weighed(None)}),
+    "machine note": (changed(CLOCK[1], before=CLOCK[0]), "volatile_change", True, "ok",
+                     {"words": 'only values a machine writes anew changed (only values the '
+                               'site writes anew at each visit changed: "at 10:05" (was '
+                               '"at 10:00", clock))'}),
+    "seam from the archive": (facts(seam=True, first_check=True), "seen_in_archive", True, "ok",
+                              {"quiet": True, "weighed": check.Weighed(None)}),
+    "seam: a change since the archive's copy": (
+        changed(EDITED, seam=True, first_check=True, link_kinds=("links_changed",)),
+        "silent_edit", True, "ok", {"quiet": True, "link_kinds": ()}),
+    "rules restart: a change is not told": (
+        changed(EDITED, reread=check.Reread(RULES, "unreadable", 5, "no stored copy")),
+        None, True, "ok", {"keep_rules": False}),
+    "rules restart: the same text takes the new rules": (
+        facts(reread=check.Reread(RULES, "unreadable", 5, "no stored copy")), None, False, "ok",
+        {"keep_rules": True}),
+    "rules read the page alike": (
+        facts(reread=check.Reread(RULES, "same", 5)), None, False, "ok",
+        {"notes": (check.Told("rules_changed", RULES_WORDS, 5),)}),
+    "rules note said once": (
+        facts(reread=check.Reread(RULES, "same", 5, last_note=(RULES_WORDS, 5))), None, False,
+        "ok", {"notes": ()}),
+    "moved": (facts(url="https://gov.example/water-policy"), None, False, "ok",
+              {"notes": (check.Told("moved", "the address changed from "
+                                    "https://gov.example/water to "
+                                    "https://gov.example/water-policy"),)}),
+    "a link came": (facts(link_kinds=("documents_changed",)), None, True, "ok",
+                    {"link_kinds": ("documents_changed",)}),
+    "304s hid a change": (changed(EDITED, hid_a_change=True), "silent_edit", True, "ok",
+                          {"distrust": True}),
+    "304s hid nothing of a restored page": (
+        changed(EDITED, hid_a_change=True, previous=previous(state="gone")), "restored", True,
+        "ok", {"distrust": False}),
+}
+
+
+@pytest.mark.parametrize("name", ROWS)
+def test_decide(name):
+    given, kind, new_version, state, fields = ROWS[name]
+    verdict = check.decide(given)
+    assert (verdict.decision.kind, verdict.decision.new_version, verdict.decision.state) == \
+        (kind, new_version, state)
+    for field, value in fields.items():
+        assert getattr(verdict, field) == value, field
+
+
+def test_a_held_change_is_not_a_text_change_and_a_confirmed_one_is():
+    held = check.decide(changed(WALL, "WALL"))
+    assert not held.decision.text_changed and held.weighed.judgement.reason == "much_shorter"
+    confirmed = check.decide(changed(EDITED, held=dataclasses.replace(HELD, text_sha256="EDITED",
+                                                                      reason="cut_short")))
+    assert confirmed.confirmed and confirmed.decision.text_changed
+    assert confirmed.decision.kind == "silent_edit"
+    assert confirmed.words == "confirmed by checking again (" \
+        f"{confirmed.weighed.judgement.words})"
+
+
+@pytest.mark.parametrize("started, crawl, latest, expected", [
+    ("2024-03-01T09:00:00Z", 3, 4, True),  # sent before, by an earlier crawl: superseded
+    ("2024-03-01T09:00:00Z", 4, 4, False),  # the same crawl
+    ("2024-03-01T09:00:00Z", 5, 4, False),  # a later crawl whose clock went back
+    ("2024-03-01T11:00:00Z", 3, 4, False),  # sent after
+    ("2024-03-01T09:00:00Z", None, 4, False),  # no crawl (a test-source check)
+])
+def test_superseded(started, crawl, latest, expected):
+    assert check.superseded(started, "2024-03-01T10:00:00Z", crawl, latest) is expected
