@@ -15,7 +15,10 @@ land together or not at all.
 - ``rows``: the rows every writer makes (fetch, version, text, event with its diff);
 - ``sources``: sources.yaml mirrored into the ``sources`` table;
 - ``crawls``: one row per crawl, opened and closed;
-- ``record``: one fetch and everything that follows from it, in one transaction;
+- ``record``: one fetch and everything that follows from it, in one transaction: it
+  reads what the decision needs, ``monitor.analysis.check.decide`` decides, it stores the
+  verdict; ``confirm`` (held changes) and ``places`` (volatile places) read and keep
+  their parts of it;
 - ``reads``: what the command line and the checks read;
 - ``readings``: stored captures read again with new rules (``reanalyse``);
 - ``outbox``: the alerts waiting for delivery;

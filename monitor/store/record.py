@@ -3,12 +3,11 @@
 
 import dataclasses
 import datetime
-import json
 
-from monitor.analysis import check, doubt, events, links, rules, staleness, volatile
+from monitor.analysis import check, doubt, events, links, rules, staleness
 from monitor.store import blobs, confirm
 from monitor.store import links as link_store
-from monitor.store import screenshots
+from monitor.store import places, screenshots
 from monitor.store.connection import immediate_transaction, one, writes
 from monitor.store.rows import (
     Note, fetch_row, insert_event, insert_version, marker_key, marker_key_from_row,
@@ -127,7 +126,7 @@ def _gather(db, fetch, observation, state, crawl_id, rules, reread, failing_afte
         link_kinds=tuple(links.kinds(seen.changes)) if seen and seen.changes else (),
         hid_a_change=current is not None and hid_a_change(db, fetch, state),
         **confirm.facts(db.conn, current, texts, held, observation.outcome),
-        **(_volatile_facts(db, fetch_id, current, texts) if may_change else {}))
+        **(places.facts(db, fetch_id, current, texts) if may_change else {}))
     return _Page(state, first, current, bool(seam), fetch_id, body_sha, text_sha, texts, seen,
                  facts)
 
@@ -159,8 +158,8 @@ def _apply(db, fetch, observation, page, verdict, subscribers, rules, confirm_af
     _store_events(db, fetch, fetch_id, seen_first, observation, page, verdict, version_id,
                   hidden, subscribers)
     if verdict.places:  # volatile places: their history, the note's words, a volatile_text problem
-        _store_volatile(db, fetch, fetch_id, *verdict.places, current, version_id, subscribers,
-                        page.texts)
+        places.keep(db, fetch, fetch_id, *verdict.places, current, version_id, subscribers,
+                    page.texts)
     if verdict.quiet and decision.kind:
         _from_archive(db, fetch_id, decision.kind)
     _update_state(db, fetch, observation, decision, page.state, version_id, seen_first[0].fetched_at)
@@ -288,63 +287,6 @@ def _note_stale(db, fetch, fetch_id, state, current, version_id, subscribers):
     if not same_claim or raised != (state.get("stale_level") or 0):
         db.conn.execute("UPDATE source_state SET stale_claim = ?, stale_level = ? "
                         "WHERE source_id = ?", [claim, raised, fetch.source_id])
-
-
-# -- volatile places: the parts of a page that change at every check -----------
-
-
-def _volatile_facts(db, fetch_id, current, texts):
-    """The page's volatile places and, when it has some, the checks that found the
-    compared version unchanged since it was captured (``check.Facts``)."""
-    if current is None or texts is None:
-        return {}
-    places = _volatile_places(db, current["source_id"])
-    if not places:
-        return {}
-    return {"places": places, "unchanged_checks": _unchanged_checks(db, current, fetch_id)}
-
-
-def _store_volatile(db, fetch, fetch_id, verdict, history, current, version_id, subscribers,
-                    texts):
-    if verdict.history != history:
-        _save_volatile_places(db, fetch.source_id, verdict.history)
-    if verdict.kind == volatile.NOTE:  # after what the fetch itself said, if anything
-        db.conn.execute("UPDATE events SET detail = coalesce(detail || '; ', '') || ? "
-                        "WHERE fetch_id = ? AND kind = ?",
-                        [volatile.note_words(verdict.changes), fetch_id, volatile.NOTE])
-    if verdict.flagged:
-        words = " ".join(volatile.problem_words(
-            change, volatile.suggest_rule(change, texts.before, texts.after),
-            verdict.history[change.place].recent) for change in verdict.flagged)
-        insert_event(db, fetch, fetch_id, "volatile_text", current, version_id, Note(words),
-                      subscribers)
-
-
-def _unchanged_checks(db, version, fetch_id):
-    """The checks between ``version``'s fetch and this one that found the page unchanged."""
-    # a held check (no version) did not find it unchanged; the check that confirmed a held
-    # change did (a number updated now and then, each confirmed, stays news)
-    sql = ("SELECT count(*) FROM fetches WHERE source_id = ? AND at >= ? AND id > ? AND id < ? "
-           "AND outcome IN ('ok', 'not_modified') AND version_id IS NOT NULL")
-    found = db.conn.execute(sql, [version["source_id"], version["at"], version["fetch_id"],
-                                  fetch_id])
-    return found.fetchone()[0]
-
-
-def _volatile_places(db, source_id):
-    rows = db.conn.execute("SELECT place, streak, quiet, recent, volatile_since FROM "
-                           "volatile_places WHERE source_id = ?", [source_id]).fetchall()
-    return {place: volatile.Place(streak, quiet, tuple(json.loads(recent)), since)
-            for place, streak, quiet, recent, since in rows}
-
-
-def _save_volatile_places(db, source_id, places):
-    db.conn.execute("DELETE FROM volatile_places WHERE source_id = ?", [source_id])
-    db.conn.executemany(
-        "INSERT INTO volatile_places (source_id, place, streak, quiet, recent, volatile_since) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [(source_id, place, p.streak, p.quiet, json.dumps(p.recent, ensure_ascii=False), p.since)
-         for place, p in places.items()])
 
 
 def _is_superseded(db, fetch, state, crawl_id):
