@@ -4,6 +4,8 @@ table of traits (``monitor.analysis.events.TRAITS``) and every module reads thos
 The literal sets below are the ones the modules spelled apart before the table:
 deriving them changed no behaviour."""
 
+import re
+
 from monitor.analysis import events
 from monitor.notify import alerts
 from monitor.store import archive, readings
@@ -63,3 +65,13 @@ def test_every_module_reads_the_derived_sets():
 def test_a_note_is_never_alerted_and_restored_is_a_text_change_not_a_replay():
     assert not events.NOTE_KINDS & events.ALERTED_KINDS
     assert "restored" in events.TEXT_KINDS and "restored" not in events.CHANGE_KINDS
+
+
+def test_the_save_page_now_trigger_queues_the_archived_kinds(open_db):
+    """The migration names its kinds itself (a migration reads no live code): they are
+    still the ones ``events.ARCHIVED_KINDS`` derives."""
+    db = open_db()
+    (sql,) = db.conn.execute("SELECT sql FROM sqlite_master WHERE name = "
+                             "'archive_changes_ai'").fetchone()
+    listed = re.search(r"new\.kind IN \(([^)]*)\)", sql).group(1)
+    assert {kind.strip(" '") for kind in listed.split(",")} == events.ARCHIVED_KINDS
