@@ -96,3 +96,33 @@ def test_status_and_sources_check_import_no_crawler_no_analysis_no_web_server(tm
     checked = _probe(*args, "sources", "check")
     assert checked["code"] == 0 and checked["heavy"] == []
     assert "1 sources for 1 countries, all valid" in checked["output"]
+
+
+def test_the_command_that_crawls_imports_neither_scrapy_nor_the_analysis(tmp_path):
+    """Only the fork server and the crawl process import them (monitor.fetch.crawler)."""
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - id: canada-relations-2002\n    country: Canada\n    title: A page\n"
+        "    kind: html\n    url: http://127.0.0.1:9/relations\n")
+    crawled = _probe("--sources", str(tmp_path / "sources.yaml"), "--db", str(tmp_path / "monitor.db"),
+                     "crawl", "-q")
+    assert crawled["code"] == 2 and "Checked 1 page(s): 1 failed" in crawled["output"]  # refused
+    assert [m for m in crawled["heavy"] if m.split(".")[0] != "lxml"] == []
+    assert store.open_db(tmp_path / "monitor.db").execute(
+        "SELECT outcome FROM fetches").fetchall() == [("error",)]
+
+
+def test_the_fork_server_imports_every_scrapy_component_a_crawl_builds_and_no_reactor():
+    """A crawl process forked from the server imports nothing more before it fetches; the
+    reactor stays the crawl's to install (TWISTED_REACTOR)."""
+    done = subprocess.run(
+        [sys.executable, "-c",
+         "import sys\nfrom monitor.fetch import crawler\n"
+         "for name in crawler.PRELOAD: __import__(name)\n"
+         "from monitor.fetch import preload\n"
+         "paths = preload.component_paths(preload._settings())\n"
+         "missing = [p for p in paths if p.rsplit('.', 1)[0] not in sys.modules]\n"
+         "print(len(paths), missing, 'twisted.internet.reactor' in sys.modules)"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    count, rest = done.stdout.split(" ", 1)
+    assert int(count) > 30 and rest.strip() == "[] False"

@@ -43,6 +43,19 @@ LOGSTATS_INTERVAL = 0
 # about a 'return value' in it; its cache misses on bound methods, so it did so for about
 # one response in three (3% of a steady crawl's CPU). A check for spider authors, not crawls.
 WARN_ON_GENERATOR_RETURN_VALUE = False
+# Only the extensions a crawl uses are listed: Scrapy 2.19 imports every listed extension's
+# module, even one set to None, before it learns that it is off; the remote control's
+# brings aiohttp, the telnet console's Twisted's conch (0.3-0.8 s of CPU in every crawl
+# process, issue 27). Off and so not listed: the remote control, the telnet console,
+# the memory poll and debugger, the stats line (the settings above switch them off too).
+EXTENSIONS_BASE = {
+    "scrapy.extensions.corestats.CoreStats": 0,
+    "scrapy.extensions.logcount.LogCount": 0,
+    "scrapy.extensions.closespider.CloseSpider": 0,
+    "scrapy.extensions.feedexport.FeedExporter": 0,
+    "scrapy.extensions.spiderstate.SpiderState": 0,
+    "scrapy.extensions.throttle.AutoThrottle": 0,
+}
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,

@@ -60,7 +60,9 @@ def _connect(real):
     # mode=rw: never create a file here (a new database comes from _create only)
     conn = sqlite3.connect(f"{real.as_uri()}?mode=rw", uri=True, timeout=30,
                            isolation_level=None)
-    db = sqlite_utils.Database(conn)
+    # execute_plugins=False: no sqlite-utils plugin is used, and looking for them reads the
+    # entry points of every installed package (0.1 to 0.25 s per process, issue 27)
+    db = sqlite_utils.Database(conn, execute_plugins=False)
     db.execute("PRAGMA busy_timeout=30000")
     # With WAL, NORMAL keeps every transaction atomic and the file consistent;
     # a power cut may lose the last commits, never corrupt the database.
@@ -79,7 +81,7 @@ def _create(real):
         draft = real.with_name(f"{real.name}.new-{os.getpid()}")
         conn = sqlite3.connect(str(draft), isolation_level=None)
         try:
-            db = sqlite_utils.Database(conn)
+            db = sqlite_utils.Database(conn, execute_plugins=False)
             db.execute("PRAGMA journal_mode=WAL")
             migrations.apply(db)
         finally:
