@@ -13,6 +13,10 @@ def start_crawl(db, count):
 def finish_crawl(db, crawl_id, outcome):
     with db.atomic():
         db["crawls"].update(crawl_id, {"finished_at": iso(now()), "outcome": outcome})
+    # the pages the crawl left free (the search indexes' merges) go back to the file
+    # system (auto_vacuum = INCREMENTAL, migration m038): the file holds only what it keeps
+    # (executescript: it runs the pragma to the end; execute() would free one page)
+    db.conn.executescript("PRAGMA incremental_vacuum")
 
 
 INTERRUPTED_CRAWL = "interrupted: the crawl process was stopped before the end; every page it had stored is kept"

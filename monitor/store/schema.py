@@ -589,3 +589,36 @@ def m034_workspace_mail_retries(db):
     each time after a longer wait: when (``next_try_at``); after the last try its alert is
     'failed' (``store.workspace.mark_alerts``)."""
     db["workspace_alerts"].add_column("next_try_at", str)
+
+
+@migrations()
+def m037_short_word_index_fillers(db):
+    """The word index (``version_words``) keeps the words of one or two characters, the
+    only ones its queries can match, and one filler word for each stretch of longer Latin
+    words between them (``search_words.word_index_form``): every result it gave, in
+    about a third of the bytes (issue 27). Rebuilt from the stored texts."""
+    from monitor.store import blobs
+    from monitor.store.sql import index_words
+
+    db.execute("DROP TABLE version_words")
+    db.execute("""CREATE VIRTUAL TABLE version_words USING FTS5 (
+        added, removed, tokenize='unicode61 remove_diacritics 0', content='')""")
+    previous = {}
+    for version_id, source_id, text_sha in db.execute(
+            "SELECT id, source_id, text_sha256 FROM versions ORDER BY source_id, seq").fetchall():
+        before = previous.get(source_id)
+        if text_sha and text_sha != (before or (None,))[0]:
+            after = blobs.text(db.conn, text_sha) or ""
+            index_words(db.conn, version_id, before[1] if before else "", after)
+            previous[source_id] = (text_sha, after)
+
+
+@migrations(transactional=False)
+def m038_incremental_vacuum(db):
+    """The pages SQLite frees (the search indexes' merges free some at every crawl) can be
+    given back to the file system: ``crawls.finish_crawl`` does so after each crawl
+    (``PRAGMA incremental_vacuum``), so the file is the size of what it holds (issue 27:
+    8% of it was free pages). Setting it needs one VACUUM (a copy of the database is
+    written, then replaces it), outside a transaction."""
+    db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+    db.execute("VACUUM")

@@ -30,7 +30,7 @@ def index_words(conn, version_id, before, after):
 def _index_words(conn, version_id, added, removed):
     """Short words, in every script, for search (``monitor.analysis.search_words``)."""
     conn.execute("INSERT INTO version_words (rowid, added, removed) VALUES (?, ?, ?)",
-                 [version_id, search_words.index_form(added), search_words.index_form(removed)])
+                 [version_id, search_words.word_index_form(added), search_words.word_index_form(removed)])
 
 
 def insert_row(db, table, row):
