@@ -27,6 +27,7 @@ import time
 import urllib.parse
 
 from monitor.replica import send
+from tests.loopback import stop
 
 MEMENTO = re.compile(r"^/web/(\d{14})id_/(.+)$")
 
@@ -71,8 +72,7 @@ class ArchiveServer:
         return f"http://{host}:{port}"
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        stop(self.server)
 
     def add(self, url, timestamp, body=b"", **fields):
         if isinstance(body, str):

@@ -8,6 +8,7 @@ from monitor import config, store
 from monitor.fetch import crawler
 from monitor.replica import Replica
 from tests.archive_server import ArchiveServer
+from tests.loopback import stop
 
 FAST = {"delay_seconds": 0, "timeout_seconds": 5, "retries": 1, "retry_backoff_seconds": 0.05,
         "failing_after": 3, "contact": "tests <tests@example.org>"}
@@ -29,7 +30,7 @@ def pytest_collection_modifyitems(items):
 def replica():
     server = Replica()
     yield server
-    server.close()
+    stop(server.server)  # Replica.close() waits out a half-second poll
 
 
 @pytest.fixture

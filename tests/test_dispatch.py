@@ -22,6 +22,7 @@ from aiosmtpd.controller import Controller
 from monitor import store
 from monitor.fetch import crawler
 from monitor.notify import alerts, dispatch
+from tests.loopback import stop
 
 BODY = ("The eleventh round of the human rights dialogue was held in Ottawa. Officials "
         "discussed freedom of expression, the rights of minorities and prison conditions.")
@@ -92,8 +93,7 @@ class Webhook:
 
     def close(self):
         self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+        stop(self.server)
 
 
 class Mailbox:

@@ -9,6 +9,7 @@ import sys
 import yaml
 
 from monitor.replica import Replica
+from tests.loopback import stop
 
 
 def closed_port():
@@ -34,7 +35,7 @@ def test_a_crawl_where_every_site_fails_prints_plain_words_then_the_table_follow
     try:
         crawled = cli(cfg, db_path, "crawl")
     finally:
-        gone.close()
+        stop(gone.server)
     assert crawled.returncode == 2  # nothing could be fetched
     shown = crawled.stdout + crawled.stderr
     assert "Traceback" not in shown and "ERROR" not in shown

@@ -21,6 +21,7 @@ from monitor.fetch import crawler
 from monitor.items import PageFetch
 from monitor.replica import make_pdf, send
 from monitor.store import blobs
+from tests.loopback import stop
 from tests.test_crawl import BODY, page
 
 JA = "日中人権対話の第十回会合が東京で開催されました。表現の自由と少数民族の権利について協議しました。"
@@ -181,7 +182,7 @@ def hostile_crawl(tmp_path_factory):
     db_path = folder / "hostile.db"
     _, results = crawler.crawl(config.load(path), db_path, CONCURRENT_REQUESTS_PER_DOMAIN=32)
     yield {r["source_id"]: r for r in results}, store.open_db(db_path)
-    replica.close()
+    stop(replica.server)
 
 
 def test_corpus_has_thirty_cases():

@@ -5,6 +5,7 @@ The browser's side is tests/test_render_sandbox.py."""
 import pytest
 
 from monitor.fetch import reach
+from tests.loopback import stop
 from tests.test_follow import index, serve_rounds, summary
 
 OWN = ("http", "127.0.0.1", 8080)
@@ -110,7 +111,7 @@ def service():
     server.set("/secret.pdf", summary(99, "The service's own secret document."),
                content_type="application/pdf")
     yield server
-    server.close()
+    stop(server.server)
 
 
 def test_a_followed_link_to_this_machine_is_not_fetched(replica, service, make_config, crawl,

@@ -18,6 +18,7 @@ from monitor import store
 from monitor.fetch import browser, crawler
 from monitor.replica import Replica
 from monitor.store import blobs
+from tests import loopback
 
 TEXT = "The fourteenth round of the dialogue took place in Geneva"
 SECRET = "SERVICE-SECRET"
@@ -100,7 +101,7 @@ def service():
     stop.set()
     listener.join()
     udp.close()
-    server.close()
+    loopback.stop(server.server)
 
 
 def serve_escape(replica, service):
