@@ -18,6 +18,14 @@ def closed_port():
         return probe.getsockname()[1]
 
 
+def drop(handler):
+    """Drop the connection without an answer. (``connection.close()`` alone left it
+    open, since the handler's files still hold the socket: the crawl waited out its
+    timeout twice, for robots.txt and for the page, and said "did not answer in time".)"""
+    handler.close_connection = True
+    handler.connection.shutdown(socket.SHUT_RDWR)
+
+
 def cli(cfg, db_path, *args):
     return subprocess.run([sys.executable, "-m", "monitor", "--sources", cfg.path, "--db",
                            str(db_path), *args], capture_output=True, text=True, timeout=120)
@@ -28,7 +36,7 @@ def test_a_crawl_where_every_site_fails_prints_plain_words_then_the_table_follow
     port = closed_port()
     gone = Replica()  # a site that answers robots.txt with a dropped connection
     for path in ("/robots.txt", "/page"):
-        gone.set(path, b"", handler=lambda handler: handler.connection.close())
+        gone.set(path, b"", handler=drop)
     cfg = make_config({"id": "refused", "url": f"http://127.0.0.1:{port}/dialogue"},
                       {"id": "dropped", "url": gone.url("/page"), "country": "Japan"},
                       settings={"retries": 0})
@@ -41,6 +49,7 @@ def test_a_crawl_where_every_site_fails_prints_plain_words_then_the_table_follow
     assert "Traceback" not in shown and "ERROR" not in shown
     assert len(shown.strip().splitlines()) <= 8, shown
     assert "refused: failed (the site refused the connection)" in shown
+    assert "dropped: failed (the connection failed or was cut before the page arrived)" in shown
     assert "Traceback" in (tmp_path / "monitor.db.log").read_text()  # kept for whoever debugs
     stale = cli(cfg, db_path, "stale")
     assert stale.returncode == 0
