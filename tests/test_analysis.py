@@ -334,3 +334,16 @@ def test_pages_in_flight_in_a_killed_pool_are_read_again(monkeypatch):
     assert read_again == REAL_READ(innocent, SOURCE) and read_again.outcome == "ok"
     assert len(first) == 2 and len(second) == 2 and not first & second
     assert not any(_running(pid) for pid in first | second)
+
+
+def test_a_binary_page_is_told_by_the_same_characters_as_before():
+    """_looks_binary counts U+FFFD and the control characters other than \\t \\n \\f \\r with one
+    regex: the same characters a loop over each one counted (every code point below U+10000)."""
+    def plain(ch):
+        return ch == "\ufffd" or (ord(ch) < 32 and ch not in "\r\n\t\f")
+
+    assert [chr(c) for c in range(0x10000) if analyze.NOT_TEXT.fullmatch(chr(c))] == \
+        [chr(c) for c in range(0x10000) if plain(chr(c))]
+    assert analyze._looks_binary("\x00\x01\x02" * 10)
+    assert not analyze._looks_binary("text\r\n\t\f" * 100 + "\x00" * 10)
+    assert analyze._looks_binary("x" * 200 + "\ufffd" * 11)

@@ -805,3 +805,22 @@ def test_fold_traps_are_every_character_the_label_regex_folds_unlike_lower():
     traps = {chr(c) for c in range(0x110000)
              if letter.fullmatch(chr(c)) and chr(c).lower() not in letters}
     assert all(markers._FOLD_TRAPS.fullmatch(ch) for ch in traps)
+
+
+# The card date pattern as first written (every letter of a word tried as a month's start).
+_PLAIN_DATE_LIKE = re.compile(r"\d{1,4}\s?[./-]\s?\d{1,2}|\d{1,2}\s?[月年]|\d{1,2}\.?\s+[^\W\d_]{3,}\.?,?\s+\d{4}"
+                              r"|[^\W\d_]{3,}\.?\s+\d{1,2},?\s+\d{4}|\d{4}\.\s+[^\W\d_]{3,}")
+
+
+@pytest.mark.parametrize("text", [
+    "Human rights dialogue: record 12 — Updated March 5, 2024", "UpdatedMarch 5, 2024",
+    "xMarch 5 2024", "Ma 5, 2024", "née Décembre 12, 2023.", "3.5.2024", "2024. május",
+    "12 de maio de 2024", "2024年5月", "１２ March 2024", "no date at all", "", "March 2024",
+    "ab 12345 6789", "Mar. 5, 2024 and 5 Mar 2024", "a_b March 5, 2024", "x9March 5, 2024",
+])
+def test_the_card_test_finds_the_dates_the_plain_pattern_finds(text):
+    """marker_page's card test starts a month name only at a word's start and skips a text
+    without a digit: whether it finds a date is what the plain pattern says."""
+    expected = bool(_PLAIN_DATE_LIKE.search(text))
+    assert bool(marker_page._DATE_LIKE.search(text)) == expected
+    assert (marker_page._DIGIT.search(text) is not None) or not expected
