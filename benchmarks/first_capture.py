@@ -3,7 +3,7 @@
 Issue 27, item 3. Three sets of pages, each analysed once as a first capture
 (``monitor.analysis.analyze.analyze`` with nothing known about the page):
 
-    real       the 101 real government, parliament and news pages of tests/files/markers/
+    real       the 100 real government, parliament and news pages of tests/files/markers/
     synthetic  N synthetic ministry pages of about 21 KB (benchmarks/synthetic_site.py,
                cut like benchmarks/vs_urlwatch.py's pages)
     demo       the demo replica's small pages (monitor.demo.PAGES)
