@@ -60,7 +60,9 @@ def __getattr__(name):
     import importlib
 
     module = importlib.import_module(f"monitor.store.{_LATER[name] or name}")
-    return module if _LATER[name] is None else getattr(module, name)
+    value = module if _LATER[name] is None else getattr(module, name)
+    globals()[name] = value  # asked once: the next calls find it here
+    return value
 
 __all__ = [
     "DELIVERY_TABLES", "INTEGRITY_QUERIES", "INTERRUPTED", "alert_details", "body_of", "capture", "captures", "change_events", "crawl_in_progress", "refresh_diffs",
