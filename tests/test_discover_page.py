@@ -11,9 +11,9 @@ from monitor.discover import decide
 from monitor.discover.config import Discovery
 from monitor.discover.items import Item
 from monitor.discover.match import Matcher, rule
-from monitor.errors import ConfigError
 from monitor.replica import make_pdf
 from tests.test_discover import PAGE, alerted, events_of, listing, setup  # noqa: F401 - a fixture
+from tests.test_discover_read import refused
 
 MATCH = ["Menschenrechtsdialog", "人権対話", {"near": ["China", "human rights"]}]
 
@@ -213,16 +213,7 @@ def test_page_rule_matches_the_page_text_whatever_its_case_accents_or_width():
 def test_a_bad_match_page_names_its_line_and_the_fix(tmp_path, more, line, words):
     found = {"id": "x", "country": "Switzerland", "title": "t", "url": "https://a.ch/l",
              "type": "listing", "items": "li", "match": ["Menschenrechtsdialog"], **more}
-    document = {"sources": [{"id": "home", "country": "Switzerland", "title": "Home",
-                             "url": "https://a.ch/", "kind": "html"}], "discover": [found]}
-    path = tmp_path / "sources.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    with pytest.raises(ConfigError) as raised:
-        config.load(path)
-    text = path.read_text().splitlines()
-    expected = 1 + next(i for i, row in enumerate(text) if row.lstrip("- ").startswith(f"{line}:")
-                        and i > text.index("discover:"))
-    (problem,) = raised.value.problems
+    problem, expected = refused(tmp_path, found, line)
     assert words in problem[1] and problem[0] == expected, problem
 
 

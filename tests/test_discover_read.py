@@ -192,6 +192,13 @@ def test_every_partner_has_discovery_sources_in_the_shipped_file():
      "id", "the id is also used by a source"),
 ])
 def test_a_bad_discover_entry_names_its_line_and_the_fix(tmp_path, entry, line, words):
+    problem, expected = refused(tmp_path, entry, line)
+    assert words in problem[1] and (problem[0] == expected or line == "id"), problem
+
+
+def refused(tmp_path, entry, line):
+    """Load a sources.yaml with one watched page and the discover: ``entry``; return the one
+    problem it is refused for, and the line number of the entry's key ``line``."""
     document = {"sources": [{"id": "home", "country": "Switzerland", "title": "Home",
                              "url": "https://a.ch/", "kind": "html"}], "discover": [entry]}
     path = tmp_path / "sources.yaml"
@@ -202,7 +209,7 @@ def test_a_bad_discover_entry_names_its_line_and_the_fix(tmp_path, entry, line, 
     expected = 1 + next(i for i, row in enumerate(text) if row.lstrip("- ").startswith(f"{line}:")
                         and i > text.index("discover:"))
     (problem,) = raised.value.problems
-    assert words in problem[1] and (problem[0] == expected or line == "id"), problem
+    return problem, expected
 
 
 @pytest.mark.parametrize("known, items, complete, read_before, expected", [
