@@ -22,6 +22,7 @@ from aiosmtpd.controller import Controller
 from monitor import store
 from monitor.fetch import crawler
 from monitor.notify import alerts, dispatch
+from tests.commands import cli
 from tests.loopback import stop
 
 BODY = ("The eleventh round of the human rights dialogue was held in Ottawa. Officials "
@@ -144,11 +145,6 @@ def write_alerts(tmp_path):
         return path
 
     return write
-
-
-def cli(cfg, db_path, *args, **options):
-    command = [sys.executable, "-m", "monitor", "--sources", cfg.path, "--db", str(db_path), *args]
-    return subprocess.run(command, capture_output=True, text=True, **options)
 
 
 def crawl_with_alerts(cfg, db_path, settings):

@@ -3,12 +3,11 @@
 which says "not yet checked" for pages no check reached (issue 24)."""
 
 import socket
-import subprocess
-import sys
 
 import yaml
 
 from monitor.replica import Replica
+from tests.commands import cli
 from tests.loopback import stop
 
 
@@ -24,11 +23,6 @@ def drop(handler):
     timeout twice, for robots.txt and for the page, and said "did not answer in time".)"""
     handler.close_connection = True
     handler.connection.shutdown(socket.SHUT_RDWR)
-
-
-def cli(cfg, db_path, *args):
-    return subprocess.run([sys.executable, "-m", "monitor", "--sources", cfg.path, "--db",
-                           str(db_path), *args], capture_output=True, text=True, timeout=120)
 
 
 def test_a_crawl_where_every_site_fails_prints_plain_words_then_the_table_follows(

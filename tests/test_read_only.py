@@ -10,13 +10,9 @@ import sys
 import pytest
 
 from monitor import store
+from tests.commands import cli
 
 PAGE = "<html><body><main><h1>{}</h1><p>The dialogue met in {}.</p></main></body></html>"
-
-
-def cli(sources, db_path, *args):
-    return subprocess.run([sys.executable, "-m", "monitor", "--sources", str(sources), "--db",
-                           str(db_path), *args], capture_output=True, text=True, timeout=120)
 
 
 def fingerprint(db_path):

@@ -11,6 +11,7 @@ import pytest
 from monitor import config
 from monitor.analysis import rules
 from monitor.replica import send
+from tests.commands import cli
 from tests.test_crawl import BODY, page
 
 COUNTER_PAGE = page(BODY + " <span class='counter'>Visits: 1234</span>",
@@ -210,11 +211,6 @@ def test_a_moved_page_with_new_text_is_one_change_and_a_note(replica, make_confi
 
 
 # -- reanalyse and test-source over the stored captures -------------------------
-
-
-def cli(cfg, db_path, *args):
-    return subprocess.run([sys.executable, "-m", "monitor", "--sources", cfg.path, "--db",
-                           str(db_path), *args], capture_output=True, text=True)
 
 
 def test_reanalyse_and_test_source_replay_the_history_with_todays_rules(replica, make_config,

@@ -19,6 +19,7 @@ from monitor.fetch import locks
 from monitor.notify import alerts
 from monitor.replica import send
 from monitor.scheduler import due_sources, next_check, wake_time
+from tests.commands import cli
 
 UTC = datetime.timezone.utc
 HOUR = ("interval", 3600.0)
@@ -194,11 +195,6 @@ def test_a_crawl_that_crashes_does_not_stop_the_daemon(replica, make_config, db_
     assert len(replica.requests_for("/ca")) == 2
     row = next(store.open_db(db_path).query("SELECT state FROM source_state"))
     assert row["state"] == "ok"
-
-
-def cli(cfg, db_path, *args, **options):
-    command = [sys.executable, "-m", "monitor", "--sources", cfg.path, "--db", str(db_path), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=60, **options)
 
 
 def test_sigterm_mid_crawl_stops_cleanly(replica, make_config, db_path, open_db):
