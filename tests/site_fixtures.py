@@ -10,6 +10,7 @@ the site's metadata is keyed by, so ``datasette`` serves it as published.
 
 import contextlib
 import fcntl
+import json
 import os
 import socket
 import subprocess
@@ -52,12 +53,27 @@ def demo_db(tmp_path_factory):
     return _BUILT["path"]
 
 
+def demo_said(tmp_path_factory):
+    """What ``demo.run`` said (its messages, in order) while it built ``demo_db``."""
+    return json.loads(_said(demo_db(tmp_path_factory)).read_text(encoding="utf-8"))
+
+
+def _said(path):
+    return path.with_name("demo-said.json")
+
+
+def _build(path):
+    said = []
+    demo.run(path, echo=said.append)
+    _said(path).write_text(json.dumps(said), encoding="utf-8")
+
+
 def _build_once(tmp_path_factory):
     """Under pytest-xdist each worker is a process of its own: the first to ask builds the
     database in the folder the workers share, the others wait on its lock, then read it."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         path = tmp_path_factory.mktemp("site") / "monitor.db"
-        demo.run(path, echo=lambda *_: None)
+        _build(path)
         return path
     folder = tmp_path_factory.getbasetemp().parent / "site"
     folder.mkdir(exist_ok=True)
@@ -65,7 +81,7 @@ def _build_once(tmp_path_factory):
     with open(folder / "build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not path.exists():  # demo.run moves a finished database into place, never a half one
-            demo.run(path, echo=lambda *_: None)
+            _build(path)
     return path
 
 
