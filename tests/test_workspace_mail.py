@@ -122,6 +122,21 @@ def test_a_server_that_never_answers_fails_the_email_and_the_operator_is_told(
     assert subprocess.run(command, capture_output=True, text=True).stdout.startswith("Every alert e-mail")
 
 
+def test_an_email_refused_before_the_retries_existed_is_listed(watched, replica, crawl, db_path):
+    """An alert whose send failed before migration m034 is pending with attempts but no
+    next_try_at: 'workspace mail' lists it (it failed with a traceback)."""
+    one_change_alerted(db_path, watched, replica, crawl)
+    down = f"mailto://127.0.0.1:{site_fixtures.free_port()}?from=watch@example.org&mode=insecure"
+    assert mail.run_once(db_path, down, "http://ws", moment=T0)[1] == 0
+    with sqlite3.connect(db_path) as db:  # as m034 leaves such an alert
+        db.execute("UPDATE workspace_alerts SET next_try_at = NULL")
+    command = [sys.executable, "-m", "monitor", "--db", str(db_path), "workspace", "mail"]
+    told = subprocess.run(command, capture_output=True, text=True)
+    assert told.returncode == 0 and "Traceback" not in told.stderr, told.stderr
+    assert re.search(r"to ben@example.org \(ben\): tried 1 time\(s\), tried again at the "
+                     r"workspace's next pass", told.stdout), told.stdout
+
+
 # -- the e-mail of a new publication, as a campaigner reads it ----------------------
 
 RELEASE = "<html><body><main><h1>{0}</h1><p>{0}: the text of the release.</p></main></body></html>"

@@ -66,8 +66,9 @@ def problem_line(row):
     """One e-mail that could not be sent, in words."""
     if row["status"] == "failed":
         state = f"FAILED after {row['attempts']} tries (send it again: workspace mail --retry)"
-    else:
-        state = f"tried {row['attempts']} time(s), next try at {row['next_try_at'].replace('T', ' ')}"
+    else:  # no next_try_at: it failed before the retries were kept (m034), tried at once
+        when = row["next_try_at"].replace("T", " ") if row["next_try_at"] else "the workspace's next pass"
+        state = f"tried {row['attempts']} time(s), tried again at {when}"
     return (f"alert {row['id']} (change {row['event_id']}) to {row['email']} ({row['user']}): "
             f"{state}; the last error: {row['last_error']}")
 
