@@ -229,6 +229,28 @@ def test_an_editor_changes_a_page_title_and_only_that_line_changes(tmp_path, rep
     assert config.load(sources_path).source("ca-first").title == "Canada: the dialogue's page (人权)"
 
 
+def test_a_page_whose_notes_span_lines_can_still_be_renamed(tmp_path, replica, db_path, browser):
+    """Notes written as a folded block (``notes: >``) come back from the form without their
+    last newline: left as they were, they are not a change (the title could not be saved)."""
+    sources_path = write_sources(tmp_path / "sources.yaml", replica)
+    text = sources_path.read_text(encoding="utf-8").replace(
+        "    every: 6h    # checked four times a day\n",
+        "    every: 6h    # checked four times a day\n    notes: >\n      Found by the team,\n      in 2024.\n")
+    sources_path.write_text(text, encoding="utf-8")
+    add_team(db_path)
+    with serving(db_path, sources_path) as base:
+        page = browser.new_context().new_page()
+        log_in(page, base, "amina", "/-/pages")
+        page.get_by_role("link", name="Change Canada's first page").click()
+        page.fill("#title", "Canada: the dialogue's page")
+        page.get_by_role("button", name="Save the changes").click()
+        expect(page.locator("body")).to_contain_text("Saved the changes to Canada: the dialogue's page")
+    changed = [(a, b) for a, b in zip(text.splitlines(), sources_path.read_text(encoding="utf-8").splitlines())
+               if a != b]
+    assert changed == [('    title: "Canada\'s first page"', '    title: "Canada: the dialogue\'s page"')]
+    assert config.load(sources_path).source("ca-first").notes == "Found by the team, in 2024."
+
+
 def test_without_a_sources_file_the_page_says_what_to_do(tmp_path, db_path, browser):
     add_team(db_path)
     with serving(db_path, tmp_path / "missing.yaml") as base:

@@ -94,11 +94,19 @@ def edit(path, expected, source_id, fields):
         for key, value in fields.items():
             if value is None and key in current:
                 end = _drop_key(lines, start, end, indent, key)
-            elif value is not None and current.get(key) != value:  # one left as it was keeps its line
+            elif value is not None and not _same(current.get(key), value):  # one left as it was keeps its line
                 end = _set_key(lines, start, end, indent, key, value)
         return "".join(lines)
 
     _rewrite(path, expected, change)
+
+
+def _same(written, value):
+    """Whether a form's ``value`` is the ``written`` one: a form sends text stripped, with
+    CRLF lines (notes written as a block, ``notes: >``, end with a newline)."""
+    if isinstance(written, str) and isinstance(value, str):
+        return written.replace("\r\n", "\n").strip() == value.replace("\r\n", "\n").strip()
+    return written == value
 
 
 def pause(path, expected, source_id, note=None):

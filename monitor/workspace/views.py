@@ -416,7 +416,7 @@ async def page_remove(datasette, request):
 
 
 async def page_edit(datasette, request):
-    """An editor changes a watched page's title, country or address."""
+    """An editor changes a watched page's title, country, address or notes."""
     me = require_editor(request)
     path = _sources_path(datasette)
     if request.method != "POST":
