@@ -65,7 +65,7 @@ def test_an_older_database_is_converted(tmp_path):
     whole texts) open with every capture intact and searchable by changed lines."""
     path = tmp_path / "old.db"
     db = open_db_before(path, "m011_delta_storage_and_line_search")
-    texts = ["Dialogue held.\nTibet raised.", "Dialogue held.\nNothing raised."]
+    texts = ["Dialogue held.\nTibet raised by the EU.", "Dialogue held.\nNothing raised."]
     with db.conn:
         db["sources"].insert({"id": "p", "country": "Canada", "title": "P", "url": "http://127.0.0.1/p"})
         for seq, text in enumerate(texts, 1):
@@ -81,17 +81,18 @@ def test_an_older_database_is_converted(tmp_path):
     db.conn.close()
     db = open_db(path)
     assert [text_of(db, v["text_sha256"]) for v in db.query("SELECT * FROM versions ORDER BY seq")] == texts
-    assert blobs.unpack(db.conn, "bodies", blobs.sha256(b"<p>Dialogue held.\nTibet raised.</p>")) \
-        == b"<p>Dialogue held.\nTibet raised.</p>"
+    assert blobs.unpack(db.conn, "bodies", blobs.sha256(b"<p>Dialogue held.\nTibet raised by the EU.</p>")) \
+        == b"<p>Dialogue held.\nTibet raised by the EU.</p>"
     def versions_where(match):
         sql = "SELECT rowid FROM version_lines WHERE version_lines MATCH ? ORDER BY rowid"
         return [row[0] for row in db.execute(sql, [match])]
 
     assert versions_where('added : "Tibet raised"') == [1] and versions_where('removed : "Tibet"') == [2]
     assert versions_where('added : "Nothing raised"') == [2] and versions_where('"Dialogue held"') == [1]
-    words = "SELECT rowid FROM version_words WHERE version_words MATCH ? ORDER BY rowid"  # m031 too
-    assert [row[0] for row in db.execute(words, ["added : Tibet"])] == [1]
-    assert [row[0] for row in db.execute(words, ["removed : Tibet"])] == [2]
+    # the short words' index too (m031, rebuilt by m037): it finds what the pieces cannot
+    words = "SELECT rowid FROM version_words WHERE version_words MATCH ? ORDER BY rowid"
+    assert [row[0] for row in db.execute(words, ["added : EU"])] == [1]
+    assert [row[0] for row in db.execute(words, ["removed : EU"])] == [2]
     assert integrity_problems(db) == []
 
 

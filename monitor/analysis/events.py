@@ -103,7 +103,7 @@ TRAIT_WORDS = {
     "change": "a change of the page's own words or 'last updated' line, as a campaigner means "
               "it (what reanalyse replays and the stored readings compare)",
     "weighed": "accuses the page's owner of changing its words: weighed before anyone is "
-               "told (monitor.store.confirm)",
+               "told (monitor.analysis.check.weigh; held by monitor.store.confirm)",
     "diffed": "stored with the diff between the version before and the version after",
     "marker": "its alert shows the page's 'last updated' line",
     "seam": "a first check's event that the Internet Archive's copies may tell again "

@@ -597,20 +597,12 @@ def m037_short_word_index_fillers(db):
     only ones its queries can match, and one filler word for each stretch of longer Latin
     words between them (``search_words.word_index_form``): every result it gave, in
     about a third of the bytes (issue 27). Rebuilt from the stored texts."""
-    from monitor.store import blobs
     from monitor.store.sql import index_words
 
     db.execute("DROP TABLE version_words")
     db.execute("""CREATE VIRTUAL TABLE version_words USING FTS5 (
         added, removed, tokenize='unicode61 remove_diacritics 0', content='')""")
-    previous = {}
-    for version_id, source_id, text_sha in db.execute(
-            "SELECT id, source_id, text_sha256 FROM versions ORDER BY source_id, seq").fetchall():
-        before = previous.get(source_id)
-        if text_sha and text_sha != (before or (None,))[0]:
-            after = blobs.text(db.conn, text_sha) or ""
-            index_words(db.conn, version_id, before[1] if before else "", after)
-            previous[source_id] = (text_sha, after)
+    _index_every_version(db, index_words)
 
 
 @migrations(transactional=False)
