@@ -218,6 +218,33 @@ def _fifteen_minutes_pass(db_path):
         db.execute("UPDATE workspace_login_failures SET at = '2000-01-01T00:00:00Z'")
 
 
+def test_guesses_sent_all_at_once_are_stopped_at_the_limit_too(team_db):
+    """Sixty wrong passwords sent together: the limit held only for guesses sent one after
+    the other (each was counted after its slow password check), so all sixty were checked."""
+    import concurrent.futures
+    import http.cookiejar
+
+    from monitor.workspace import views
+
+    with serving(team_db) as workspace:
+        jar = http.cookiejar.CookieJar()
+        urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar)).open(workspace + "/-/login").read()
+        token = next(cookie.value for cookie in jar if cookie.name == "ds_csrftoken")
+
+        def guess(n):
+            form = urllib.parse.urlencode({"csrftoken": token, "name": "amina", "password": f"guess {n}"})
+            sent = urllib.request.Request(workspace + "/-/login", data=form.encode(),
+                                          headers={"Cookie": f"ds_csrftoken={token}"})
+            try:
+                return urllib.request.urlopen(sent).status
+            except urllib.error.HTTPError as answer:
+                return answer.code
+
+        with concurrent.futures.ThreadPoolExecutor(60) as pool:
+            answers = list(pool.map(guess, range(60)))
+    assert answers.count(403) == views.MAX_FAILURES and answers.count(429) == 60 - views.MAX_FAILURES
+
+
 def test_many_names_guessed_from_one_address_lock_that_address(team_db, browser):
     from monitor.workspace import views
 

@@ -5,6 +5,7 @@ import datetime
 import math
 import re
 import tempfile
+import threading
 import urllib.parse
 from pathlib import Path
 
@@ -62,8 +63,7 @@ async def login(datasette, request):
     target = safe_next(form.get("next"))
     name = (form.get("name") or "").strip()
     address = (request.scope.get("client") or ("unknown",))[0]
-    locked = await in_db(datasette, rows.login_locked_until, name, address, MAX_FAILURES,
-                         MAX_ADDRESS_FAILURES, FAILURE_WINDOW)
+    locked = await in_db(datasette, _attempt, name, address)
     if locked:
         response = await page(datasette, request, "workspace_login.html", next=target,
                               error=too_many(locked))
@@ -72,8 +72,7 @@ async def login(datasette, request):
     account = await in_db(datasette, rows.user, name)
     good = account is not None and await asyncio.to_thread(
         passwords.verify_password, form.get("password") or "", account["password_hash"])
-    if not good:
-        await in_db(datasette, rows.login_failed, name, address)
+    if not good:  # already counted by _attempt
         response = await page(datasette, request, "workspace_login.html", next=target,
                               error=WRONG_LOGIN)
         response.status = 403
@@ -90,6 +89,21 @@ async def login(datasette, request):
 # one address (many names tried), within FAILURE_WINDOW, that login is refused until the
 # oldest of them is older than the window (kept in the database: ``rows.login_locked_until``).
 MAX_FAILURES, MAX_ADDRESS_FAILURES, FAILURE_WINDOW = 10, 30, datetime.timedelta(minutes=15)
+
+
+ATTEMPTS = threading.Lock()  # one login at a time is checked against the limit and counted
+
+
+def _attempt(db, name, address):
+    """When this login may be tried again (it is locked), or None: then the attempt is
+    counted as a wrong password before its (slow) check, so guesses sent all at once count
+    too; the right password forgets it (``rows.login_succeeded``)."""
+    with ATTEMPTS:
+        locked = rows.login_locked_until(db, name, address, MAX_FAILURES, MAX_ADDRESS_FAILURES,
+                                         FAILURE_WINDOW)
+        if locked is None:
+            rows.login_failed(db, name, address)
+        return locked
 
 
 def too_many(until):
