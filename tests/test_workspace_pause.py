@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from monitor import config, store
+from monitor.analysis import staleness
 from monitor.errors import ConfigError
 from monitor.workspace import sources_file
 from tests import site_fixtures
@@ -235,3 +236,35 @@ def test_crawl_skips_a_paused_page_unless_it_is_named(make_config, crawl, replic
     assert list(crawl(cfg)) == ["ca-first"]
     assert replica.requests_for("/second.html") == []
     assert list(crawl(cfg, "ca-second")) == ["ca-second"]  # named: the operator asked for it
+
+
+def test_a_paused_page_is_shown_paused_not_failing(make_config, crawl, replica, db_path, tmp_path):
+    """What `stale` and the e-mailed digest show of a page paused after its site began
+    failing: paused, and why, never 'failing' (the site reports stale claims the same way)."""
+    replica.set("/first.html", page_with(["The first page."]))
+    replica.set("/second.html", b"", status=500)
+    cfg = make_config({"id": "ca-first", "path": "/first.html"}, {"id": "ca-second", "path": "/second.html"})
+    for _ in range(3):
+        crawl(cfg)
+    assert {r["id"]: r["state"] for r in stale_json(cfg, db_path)}["ca-second"] == "never fetched"
+    replica.set("/second.html", page_with(["The second page."]))
+    crawl(cfg)
+    replica.set("/second.html", b"", status=500)
+    for _ in range(3):
+        crawl(cfg)
+    assert {r["id"]: r["state"] for r in stale_json(cfg, db_path)}["ca-second"] == "failing"
+
+    paused = make_config({"id": "ca-first", "path": "/first.html"},
+                         {"id": "ca-second", "path": "/second.html", "paused": True, "paused_note": WHY})
+    shown = {r["id"]: r["state"] for r in stale_json(paused, db_path)}  # the file says so: at once
+    assert shown == {"ca-first": "ok", "ca-second": f"paused ({WHY})"}
+    crawl(paused)  # the crawl stores what the file says: the digest reads the database
+    report = staleness.staleness(store.staleness_rows(store.open_db(db_path)))
+    assert {r["id"]: r["state"] for r in report}["ca-second"] == f"paused ({WHY})"
+
+
+def stale_json(cfg, db_path):
+    command = [sys.executable, "-m", "monitor", "--sources", str(cfg.path), "--db", str(db_path),
+               "stale", "--json"]
+    return json.loads(subprocess.run(command, capture_output=True, text=True, check=True,
+                                     timeout=120).stdout)

@@ -4,7 +4,8 @@ The state shown is the stored one (``events.STATES``) except for a page no fetch
 of which ever succeeded, shown as ``never fetched`` whether it was never tried
 or every try failed (the stored state stays ``new`` or ``failing``; the last
 error is in ``last_error`` and in ``dialogue-watch status``). A page that
-answered 404/410 from the start shows ``gone``: the site did answer.
+answered 404/410 from the start shows ``gone``: the site did answer. A page paused in
+sources.yaml shows ``paused`` (and why), never the failing of its last checks.
 
 ``stale_level`` decides when a page's claim has grown old enough for a ``stale``
 event (``stale_after`` in sources.yaml), ``stale_words`` says it in plain words.
@@ -15,6 +16,7 @@ import datetime
 from monitor.analysis import markers
 
 NEVER_FETCHED = "never fetched"
+PAUSED = "paused"  # sources.yaml's paused: true, as ``dialogue-watch status`` says it
 
 
 def staleness(rows, today=None):
@@ -41,7 +43,10 @@ def _entry(row, today):
 
 
 def shown_state(row):
-    """The state to show: ``never fetched`` until a fetch succeeds (unless gone)."""
+    """The state to show: ``paused`` (with why) for a page sources.yaml pauses, whatever
+    its last check found; ``never fetched`` until a fetch succeeds (unless gone)."""
+    if row.get("paused"):
+        return PAUSED + (f" ({row['paused_note']})" if row.get("paused_note") else "")
     if row["state"] != "gone" and not row["last_ok_at"]:
         return NEVER_FETCHED
     return row["state"]

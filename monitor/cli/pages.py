@@ -37,11 +37,13 @@ def stale(obj, as_json):
 def _listed_rows(stored, config):
     """The stored rows of the pages sources.yaml lists now, and a 'not yet checked' row for
     each listed page the database does not know yet: read without writing (the sources
-    table changes only when a crawl stores what sources.yaml says)."""
+    table changes only when a crawl stores what sources.yaml says). Whether a page is
+    paused is what the file says now."""
     rows = {row["id"]: row for row in stored}
     empty = dict.fromkeys(STALENESS_COLUMNS)
-    return [rows.get(s.id) or {**empty, "id": s.id, "country": s.country, "title": s.title,
-                               "url": s.url, "baseline_marker": (s.baseline or {}).get("marker")}
+    return [{**(rows.get(s.id) or {**empty, "id": s.id, "country": s.country, "title": s.title,
+                                   "url": s.url, "baseline_marker": (s.baseline or {}).get("marker")}),
+             "paused": s.paused, "paused_note": s.paused_note}
             for s in config.sources]
 
 

@@ -66,7 +66,7 @@ def staleness_rows(db):
     (``last_ok_at``, None if none ever succeeded) and current marker."""
     sql = """
         SELECT s.id, s.country, s.title, s.url, s.baseline_marker, s.baseline_days_stale,
-               s.baseline_observed, st.state, st.last_checked_at, st.last_changed_at,
+               s.baseline_observed, s.paused, s.paused_note, st.state, st.last_checked_at, st.last_changed_at,
                st.first_seen_at, st.last_error, st.last_ok_at,
                v.marker_text, v.marker_date, v.marker_precision, v.marker_origin, v.marker_until
         FROM sources s
