@@ -100,7 +100,8 @@ def test_status_and_sources_check_import_no_crawler_no_analysis_no_web_server(tm
 
 def test_the_command_that_crawls_imports_neither_scrapy_nor_the_analysis(tmp_path):
     """Only the fork server and the crawl process import them (monitor.fetch.crawler)."""
-    (tmp_path / "sources.yaml").write_text(
+    (tmp_path / "sources.yaml").write_text(  # no retries, no pause: a refused page at once
+        "settings:\n  retries: 0\n  delay_seconds: 0\n  timeout_seconds: 5\n"
         "sources:\n  - id: canada-relations-2002\n    country: Canada\n    title: A page\n"
         "    kind: html\n    url: http://127.0.0.1:9/relations\n")
     crawled = _probe("--sources", str(tmp_path / "sources.yaml"), "--db", str(tmp_path / "monitor.db"),
