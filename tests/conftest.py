@@ -7,6 +7,7 @@ import yaml
 from monitor import config, store
 from monitor.fetch import crawler
 from monitor.replica import Replica
+from tests import durations
 from tests.archive_server import ArchiveServer
 from tests.loopback import stop
 
@@ -18,12 +19,19 @@ def pytest_collection_modifyitems(items):
     """Under pytest-xdist (``--dist loadgroup``, pyproject.toml) each test may run in any
     worker, except the tests of a file that share a module-scoped fixture (a crawl, a
     server, a browser, a built wheel): those stay together in one worker, which sets the
-    fixture up once. Session fixtures are shared across workers by their own lock."""
+    fixture up once. Session fixtures are shared across workers by their own lock.
+
+    The files that take longest start first (``tests/durations.json``, measured; the
+    order within a file is kept): under ``--dist loadfile`` a worker takes the next file
+    when it is free, so a long file started last would leave the other worker idle
+    for minutes at the end (test_crash.py, three tests, takes two minutes alone)."""
     for item in items:
         fixtures = getattr(item, "_fixtureinfo", None)
         definitions = fixtures.name2fixturedefs.values() if fixtures else ()
         if any(d.scope in ("package", "module", "class") for defs in definitions for d in defs):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    seconds = durations.load()
+    items.sort(key=lambda item: -seconds.get(durations.file_of(item.nodeid), 0))
 
 
 @pytest.fixture
