@@ -3,15 +3,18 @@ the page it links to, fetched once, politely, with the crawl's own requests. Lis
 the test rewrites between crawls on the replica: pages in German, Japanese and a PDF
 that match, one that does not, one that fails to load at first, a per-read limit."""
 
+from types import SimpleNamespace
+
 import pytest
 import yaml
 
-from monitor import config
+from monitor import config, store
 from monitor.discover import decide
 from monitor.discover.config import Discovery
 from monitor.discover.items import Item
 from monitor.discover.match import Matcher, rule
 from monitor.replica import make_pdf
+from monitor.store import discovery as store_discovery
 from tests.test_discover import PAGE, alerted, events_of, listing, setup  # noqa: F401 - a fixture
 from tests.test_discover_read import refused
 
@@ -226,3 +229,17 @@ def test_match_page_is_read_from_sources_yaml(tmp_path):
     path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
     (read,) = config.load(path).discover
     assert (read.match_page, read.match_page_limit) == (True, 4)
+
+
+def test_an_item_adopted_while_its_page_waits_is_not_fetched_again(tmp_path):
+    """Its linked page failed (waiting for the next read), then its title matched and it was
+    adopted: the plan of the next read fetches only the pages of items still unadopted."""
+    db = store.open_db(tmp_path / "monitor.db")
+    rows = [("a", "waiting", None), ("b", "waiting", "ch-l-1234"), ("c", "read", None)]
+    with db.conn:
+        for key, state, adopted in rows:
+            db["discovery_items"].insert({"discovery_id": "ch-l", "key": key, "url": f"https://a.ch/{key}",
+                                          "first_seen_at": "2026-12-01T00:00:00Z", "page_state": state,
+                                          "source_id": adopted})
+    plan = store_discovery.page_plan(db, SimpleNamespace(id="ch-l", match_page=True))
+    assert plan.waiting == ("a",) and plan.known == {"a", "b", "c"} and not plan.first_read

@@ -66,11 +66,14 @@ def page_plan(db, discovery):
     a ``decide.PagePlan``, or None without match_page."""
     if not discovery.match_page:
         return None
-    rows = db.execute("SELECT key, page_state FROM discovery_items WHERE discovery_id = ? "
-                      "ORDER BY first_seen_at, rowid", [discovery.id]).fetchall()
+    rows = db.execute("SELECT key, page_state, source_id FROM discovery_items WHERE "
+                      "discovery_id = ? ORDER BY first_seen_at, rowid", [discovery.id]).fetchall()
     first_read = not rows and not _read_before(db, discovery.id)
-    return deciding.PagePlan(frozenset(key for key, _ in rows),
-                             tuple(key for key, state in rows if state == "waiting"), first_read)
+    # an item adopted meanwhile (its title matched) is watched: its page is never fetched
+    # again for matching, though its linked page was still waiting
+    return deciding.PagePlan(frozenset(key for key, _, _ in rows),
+                             tuple(key for key, state, adopted in rows
+                                   if state == "waiting" and adopted is None), first_read)
 
 
 def _page_states(db, discovery, decision, matched, known, pages, at):
