@@ -255,8 +255,12 @@ def test_a_page_that_reads_too_long_is_cut_off_and_the_crawl_goes_on(
     ids = ["first", "slow1", "second", "third", "slow2", "fourth"]
     entries = [{"id": i, "path": f"/{i}", **({"content": SLOW} if i.startswith("slow") else {})}
                for i in ids]
-    cfg = make_config(*entries, settings={"analysis_timeout_seconds": 2, "concurrent_requests": 1})
-    assert cfg.settings["analysis_timeout_seconds"] == 2.0
+    # 6 s: the slow pages take a day; an ordinary page read by a pool just started (after a
+    # slow page's pool was killed) must not be cut off on a machine busy with other tests.
+    # The second slow page is served once the first is stored: its fetch may wait that long
+    cfg = make_config(*entries, settings={"analysis_timeout_seconds": 6, "concurrent_requests": 1,
+                                          "timeout_seconds": 20})
+    assert cfg.settings["analysis_timeout_seconds"] == 6.0
     seen = []
     for i in ids:
         body = page(BODY + f" The page {i}. Reference {RUN}.", "Last updated 3 May 2024")
@@ -273,7 +277,7 @@ def test_a_page_that_reads_too_long_is_cut_off_and_the_crawl_goes_on(
     with sqlite3.connect(db_path) as db:
         errors = dict(db.execute("SELECT source_id, error FROM fetches WHERE error IS NOT NULL"))
         assert db.execute("SELECT outcome FROM crawls").fetchall() == [("completed",)]
-    words = ("dialogue-watch gave up reading this page after 2 s (the page may be malformed or "
+    words = ("dialogue-watch gave up reading this page after 6 s (the page may be malformed or "
              "very large, or a content, ignore or marker rule in sources.yaml may be too slow "
              "for it); the crawl went on. To allow more time, raise "
              "settings.analysis_timeout_seconds")
