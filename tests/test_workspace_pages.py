@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from monitor import config, store
 from monitor.workspace import sources_file
 from tests.conftest import FAST
-from tests.workspace_fixtures import ARTIFACTS, add_team, browser, log_in, page_with, serving  # noqa: F401
+from tests.workspace_fixtures import ARTIFACTS, add_team, browser, change_page, log_in, page_with, serving  # noqa: F401
 
 SOURCES = """# Our watched pages: keep this comment
 settings:
@@ -219,10 +219,8 @@ def test_an_editor_changes_a_page_title_and_only_that_line_changes(tmp_path, rep
     with serving(db_path, sources_path) as base:
         page = browser.new_context().new_page()
         log_in(page, base, "amina", "/-/pages")
-        page.get_by_role("link", name="Change Canada's first page").click()
-        page.fill("#title", "Canada: the dialogue's page (人权)")
-        page.get_by_role("button", name="Save the changes").click()
-        expect(page.locator("body")).to_contain_text("Saved the changes to Canada: the dialogue's page")
+        change_page(page, "Canada's first page", "title", "Canada: the dialogue's page (人权)",
+                    "Saved the changes to Canada: the dialogue's page")
     after = sources_path.read_text(encoding="utf-8")
     changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
     assert changed == [('    title: "Canada\'s first page"', '    title: "Canada: the dialogue\'s page (人权)"')]
@@ -241,10 +239,8 @@ def test_a_page_whose_notes_span_lines_can_still_be_renamed(tmp_path, replica, d
     with serving(db_path, sources_path) as base:
         page = browser.new_context().new_page()
         log_in(page, base, "amina", "/-/pages")
-        page.get_by_role("link", name="Change Canada's first page").click()
-        page.fill("#title", "Canada: the dialogue's page")
-        page.get_by_role("button", name="Save the changes").click()
-        expect(page.locator("body")).to_contain_text("Saved the changes to Canada: the dialogue's page")
+        change_page(page, "Canada's first page", "title", "Canada: the dialogue's page",
+                    "Saved the changes to Canada: the dialogue's page")
     changed = [(a, b) for a, b in zip(text.splitlines(), sources_path.read_text(encoding="utf-8").splitlines())
                if a != b]
     assert changed == [('    title: "Canada\'s first page"', '    title: "Canada: the dialogue\'s page"')]

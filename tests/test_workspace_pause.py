@@ -20,7 +20,7 @@ from monitor.errors import ConfigError
 from monitor.workspace import sources_file
 from tests import site_fixtures
 from tests.conftest import FAST
-from tests.workspace_fixtures import ARTIFACTS, add_team, browser, log_in, page_with, serving  # noqa: F401
+from tests.workspace_fixtures import ARTIFACTS, add_team, browser, change_page, log_in, page_with, serving  # noqa: F401
 
 SOURCES = """# Our watched pages: keep this comment
 settings:
@@ -202,10 +202,7 @@ def test_an_editor_writes_and_clears_a_page_notes(tmp_path, replica, db_path, br
     with serving(db_path, sources_path) as base:
         page = browser.new_context().new_page()
         log_in(page, base, "amina", "/-/pages")
-        page.get_by_role("link", name="Change Canada's second page").click()
-        page.fill("#notes", "Ask the embassy when it is down")
-        page.get_by_role("button", name="Save the changes").click()
-        expect(page.locator("body")).to_contain_text("Saved the changes")
+        change_page(page, "Canada's second page", "notes", "Ask the embassy when it is down")
         assert _added_lines(before, sources_path.read_text(encoding="utf-8")) == [
             '    notes: "Ask the embassy when it is down"']
         page.get_by_role("link", name="Change Canada's second page").click()

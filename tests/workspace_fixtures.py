@@ -12,6 +12,7 @@ import urllib.request
 import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
+from playwright.sync_api import expect
 
 from monitor.workspace import accounts, app, mail
 from tests import site_fixtures
@@ -80,6 +81,15 @@ def log_in(page, base, name, path="/"):
     page.fill("#password", PASSWORDS[name])
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+def change_page(page, title, field, value, said="Saved the changes"):
+    """On the Watched pages, open the page ``title``'s Change form, write ``value`` in
+    ``field`` (its element id) and save; the workspace must answer ``said``."""
+    page.get_by_role("link", name=f"Change {title}").click()
+    page.fill(f"#{field}", value)
+    page.get_by_role("button", name="Save the changes").click()
+    expect(page.locator("body")).to_contain_text(said)
 
 
 class Mailbox:
