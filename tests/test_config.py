@@ -325,3 +325,12 @@ def test_the_twelve_and_other_governments_are_accepted(tmp_path):
     for country in [*PARTNERS, "Other (New Zealand)"]:
         loaded = load_text(tmp_path, GOOD.replace("country: Canada", f"country: {country}"))
         assert loaded.sources[0].country == country
+
+
+def test_the_languages_checked_without_dateparser_are_all_known_to_it():
+    """source_keys reads dateparser's list only for a language no partner writes."""
+    from monitor import source_keys
+
+    assert source_keys.PARTNER_LANGUAGES <= source_keys._dateparser_languages()
+    assert {"en", "de", "ja", "nb", "hu", "pt", "es", "fr", "zh"} <= source_keys.PARTNER_LANGUAGES
+    assert source_keys._known_language("sw") and not source_keys._known_language("xx")

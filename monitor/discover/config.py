@@ -20,6 +20,7 @@ import dataclasses
 import re
 from urllib.parse import urlsplit
 
+from monitor.analysis import css
 from monitor.discover.match import Matcher, rule
 
 TYPES = ("feed", "sitemap", "listing")
@@ -180,13 +181,10 @@ def _selectors(entry, where, problems):
         if not is_listing:
             problems.append((_line(entry, key), f"{where}: {key}: only applies to type: "
                              "listing. Fix: remove it, or set type: listing."))
-        import soupsieve  # here: it brings Beautiful Soup, and only a listing has selectors
-
         try:
-            soupsieve.compile(values[key])
-        except Exception as error:  # soupsieve raises SelectorSyntaxError and others
-            problems.append((_line(entry, key), f"{where}: {key}: '{value}' is not a CSS "
-                             f"selector ({str(error).splitlines()[0]}). Fix: write one such "
+            css.check(values[key])
+        except ValueError as error:
+            problems.append((_line(entry, key), f"{where}: {key}: {error}. Fix: write one such "
                              "as '.news-list li' or 'a.next'."))
     return values
 
