@@ -10,8 +10,6 @@ link(s) to the following page(s).
 
 import dataclasses
 
-from bs4 import BeautifulSoup
-
 from monitor.analysis import extract, markers
 from monitor.discover.items import absolute, item, read_date
 
@@ -29,6 +27,8 @@ class Listing:
 def read_listing(body, base, items, next_page=None, locale="en", content_type=None):
     """The items ``items`` selects on the page at ``base`` and the addresses ``next_page``
     selects (both CSS selectors)."""
+    from bs4 import BeautifulSoup  # here: only listings need it, and every crawl imports this
+
     html, _ = extract.decode_html(body, content_type)
     soup = BeautifulSoup(html, "lxml")
     found = [_item(element, base, locale) for element in soup.select(items, limit=MAX_ITEMS_PER_PAGE)]
