@@ -121,14 +121,18 @@ def send(handler, status, headers, body):
         handler.wfile.write(body)
 
 
-def make_pdf(pages, moddate=None):
-    """A real PDF with one text page per item of ``pages``; ``moddate`` a datetime."""
+def make_pdf(pages, moddate=None, created=None):
+    """A real PDF with one text page per item of ``pages``; ``moddate`` a datetime.
+    ``created``: its creation date (a datetime; by default now, to the second, so two
+    PDFs made in different seconds differ in their bytes)."""
     import io
 
     from fpdf import FPDF
     from pypdf import PdfReader, PdfWriter
 
     document = FPDF()
+    if created is not None:
+        document.set_creation_date(created)
     for text in pages:
         document.add_page()
         document.set_font("helvetica", size=12)

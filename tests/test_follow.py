@@ -22,8 +22,8 @@ def index(*documents, extra=""):
 
 
 def summary(round_number, words="The delegations met and discussed prison conditions.",
-            moddate=datetime.datetime(2024, 1, 15, tzinfo=datetime.timezone.utc)):
-    return make_pdf([f"Summary of dialogue round {round_number}. {words}"], moddate)
+            moddate=datetime.datetime(2024, 1, 15, tzinfo=datetime.timezone.utc), created=None):
+    return make_pdf([f"Summary of dialogue round {round_number}. {words}"], moddate, created)
 
 
 def doc_id(replica, path):
@@ -198,7 +198,11 @@ def test_a_cache_buster_in_a_followed_link_keeps_one_document(replica, make_conf
     # address is a move (fetched whole, compared: the same text, no change), never a new document
     expected = [("ok", "new"), ("not_modified", None), ("ok", "moved")]
     for n, stamp in enumerate(stamps):  # a new ?v= at every visit, the same PDF behind it
-        replica.set(f"/docs/round-10.pdf?v={stamp}", summary(10), content_type="application/pdf")
+        # made anew at each visit (its creation date differs: other bytes, the same text),
+        # whether or not two crawls fall within one second
+        created = datetime.datetime(2024, 12, 1 + n, tzinfo=datetime.timezone.utc)
+        replica.set(f"/docs/round-10.pdf?v={stamp}", summary(10, created=created),
+                    content_type="application/pdf")
         replica.set("/records", index((f"/docs/round-10.pdf?v={stamp}", "Round 10 summary")),
                     validators=False)
         outcomes = crawl(cfg)
