@@ -116,3 +116,55 @@ def test_a_command_refused_in_the_instant_the_holder_has_not_written_its_name_ye
 def test_a_holder_that_cannot_be_named_is_not_called_a_run(tmp_path):
     words = locks.busy_message(tmp_path / "dialogue.db", None)  # it let go in the meantime
     assert "dialogue-watch command (pid ?) is working" in words and "run (pid" not in words
+
+
+
+def _built_by_the_migrations():
+    import sqlite_utils
+
+    from monitor.store.schema import migrations
+
+    conn = sqlite3.connect(":memory:")
+    migrations.apply(sqlite_utils.Database(conn, execute_plugins=False))
+    return conn
+
+
+def _values(conn):
+    """{(table, column): its values in row order} of every ordinary table."""
+    values = {}
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                 "AND sql NOT LIKE 'CREATE VIRTUAL%'").fetchall():
+        cursor = conn.execute(f"SELECT * FROM [{table}] ORDER BY 1")
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+        values.update({(table, name): [row[i] for row in rows] for i, name in enumerate(names)})
+    return values
+
+
+def test_every_value_a_database_makes_its_own_is_made_anew_in_each_copy(tmp_path):
+    """A new database is a copy of one the migrations built once per process
+    (store.connection._create): the values two databases built by the migrations do not
+    share (an identity, a secret, the set-up times) are schema.OWN_VALUES, and each copy
+    has its own; everything else is the same as the migrations make it."""
+    from monitor.store import schema
+
+    built = [_values(_built_by_the_migrations()) for _ in range(2)]
+    listed = {(table, column) for table, columns in schema.OWN_VALUES.items() for column in columns}
+    differing = {key for key in built[0] if built[0][key] != built[1][key]}
+    assert differing <= listed, f"a migration makes values of its own: list {differing - listed}"
+    assert listed <= set(built[0])  # (a time to the second may be the same in both)
+    own = listed
+    copies = []
+    for name in ("one.db", "two.db"):
+        db = store.open_db(tmp_path / name)
+        copies.append(_values(db.conn))
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental, as m038 sets
+        db.conn.close()
+    assert set(copies[0]) == set(built[0])  # the same tables and columns
+    for key, values in built[0].items():
+        if key in own:  # each copy's own (times to the second may still agree)
+            assert all(copies[0][key]) and (copies[0][key] != copies[1][key] or "_at" in key[1]), key
+        else:
+            assert copies[0][key] == copies[1][key] == values, key

@@ -614,3 +614,25 @@ def m038_incremental_vacuum(db):
     written, then replaces it), outside a transaction."""
     db.execute("PRAGMA auto_vacuum = INCREMENTAL")
     db.execute("VACUUM")
+
+
+# -- a new database's own values ---------------------------------------------------------
+# A new database is copied from one built by every migration once per process
+# (``connection._create``); these are the values each database must have of its own,
+# made anew in each copy. tests/test_database_files.py builds two databases by the
+# migrations and checks that every value in which they differ is listed here.
+OWN_VALUES = {"database_identity": ("uuid", "created_at"), "workspace_secret": ("secret",),
+              "_sqlite_migrations": ("applied_at",)}
+
+
+def renew_own_values(db):
+    """Give a database copied from the template its own identity, secret and set-up times."""
+    import datetime
+    import secrets
+    import uuid
+
+    moment = datetime.datetime.now(datetime.timezone.utc)
+    db.execute("UPDATE database_identity SET uuid = ?, created_at = ?",
+               [str(uuid.uuid4()), moment.strftime("%Y-%m-%dT%H:%M:%SZ")])
+    db.execute("UPDATE workspace_secret SET secret = ?", [secrets.token_hex(32)])
+    db.execute("UPDATE _sqlite_migrations SET applied_at = ?", [str(moment)])
