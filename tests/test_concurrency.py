@@ -45,10 +45,14 @@ def test_site_reads_while_crawls_write(replica, make_config, db_path):
         for reader in readers:
             reader.start()
         try:
-            for round_number in range(4):
+            # at least 4 rounds, and on until the readers have read 30 pages meanwhile
+            words = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+                     "ninth", "tenth", "eleventh", "twelfth")  # words, not a counter
+            for number, word in enumerate(words):
+                if number >= 4 and len(outcomes) > 30:
+                    break
                 for n in range(15):
-                    words = ("first", "second", "third", "fourth")[round_number]  # words, not a counter
-                    replica.set(f"/p{n}", page(BODY + f" Page {n}, the {words} statement."))
+                    replica.set(f"/p{n}", page(BODY + f" Page {n}, the {word} statement."))
                 _, results = crawler.crawl(cfg, db_path)
                 assert [r["event"] for r in results] == ["silent_edit"] * 15
         finally:
