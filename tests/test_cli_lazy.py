@@ -147,3 +147,17 @@ def test_the_fork_server_builds_the_reading_once_for_every_crawl_process():
     assert int(built) >= 1  # a parser was built by the import, before any crawl
     date, seconds = read.split()
     assert date == "2024-03-03" and float(seconds) < 0.15  # was ~0.3 s of CPU unwarmed
+
+
+def test_a_plain_fetch_that_fails_is_told_without_importing_playwright():
+    """Only a crawl that rendered a page in the browser can have a browser error."""
+    done = subprocess.run(
+        [sys.executable, "-c",
+         "import sys\nfrom types import SimpleNamespace\n"
+         "from twisted.python.failure import Failure\nfrom monitor.fetch import browser\n"
+         "try:\n    raise ConnectionRefusedError('refused')\nexcept ConnectionRefusedError:\n"
+         "    failure = Failure()\nfailure.request = SimpleNamespace(meta={})\n"
+         "print(browser.describe_failure(failure))\nprint('playwright' in sys.modules)"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["the site refused the connection", "False"]

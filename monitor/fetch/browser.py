@@ -34,6 +34,7 @@ import asyncio
 import dataclasses
 import os
 import shutil
+import sys
 
 from monitor.items import PageFetch
 
@@ -461,11 +462,10 @@ def describe_failure(failure):
 
     if isinstance(error, (RenderError, Unreachable)):
         return str(error)
-    try:
-        from playwright.async_api import Error as PlaywrightError
-    except ImportError:  # pragma: no cover - playwright comes with scrapy-playwright
-        return describe_transport_failure(failure)
-    if not isinstance(error, PlaywrightError):
+    # a browser error can only come from a crawl that imported Playwright: a plain crawl's
+    # failure is told without importing it (0.2 s of CPU per failing crawl)
+    playwright = sys.modules.get("playwright.async_api")
+    if playwright is None or not isinstance(error, playwright.Error):
         return describe_transport_failure(failure)
     seconds = failure.request.meta.get("playwright_page_goto_kwargs", {}).get("timeout", 0) / 1000
     return browser_words(type(error).__name__, str(error), seconds,
