@@ -81,6 +81,15 @@ def _handler_for(replica):
                 return page.handler(self)
             _answer(self, page)
 
+        def do_POST(self):
+            """A form sent to the replica (a page that tries to leave by posting one):
+            noted like any request, and refused; nothing is read from it."""
+            with replica.lock:
+                replica.requests.append({"path": self.path.split("#")[0], "method": "POST",
+                                         "headers": dict(self.headers)})
+            self.close_connection = True
+            send(self, 405, {"Allow": "GET", "Connection": "close"}, b"")
+
         def log_message(self, *args):
             pass
 

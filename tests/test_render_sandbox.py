@@ -245,8 +245,11 @@ def test_without_its_gate_the_same_page_reaches_the_service(replica, service):
         bare = playwright.chromium.launch(executable_path=browser.chromium_path("chromium"),
                                           args=["--headless", "--no-sandbox", "--disable-gpu"])
         try:
+            # the page sets off its navigation away 50 ms before its form's: on a loaded
+            # machine both timers may fire in one turn, and the form's replaces it
+            away = ("/navigation", "/form")
             for path, until in (("/escape-staying", lambda: service.packets),
-                                ("/escape", lambda: service.requests_for("/navigation"))):
+                                ("/escape", lambda: any(map(service.requests_for, away)))):
                 page = bare.new_page()
                 page.goto(replica.url(path), wait_until="commit")
                 deadline = time.monotonic() + 10
@@ -256,7 +259,8 @@ def test_without_its_gate_the_same_page_reaches_the_service(replica, service):
             bare.close()
     reached = {r["path"] for r in service.requests}
     assert {"/iframe", "/iframe-by-name", "/img", "/style.css", "/fetch", "/xhr", "/from-worker",
-            "/redirected", "/popup", "/navigation"} <= reached, reached
+            "/redirected", "/popup"} <= reached, reached
+    assert reached & set(away), reached  # the page navigated itself away to the service
     assert service.packets  # WebRTC's STUN
 
 
