@@ -118,7 +118,6 @@ def test_a_holder_that_cannot_be_named_is_not_called_a_run(tmp_path):
     assert "dialogue-watch command (pid ?) is working" in words and "run (pid" not in words
 
 
-
 def _built_by_the_migrations():
     import sqlite_utils
 
@@ -153,7 +152,6 @@ def test_every_value_a_database_makes_its_own_is_made_anew_in_each_copy(tmp_path
     differing = {key for key in built[0] if built[0][key] != built[1][key]}
     assert differing <= listed, f"a migration makes values of its own: list {differing - listed}"
     assert listed <= set(built[0])  # (a time to the second may be the same in both)
-    own = listed
     copies = []
     for name in ("one.db", "two.db"):
         db = store.open_db(tmp_path / name)
@@ -164,7 +162,7 @@ def test_every_value_a_database_makes_its_own_is_made_anew_in_each_copy(tmp_path
         db.conn.close()
     assert set(copies[0]) == set(built[0])  # the same tables and columns
     for key, values in built[0].items():
-        if key in own:  # each copy's own (times to the second may still agree)
+        if key in listed:  # each copy's own (times to the second may still agree)
             assert all(copies[0][key]) and (copies[0][key] != copies[1][key] or "_at" in key[1]), key
         else:
             assert copies[0][key] == copies[1][key] == values, key
