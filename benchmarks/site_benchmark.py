@@ -32,6 +32,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from monitor import config, store  # noqa: E402
+from monitor.analysis.events import TEXT_KINDS  # noqa: E402 - the one list of text changes
 from monitor.publish import site  # noqa: E402
 from monitor.store import blobs  # noqa: E402
 
@@ -41,7 +42,6 @@ CRAWL_EVERY = datetime.timedelta(hours=6)
 KIND_WEIGHTS = {"updated": 30, "silent_edit": 20, "marker_only": 15, "changed": 5,
                 "gone": 8, "restored": 8, "failing": 7, "recovered": 7}
 NEW_VERSION = {"new", "updated", "silent_edit", "marker_only", "changed", "restored"}
-TEXT_KINDS = {"updated", "silent_edit", "changed", "restored"}
 POOL = 2000  # distinct texts and bodies
 BATCH = 20000
 RUNS = 5
