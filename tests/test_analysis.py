@@ -179,7 +179,9 @@ def _workers():
             crawls += _children(child)
         elif "resource_tracker" not in _cmdline(child):
             crawls.append(child)
-    return {w for crawl in crawls for w in _children(crawl) if "resource_tracker" not in _cmdline(w)}
+    # a killed worker the crawl has not reaped yet is a zombie: it runs nothing
+    return {w for crawl in crawls for w in _children(crawl)
+            if "resource_tracker" not in _cmdline(w) and _running(w)}
 
 
 def _stored_fetches(db_path):

@@ -73,10 +73,18 @@ def test_a_chart_out_of_time_leaves_its_page_standing(big_db):
     the page then says the chart could not be drawn, and still answers."""
     assert asyncio.run(datasette_plugin.soft_rows(limited(big_db, 1), "staleness_chart")) is None
     assert asyncio.run(datasette_plugin.soft_rows(limited(big_db, 5000), "staleness_chart"))
-    for milliseconds in (5, 20):  # the chart misses these limits, Datasette's own queries not
+    # Limits the chart misses and Datasette's own quick queries meet: on a busy machine
+    # those too can miss 5 ms (a 500 from Datasette itself, not from the chart), so the
+    # limit grows until the page stands with its chart out of time
+    stood = []
+    for milliseconds in (5, 20, 50, 100, 200):
         home = get(limited(big_db, milliseconds), "/")
-        assert home.status_code == 200, home.text[:300]
-        assert 'id="chart-unavailable"' in home.text or '<g class="dw-partner"' in home.text
+        if home.status_code == 200:
+            assert 'id="chart-unavailable"' in home.text or '<g class="dw-partner"' in home.text
+            stood.append('id="chart-unavailable"' in home.text)
+        else:  # one of Datasette's own queries out of time: its error page
+            assert home.status_code == 500, home.text[:300]
+    assert True in stood, "no limit left the chart out of time with the page standing"
 
 
 def test_events_keep_their_page_country_even_when_the_entry_is_corrected(replica, make_config, crawl,
