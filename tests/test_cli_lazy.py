@@ -42,6 +42,18 @@ def _probe(*args, cwd=ROOT):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# A fresh interpreter that has imported what the crawl's fork server imports
+PRELOADED = "from monitor.fetch import crawler\nfor name in crawler.PRELOAD: __import__(name)\n"
+
+
+def _fresh(code, timeout=300):
+    """The standard output of ``code`` run in a fresh interpreter from the project's root."""
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def _command_modules():
     return sorted(path.stem for path in (ROOT / "monitor" / "cli").glob("*.py")
                   if path.stem not in ("__init__", "__main__", "base"))
@@ -115,17 +127,11 @@ def test_the_command_that_crawls_imports_neither_scrapy_nor_the_analysis(tmp_pat
 def test_the_fork_server_imports_every_scrapy_component_a_crawl_builds_and_no_reactor():
     """A crawl process forked from the server imports nothing more before it fetches; the
     reactor stays the crawl's to install (TWISTED_REACTOR)."""
-    done = subprocess.run(
-        [sys.executable, "-c",
-         "import sys\nfrom monitor.fetch import crawler\n"
-         "for name in crawler.PRELOAD: __import__(name)\n"
-         "from monitor.fetch import preload\n"
-         "paths = preload.component_paths(preload._settings())\n"
-         "missing = [p for p in paths if p.rsplit('.', 1)[0] not in sys.modules]\n"
-         "print(len(paths), missing, 'twisted.internet.reactor' in sys.modules)"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    count, rest = done.stdout.split(" ", 1)
+    out = _fresh("import sys\n" + PRELOADED + "from monitor.fetch import preload\n"
+                 "paths = preload.component_paths(preload._settings())\n"
+                 "missing = [p for p in paths if p.rsplit('.', 1)[0] not in sys.modules]\n"
+                 "print(len(paths), missing, 'twisted.internet.reactor' in sys.modules)")
+    count, rest = out.split(" ", 1)
     assert int(count) > 30 and rest.strip() == "[] False"
 
 
@@ -134,31 +140,23 @@ def test_the_fork_server_builds_the_reading_once_for_every_crawl_process():
     a crawl process forked from it finds dateparser's parser and time-zone patterns built
     (each cost a worker 0.2-0.3 s of CPU at its first date in words; the commit measures
     it), and reading a page builds none of them again."""
-    done = subprocess.run(
-        [sys.executable, "-c",
-         "from monitor.fetch import crawler\n"
-         "for name in crawler.PRELOAD: __import__(name)\n"
-         "from dateparser import timezone_parser\nfrom monitor.analysis import dates\n"
-         "from monitor.fetch import preload\n"
-         "def built():\n"
-         "    return (dates._dateparser.cache_info().misses,\n"
-         "            timezone_parser._build_tz_regexes.cache_info().misses)\n"
-         "before = built()\nobservation = preload.warm_analysis()\n"
-         "print(before, built(), observation.marker.date)"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "(1, 1) (1, 1) 2024-03-03"  # built by the preload, then reused
+    out = _fresh(PRELOADED + "from dateparser import timezone_parser\n"
+                 "from monitor.analysis import dates\nfrom monitor.fetch import preload\n"
+                 "def built():\n"
+                 "    return (dates._dateparser.cache_info().misses,\n"
+                 "            timezone_parser._build_tz_regexes.cache_info().misses)\n"
+                 "before = built()\nobservation = preload.warm_analysis()\n"
+                 "print(before, built(), observation.marker.date)")
+    assert out.strip() == "(1, 1) (1, 1) 2024-03-03"  # built by the preload, then reused
 
 
 def test_a_plain_fetch_that_fails_is_told_without_importing_playwright():
     """Only a crawl that rendered a page in the browser can have a browser error."""
-    done = subprocess.run(
-        [sys.executable, "-c",
-         "import sys\nfrom types import SimpleNamespace\n"
-         "from twisted.python.failure import Failure\nfrom monitor.fetch import browser\n"
-         "try:\n    raise ConnectionRefusedError('refused')\nexcept ConnectionRefusedError:\n"
-         "    failure = Failure()\nfailure.request = SimpleNamespace(meta={})\n"
-         "print(browser.describe_failure(failure))\nprint('playwright' in sys.modules)"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["the site refused the connection", "False"]
+    out = _fresh("import sys\nfrom types import SimpleNamespace\n"
+                 "from twisted.python.failure import Failure\nfrom monitor.fetch import browser\n"
+                 "try:\n    raise ConnectionRefusedError('refused')\n"
+                 "except ConnectionRefusedError:\n    failure = Failure()\n"
+                 "failure.request = SimpleNamespace(meta={})\n"
+                 "print(browser.describe_failure(failure))\nprint('playwright' in sys.modules)",
+                 timeout=120)
+    assert out.splitlines() == ["the site refused the connection", "False"]
