@@ -7,12 +7,18 @@ import yaml
 from monitor import config, store
 from monitor.fetch import crawler
 from monitor.replica import Replica
+from monitor.workspace import passwords
 from tests import durations
 from tests.archive_server import ArchiveServer
 from tests.loopback import stop
 
 FAST = {"delay_seconds": 0, "timeout_seconds": 5, "retries": 1, "retry_backoff_seconds": 0.05,
         "failing_after": 3, "contact": "tests <tests@example.org>"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "real_password_cost: hash passwords with the product's "
+                            "full cost (passwords.ITERATIONS), not the tests' cheap one")
 
 
 def pytest_collection_modifyitems(items):
@@ -32,6 +38,21 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
     seconds = durations.load()
     items.sort(key=lambda item: -seconds.get(durations.file_of(item.nodeid), 0))
+
+
+# A test hashes passwords with 1,000 rounds, not the product's 480,000 (a quarter of a second
+# of CPU for each account made and each log-in checked, about 30 s over the suite); what they
+# test is the log-in, not the cost of a guess. A hash keeps its rounds (pbkdf2_sha256$1000$...),
+# and each is checked with its own. The tests marked real_password_cost keep the full cost:
+# the one that needs a check to be slow, and the one that checks the product's default
+# (tests/test_workspace.py), as Django's test settings do with a fast hasher.
+CHEAP_ROUNDS = 1_000
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(request, monkeypatch):
+    if not request.node.get_closest_marker("real_password_cost"):
+        monkeypatch.setattr(passwords, "ITERATIONS", CHEAP_ROUNDS)
 
 
 @pytest.fixture

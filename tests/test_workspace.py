@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from monitor.errors import WorkspaceError
 from monitor.publish import site
-from monitor.workspace import accounts
+from monitor.workspace import accounts, passwords
 from tests.workspace_fixtures import (ARTIFACTS, PASSWORDS, add_team, browser,  # noqa: F401
                                       log_in, raw_get, serving)
 
@@ -105,6 +105,18 @@ def test_a_new_password_ends_the_old_sessions(workspace, team_db, page):
     accounts.add_user(team_db, "ben", "member", "a brand new passphrase")
     page.goto(workspace + "/")
     expect(page).to_have_url(workspace + "/-/login?next=%2F")
+
+
+@pytest.mark.real_password_cost
+def test_a_password_is_hashed_with_480000_rounds_and_checked_with_its_own():
+    """The product's cost of a guess (the other tests hash with 1,000 rounds: conftest.py)."""
+    hashed = passwords.hash_password("correct horse battery")
+    assert hashed.startswith("pbkdf2_sha256$480000$") and passwords.ITERATIONS == 480_000
+    assert passwords.verify_password("correct horse battery", hashed)
+    assert not passwords.verify_password("correct horse battery!", hashed)
+    cheap = passwords.hash_password("correct horse battery", iterations=1_000)
+    assert cheap.startswith("pbkdf2_sha256$1000$") and cheap != hashed
+    assert passwords.verify_password("correct horse battery", cheap)
 
 
 def test_passwords_are_kept_only_as_hashes(team_db):
@@ -218,6 +230,7 @@ def _fifteen_minutes_pass(db_path):
         db.execute("UPDATE workspace_login_failures SET at = '2000-01-01T00:00:00Z'")
 
 
+@pytest.mark.real_password_cost  # the race it guards against opened while a slow check ran
 def test_guesses_sent_all_at_once_are_stopped_at_the_limit_too(team_db):
     """Sixty wrong passwords sent together: the limit held only for guesses sent one after
     the other (each was counted after its slow password check), so all sixty were checked."""

@@ -13,11 +13,12 @@ ALGORITHM = "pbkdf2_sha256"
 ITERATIONS = 480_000
 
 
-def hash_password(password, iterations=ITERATIONS):
-    """A new salted hash of ``password``.
+def hash_password(password, iterations=None):
+    """A new salted hash of ``password`` (``ITERATIONS`` rounds unless told otherwise).
 
     Example: hash_password("correct horse") -> 'pbkdf2_sha256$480000$...$...'
     """
+    iterations = iterations or ITERATIONS
     salt = secrets.token_urlsafe(12)
     return f"{ALGORITHM}${iterations}${salt}${_digest(password, salt, iterations)}"
 
