@@ -223,7 +223,7 @@ def billion_laughs(levels=9, width=9):
 def test_an_alias_bomb_is_refused_at_once_with_its_line(tmp_path):
     started = time.monotonic()
     (found,) = problems_of(tmp_path, billion_laughs())
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 10  # expanded, the values would take minutes and gigabytes
     line, message = found
     assert line == 5  # *d: the first alias that takes the repeated values over the budget
     assert "repeats the value marked &d" in message and "at most 10,000" in message
@@ -301,7 +301,7 @@ def test_cli_refuses_an_alias_bomb_in_seconds_without_a_traceback(tmp_path):
     started = time.monotonic()
     result = subprocess.run([sys.executable, "-m", "monitor", "--sources", str(path), "sources", "check"],
                             capture_output=True, text=True, timeout=60)
-    assert time.monotonic() - started < 5  # it ran for 48 s and died with MemoryError
+    assert time.monotonic() - started < 15  # it ran for 48 s and died with MemoryError
     assert result.returncode != 0
     assert f"{path}:5: *d repeats the value marked &d" in result.stderr
     assert "write the values out in full" in result.stderr and "Traceback" not in result.stderr
