@@ -43,7 +43,7 @@ def _probe(*args, cwd=ROOT):
 
 
 # A fresh interpreter that has imported what the crawl's fork server imports
-PRELOADED = "from monitor.fetch import crawler\nfor name in crawler.PRELOAD: __import__(name)\n"
+PRELOADED = "from monitor.fetch import forking\nfor name in forking.PRELOAD: __import__(name)\n"
 
 
 def _fresh(code, timeout=300):
@@ -160,3 +160,47 @@ def test_a_plain_fetch_that_fails_is_told_without_importing_playwright():
                  "print(browser.describe_failure(failure))\nprint('playwright' in sys.modules)",
                  timeout=120)
     assert out.splitlines() == ["the site refused the connection", "False"]
+
+
+# Runs the crawl command with forking.start_early watched: was it called, and had the
+# command imported the crawl's own code by then?
+EARLY = """
+import json, sys
+from monitor.fetch import forking
+seen = []
+started = forking.start_early
+def watched():
+    seen.append("monitor.fetch.crawler" in sys.modules)
+    started()
+forking.start_early = watched
+from monitor import cli
+try:
+    cli.main(sys.argv[1:])
+except SystemExit as stop:
+    print(json.dumps({"code": stop.code, "crawler_imported_first": seen}))
+"""
+
+
+def test_the_crawl_command_starts_its_fork_server_first_unless_the_database_is_busy(tmp_path):
+    """The server's imports (about a second) run beside the command's own (issue 27); a
+    command refused by the database's lock starts none."""
+    from monitor.fetch import locks
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("settings:\n  retries: 0\n  delay_seconds: 0\n"
+                       "sources:\n  - id: canada-relations-2002\n    country: Canada\n    title: A page\n"
+                       "    kind: html\n    url: http://127.0.0.1:9/relations\n")
+    command = ["--sources", str(sources), "--db", str(tmp_path / "monitor.db"), "crawl", "-q"]
+
+    def crawl():
+        done = subprocess.run([sys.executable, "-c", EARLY, *command], cwd=ROOT, capture_output=True,
+                              text=True, timeout=120)
+        return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
+
+    free, _ = crawl()
+    assert free["code"] == 2  # the page refused the connection: "some pages failed"
+    # first before the crawl code, then again (already up: nothing) where the crawl takes the lock
+    assert free["crawler_imported_first"] == [False, True]
+    with locks.database_lock(tmp_path / "monitor.db", "a test"):
+        busy, said = crawl()
+    assert busy == {"code": 4, "crawler_imported_first": []} and "a test" in said

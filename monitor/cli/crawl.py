@@ -24,6 +24,7 @@ def crawl(obj, ids, quiet, alerts_path):
 
     Example: dialogue-watch crawl canada-relations-2002
     """
+    _start_fork_server(obj.db_path)
     from monitor.fetch import crawler, session
 
     config = obj.config()
@@ -43,6 +44,20 @@ def crawl(obj, ids, quiet, alerts_path):
         raise
     click.echo(session.summary(results))
     sys.exit(session.exit_code(results, count))
+
+
+def _start_fork_server(db_path):
+    """Start the crawl's fork server now (``monitor.fetch.forking``): its imports, about a
+    second, then run beside this command's own (the crawl code, sources.yaml, the lock).
+    Not for a database another command is using: the crawl will be refused."""
+    from monitor.fetch import forking, locks
+
+    try:
+        busy = locks.holder(db_path) is not None
+    except OSError:  # the crawl takes the lock itself, and says in words why it cannot
+        busy = True
+    if not busy:
+        forking.start_early()
 
 
 @cli.command("test-source")

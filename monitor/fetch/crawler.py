@@ -9,7 +9,7 @@ The child is never a fork of the caller: the caller holds SQLite connections
 and the database lock, and a connection carried across ``fork()`` can corrupt
 the database (the child inherits lock bookkeeping that no longer matches the
 locks it holds). Children come from a fork server (``multiprocessing``'s
-"forkserver"): a process started fresh by ``exec`` that has imported the crawl
+"forkserver", ``monitor.fetch.forking``): a process started fresh by ``exec`` that has imported the crawl
 code but never opened a database, so each crawl starts in milliseconds with
 nothing inherited. The child, and the analysis workers it forks before it
 opens the database, die with their parent (``monitor.fetch.processes``).
@@ -22,30 +22,14 @@ crawl Scrapy starts itself) is ``monitor.fetch.session``.
 import contextlib
 import dataclasses
 import json
-import multiprocessing
 import os
 import tempfile
 
 from monitor import clock, store
 from monitor.store import discovery as store_discovery
-from monitor.fetch import browser, discovery, locks, processes, reach, session
+from monitor.fetch import browser, discovery, forking, locks, processes, reach, session
 from monitor.errors import CrawlError
 from monitor.fetch.settings import crawl_settings
-
-# Imported once by the fork server, so that each crawl child starts with them loaded;
-# monitor.fetch.fork_server first: it makes the server die with its owner. Not pypdf:
-# it brings fontTools and PIL, 10 MB in every crawl process and worker, and most crawls
-# read no PDF (monitor.analysis.pdf imports it on the first one).
-# Scrapy's TLS context factory right after it: Scrapy 2.19 calls inspect.stack() three
-# times while importing it, which looks at every module imported so far: imported
-# first, it takes a fifth of the time it takes last (issue 27).
-PRELOAD = ["monitor.fetch.fork_server", "scrapy.core.downloader.contextfactory",
-           "monitor.fetch.crawler", "monitor.fetch.pipelines", "spiders.pages", "scrapy.crawler",
-           "trafilatura",
-           # the store's page writers (monitor.store loads them when first asked for)
-           "monitor.store.record", "monitor.store.links", "monitor.fetch.analysis_pool",
-           "monitor.fetch.preload"]  # the Scrapy components a crawl builds
-
 
 def crawl(config, db_path, ids=(), progress=False, subscribers=(), holding_lock=False, **overrides):
     """Fetch, analyse and store the sources named by ``ids`` (all when empty).
@@ -58,7 +42,7 @@ def crawl(config, db_path, ids=(), progress=False, subscribers=(), holding_lock=
     """
     lock = contextlib.nullcontext() if holding_lock else locks.database_lock(db_path, "crawl")
     with lock:
-        _start_fork_server_early()
+        forking.start_early()
         db, crawl_id, targets, settings = session.prepare(config, db_path, ids, progress, subscribers,
                                                   **overrides)
         with tempfile.TemporaryDirectory() as folder:
@@ -145,26 +129,6 @@ def test_source(config, source_id, **overrides):
             return json.loads(lines.readline())
 
 
-def _context():
-    from monitor.fetch import fork_server
-
-    # read by the fork server, which is started with this environment on first use
-    os.environ[fork_server.OWNER_VARIABLE] = str(os.getpid())
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
-    return context
-
-
-def _start_fork_server_early():
-    """Have the fork server start importing the crawl code now, without waiting for it:
-    its imports overlap the preparation (database, sources, targets), and the crawl
-    child is forked from it when that is done (issue 27: a crawl's fixed cost)."""
-    from multiprocessing import forkserver
-
-    _context()
-    forkserver.ensure_running()
-
-
 def start_fork_server():
     """Start the fork server now, if it is not up (the first crawl otherwise starts it:
     about half a second to import the crawl code, once per command: a scheduler's
@@ -173,14 +137,14 @@ def start_fork_server():
     import time
 
     started = time.perf_counter()
-    child = _context().Process(target=os.getpid)  # the server has imported PRELOAD when it answers
+    child = forking.context().Process(target=os.getpid)  # the server has imported PRELOAD when it answers
     child.start()
     child.join()
     return time.perf_counter() - started
 
 
 def _run_in_child(targets, settings):
-    child = _context().Process(target=_child_main, args=(targets, settings, os.getpid()),
+    child = forking.context().Process(target=_child_main, args=(targets, settings, os.getpid()),
                                daemon=False)
     child.start()
     child.join()

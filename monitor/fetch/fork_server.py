@@ -1,4 +1,4 @@
-"""Imported first, and only, by the crawl fork server (``monitor.fetch.crawler``).
+"""Imported first, and only, by the crawl fork server (``monitor.fetch.forking``).
 
 The fork server is the parent of every crawl process, and stays up between
 crawls. Importing this module is how it asks to die at once with the command
@@ -9,8 +9,7 @@ crawl code: its crawl processes then die with it.
 import os
 
 from monitor.fetch import processes
+from monitor.fetch.forking import OWNER_VARIABLE
 
-OWNER_VARIABLE = "DW_FORK_SERVER_OWNER"
-
-if OWNER_VARIABLE in os.environ:  # set by monitor.fetch.crawler before it starts the server
+if OWNER_VARIABLE in os.environ:  # set by monitor.fetch.forking before it starts the server
     processes.die_with_parent(int(os.environ[OWNER_VARIABLE]))

@@ -1,4 +1,4 @@
-"""Imported last by the crawl fork server (``monitor.fetch.crawler.PRELOAD``): the modules
+"""Imported last by the crawl fork server (``monitor.fetch.forking.PRELOAD``): the modules
 of every Scrapy component a crawl builds (its extensions, middlewares, pipelines,
 download handlers, scheduler, queues, stats), so that a crawl process, forked from the
 server, finds them imported. Otherwise each crawl imported them itself after the fork,
