@@ -63,6 +63,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    vs_urlwatch.bytecode.compile_sources()  # as an installed package has it (tests/bytecode.py)
     dw = str(vs_urlwatch.DIALOGUE_WATCH)
     with tempfile.TemporaryDirectory(prefix="fixed-cost-") as folder:
         folder = Path(folder)

@@ -59,6 +59,7 @@ BENCH = ROOT / "benchmarks"
 sys.path[:0] = [str(ROOT), str(BENCH)]
 
 import synthetic_site  # noqa: E402
+from tests import bytecode  # noqa: E402
 import yaml  # noqa: E402
 
 HOSTS = 16
@@ -472,6 +473,7 @@ def main():
     args = parser.parse_args()
     # stopped with kill: nginx and the temporary folder go too (the finally blocks run)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    bytecode.compile_sources()  # as pip wrote urlwatch's (tests/bytecode.py)
     if args.bare:
         bare_main(args.bare)
         return

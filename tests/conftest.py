@@ -1,8 +1,6 @@
 """Shared fixtures: a real HTTP server on 127.0.0.1 (the ``replica``), a local stand-in
 for the Wayback Machine (the ``archive``) and a sources.yaml for them."""
 
-from pathlib import Path
-
 import pytest
 import yaml
 
@@ -10,7 +8,7 @@ from monitor import config, store
 from monitor.fetch import crawler
 from monitor.replica import Replica
 from monitor.workspace import passwords
-from tests import durations
+from tests import bytecode, durations
 from tests.archive_server import ArchiveServer
 from tests.loopback import stop
 
@@ -22,20 +20,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "real_password_cost: hash passwords with the product's "
                             "full cost (passwords.ITERATIONS), not the tests' cheap one")
     if not hasattr(config, "workerinput"):  # the controller, before it starts the workers
-        compile_sources()
-
-
-def compile_sources():
-    """Write the bytecode of the project's modules (``__pycache__``, ignored by git) before
-    the tests start the hundreds of processes that import them: where PYTHONDONTWRITEBYTECODE
-    is set (the machines this suite was measured on set it), Python never writes it on import: every
-    command, fork server and worker compiled monitor/ from its source again: 0.3 s of CPU
-    for each fork server (1.6 s instead of 1.3 s) and about 15% of the suite's time."""
-    import compileall
-
-    root = Path(__file__).resolve().parent.parent
-    for folder in ("monitor", "spiders"):
-        compileall.compile_dir(root / folder, quiet=1)
+        bytecode.compile_sources()
 
 
 def pytest_collection_modifyitems(items):
