@@ -9,10 +9,11 @@ The child is never a fork of the caller: the caller holds SQLite connections
 and the database lock, and a connection carried across ``fork()`` can corrupt
 the database (the child inherits lock bookkeeping that no longer matches the
 locks it holds). Children come from a fork server (``multiprocessing``'s
-"forkserver", ``monitor.fetch.forking``): a process started fresh by ``exec`` that has imported the crawl
-code but never opened a database, so each crawl starts in milliseconds with
-nothing inherited. The child, and the analysis workers it forks before it
-opens the database, die with their parent (``monitor.fetch.processes``).
+"forkserver", started by ``monitor.fetch.forking``): a process started fresh by
+``exec`` that has imported the crawl code but never opened a database, so each
+crawl starts in milliseconds with nothing inherited. The child, and the analysis
+workers it forks before it opens the database, die with their parent
+(``monitor.fetch.processes``).
 
 The child starts the spider by its name ("pages"); what a crawl needs before and
 after the process (the preparation, the summary, the exit status, and all of it for a

@@ -35,9 +35,9 @@ def context():
     """The multiprocessing context whose processes the fork server forks."""
     # read by the fork server, which is started with this environment on first use
     os.environ[OWNER_VARIABLE] = str(os.getpid())
-    forking = multiprocessing.get_context("forkserver")
-    forking.set_forkserver_preload(PRELOAD)
-    return forking
+    forked = multiprocessing.get_context("forkserver")
+    forked.set_forkserver_preload(PRELOAD)
+    return forked
 
 
 def start_early():
