@@ -166,3 +166,27 @@ def test_every_value_a_database_makes_its_own_is_made_anew_in_each_copy(tmp_path
             assert all(copies[0][key]) and (copies[0][key] != copies[1][key] or "_at" in key[1]), key
         else:
             assert copies[0][key] == copies[1][key] == values, key
+
+
+def test_asking_who_holds_the_lock_for_a_hint_never_touches_the_lock(tmp_path, monkeypatch):
+    """The crawl command asks before it starts its fork server early: a shared lock taken for
+    that instant would refuse another command's exclusive one, so it only reads the file."""
+    import fcntl
+    import subprocess
+    import sys
+
+    from monitor.fetch import locks
+
+    db_path = tmp_path / "monitor.db"
+    assert locks.named_holder_alive(db_path) is False  # never locked
+    with locks.database_lock(db_path, "crawl"):
+        monkeypatch.setattr(fcntl, "flock", lambda *args: (_ for _ in ()).throw(AssertionError("locked")))
+        assert locks.named_holder_alive(db_path) is True  # this process, alive
+        monkeypatch.undo()
+    assert locks.named_holder_alive(db_path) is True  # the file still names this live process
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    locks.lock_path(db_path).write_text(f'{{"pid": {gone}, "doing": "crawl", "since": 0}}')
+    assert locks.named_holder_alive(db_path) is False  # its holder is gone
+    locks.lock_path(db_path).write_text("")
+    assert locks.named_holder_alive(db_path) is False  # an empty file names nobody

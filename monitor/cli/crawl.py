@@ -49,14 +49,11 @@ def crawl(obj, ids, quiet, alerts_path):
 def _start_fork_server(db_path):
     """Start the crawl's fork server now (``monitor.fetch.forking``): its imports, about a
     second, then run beside this command's own (the crawl code, sources.yaml, the lock).
-    Not for a database another command is using: the crawl will be refused."""
+    Not for a database another command is using (the crawl will be refused): asked of the
+    lock file's words, never of the lock itself, which only the crawl takes."""
     from monitor.fetch import forking, locks
 
-    try:
-        busy = locks.holder(db_path) is not None
-    except OSError:  # the crawl takes the lock itself, and says in words why it cannot
-        busy = True
-    if not busy:
+    if not locks.named_holder_alive(db_path):
         forking.start_early()
 
 

@@ -69,6 +69,21 @@ def holder(db_path):
     return None
 
 
+def named_holder_alive(db_path):
+    """Whether the lock file names a process still alive: read, never locked, so that asking
+    can never make another command's ``database_lock`` fail (a shared lock held for the
+    instant of the question refuses an exclusive one). A hint only (the crawl command
+    starts its fork server early unless it says yes): ``database_lock`` decides.
+    True when the file cannot be read: nothing can be told."""
+    try:
+        text = lock_path(db_path).read_text(encoding="utf-8")
+    except FileNotFoundError:  # never locked yet
+        return False
+    except (OSError, UnicodeDecodeError):
+        return True
+    return _names_a_live_process(text)
+
+
 def _written(handle, seconds=1.0):
     """What the holder wrote in the lock file. It writes just after it takes the lock: a
     process that looks in between finds the file empty, or still naming the holder
