@@ -152,3 +152,45 @@ def test_an_older_fetch_stored_after_a_newer_one_changes_nothing(make_config, db
     assert state["last_checked_at"] == "2026-12-01T11:00:01Z"
     assert [r["outcome"] for r in db.query("SELECT outcome FROM fetches ORDER BY id")] == [
         "ok", "ok", "superseded"]
+
+
+def test_a_write_that_reads_first_waits_its_turn_instead_of_being_refused(db_path):
+    """sqlite-utils writes that look before they write (``update`` reads the row first)
+    ran in a deferred transaction: when another command committed between the look and
+    the write, SQLite refused the write at once ("database is locked", CI, a crawl
+    finishing while a campaigner subscribed). Every transaction now takes the lock first."""
+    from monitor.store import finish_crawl, start_crawl
+    mine = open_db(db_path)
+    crawl_id = start_crawl(mine, 1)
+    done = []
+
+    def another_command():
+        start_crawl(open_db(db_path), 2)  # waits for mine's transaction, then writes
+        done.append(time.monotonic())
+
+    with mine.atomic():
+        mine.execute("SELECT count(*) FROM crawls").fetchall()  # a look first
+        writer = threading.Thread(target=another_command)
+        writer.start()
+        time.sleep(0.3)  # the other command tries to commit in between
+        assert not done, "the other command wrote inside this transaction's look and write"
+        mine["crawls"].update(crawl_id, {"outcome": "completed"})
+    writer.join(timeout=30)
+    finish_crawl(mine, crawl_id, "completed")
+    outcomes = [row[0] for row in mine.execute("SELECT outcome FROM crawls ORDER BY id")]
+    assert outcomes == ["completed", None]
+
+
+def test_sqlite_utils_own_writes_take_the_lock_first(db_path):
+    """The same for sqlite-utils' calls made outside any transaction: an ``update`` that
+    looked its row up and then found another command had written is not refused."""
+    mine, other = open_db(db_path), open_db(db_path)
+    from monitor.store import start_crawl
+    crawl_id = start_crawl(mine, 1)
+    statements = []
+    mine.conn.set_trace_callback(statements.append)
+    mine["crawls"].update(crawl_id, {"outcome": "completed"})
+    other["crawls"].update(crawl_id, {"sources": 3})
+    mine.conn.set_trace_callback(None)
+    assert "BEGIN IMMEDIATE" in statements and "BEGIN" not in statements
+    assert mine.execute("SELECT outcome, sources FROM crawls").fetchone() == ("completed", 3)

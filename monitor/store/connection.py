@@ -63,13 +63,37 @@ def _connect(real):
                            isolation_level=None)
     # execute_plugins=False: no sqlite-utils plugin is used, and looking for them reads the
     # entry points of every installed package (0.1 to 0.25 s per process, issue 27)
-    db = sqlite_utils.Database(conn, execute_plugins=False)
+    db = Database(conn, execute_plugins=False)
     db.execute("PRAGMA busy_timeout=30000")
     # With WAL, NORMAL keeps every transaction atomic and the file consistent;
     # a power cut may lose the last commits, never corrupt the database.
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA foreign_keys=ON")
     return db
+
+
+class Database(sqlite_utils.Database):
+    """sqlite-utils' Database whose transactions take the write lock up front.
+
+    sqlite-utils opens its transactions with a plain BEGIN (deferred), and many of its
+    writes read first (``update`` looks the row up, ``insert`` the table's columns). In WAL
+    mode a deferred transaction that has read, then writes after another command has
+    committed, is refused at once with "database is locked": SQLite cannot wait for it,
+    since its snapshot is already out of date. A crawl finishing while a campaigner
+    subscribed in the workspace was refused so. ``BEGIN IMMEDIATE`` waits its turn
+    (``busy_timeout``) before reading anything."""
+
+    @contextlib.contextmanager
+    def atomic(self):
+        if self.conn.in_transaction:  # nested: sqlite-utils' savepoint
+            with super().atomic():
+                yield self
+        else:
+            with immediate_transaction(self):
+                yield self
+
+    def begin(self):
+        self.conn.execute("BEGIN IMMEDIATE")
 
 
 def _create(real):

@@ -1,17 +1,17 @@
 """Writes: the crawls (one row per crawl, opened and closed) and what each one found."""
 
-from monitor.store.connection import iso, now, writes
+from monitor.store.connection import immediate_transaction, iso, now, writes
 
 
 @writes
 def start_crawl(db, count):
-    with db.atomic():
+    with immediate_transaction(db):
         return db["crawls"].insert({"started_at": iso(now()), "sources": count}).last_pk
 
 
 @writes
 def finish_crawl(db, crawl_id, outcome):
-    with db.atomic():
+    with immediate_transaction(db):
         db["crawls"].update(crawl_id, {"finished_at": iso(now()), "outcome": outcome})
     # the pages the crawl left free (the search indexes' merges) go back to the file
     # system (auto_vacuum = INCREMENTAL, migration m038): the file holds only what it keeps
@@ -26,7 +26,7 @@ INTERRUPTED_CRAWL = "interrupted: the crawl process was stopped before the end; 
 def close_interrupted_crawls(db):
     """Close the crawls a killed process left open. Call only with the database's lock
     held (``monitor.fetch.locks``): no crawl can be running then. Returns how many."""
-    with db.atomic():
+    with immediate_transaction(db):
         return db.execute("UPDATE crawls SET finished_at = ?, outcome = ? WHERE finished_at IS NULL",
                           [iso(now()), INTERRUPTED_CRAWL]).rowcount
 

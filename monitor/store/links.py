@@ -246,7 +246,7 @@ def _note(db, source_id, country, at, kind, words, subscribers=()):
 def save_followed_sources(db, sources):
     """The followed documents' rows in ``sources`` (active: they are crawled)."""
     stamp = iso(now())
-    with db.atomic():
+    with immediate_transaction(db):
         db["sources"].upsert_all([source_row(s, stamp) for s in sources], pk="id", alter=False)
 
 

@@ -1,14 +1,14 @@
 """Writes: the watched sources (sources.yaml mirrored into the ``sources`` table)."""
 
 from monitor.analysis import markers
-from monitor.store.connection import iso, now, writes
+from monitor.store.connection import immediate_transaction, iso, now, writes
 
 
 @writes
 def sync_sources(db, sources):
     """Mirror sources.yaml into the sources table; removed entries become inactive."""
     stamp = iso(now())
-    with db.atomic():
+    with immediate_transaction(db):
         before = {row[0]: row[1:] for row in db.execute("SELECT id, country, url FROM sources")}
         # a fetch row without an address was made at its page's url: a page given a new
         # url keeps the old one in those rows (``_address``)
