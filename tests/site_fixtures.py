@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from monitor import demo
 from monitor.publish import site
@@ -34,6 +34,10 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = ROOT / "test-artifacts"
+# Playwright's ``expect`` waits 5 s for a page to show what it should: on a two-core CI
+# machine busy with a crawl, a server and the browser at once, a right page can be slower
+# than that. The assertions stay the same; only the wait for them to come true is longer.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="module")
