@@ -127,7 +127,10 @@ def test_a_volatile_place_survives_a_few_quiet_versions_then_is_forgotten():
                                  still + "!" * (quiet + 1))
         history = verdict.history
         assert verdict.kind == "silent_edit" and history[place].quiet == quiet
-    assert volatile.judge(history, "silent_edit", still + "!!!", still + "!!!!").history == {}
+    # the counter is forgotten; the line edited at each version is a place of its own, never
+    # volatile by its changes alone (a second look must find it changed again: test_confirm)
+    forgotten = volatile.judge(history, "silent_edit", still + "!!!", still + "!!!!").history
+    assert place not in forgotten and not any(p.volatile for p in forgotten.values())
 
 
 def test_a_number_updated_now_and_then_never_becomes_volatile():
@@ -155,7 +158,7 @@ def test_a_counter_changing_beside_a_real_edit_stays_volatile():
     _, _, history = replay(texts)
     edited = counter(4).replace("held in Ottawa", "held in Beijing")
     verdict = volatile.judge(history, "silent_edit", texts[-1], edited)
-    assert verdict.kind == "silent_edit" and verdict.other
+    assert verdict.kind == "silent_edit" and not verdict.flagged
     assert volatile.judge(verdict.history, "silent_edit", edited,
                           counter(5).replace("held in Ottawa", "held in Beijing")).kind == "volatile_change"
 
@@ -349,3 +352,82 @@ def test_the_suggested_rule_silences_the_counter(replica, make_config, db_path):
     current = store.text_of(store.open_db(db_path), text_sha)
     assert "This page has been viewed times." in current and BODY in current
     assert not re.search(r"viewed \d", current)
+
+
+# -- runs of lines whose words changed (rotated, lines_look, changed_again; pure) --------
+
+TOP, BOTTOM = "Human rights dialogue", "Contact the ministry"
+
+
+def runs_of(*lines):
+    return "\n".join([TOP, "The round was held in Geneva.", *lines, BOTTOM])
+
+
+ROTATED = [
+    # before, after, [(place, whole)] or None
+    (runs_of("Did you know? Letters are answered."), runs_of("Did you know? Help is at hand."),
+     [('\x1eline 1:1 below "The round was held in Geneva."', True)]),
+    (runs_of("Views: 5"), runs_of("Views: 6"), None),  # tokens only: changes() reads it
+    (runs_of("A", "B", "C"), runs_of("B", "C", "D"),  # a list shifted by one: one run
+     [('\x1eline 3:3 below "The round was held in Geneva."', True)]),
+    (runs_of("Quote one."), runs_of("Quote one.", "A paragraph added."),
+     [('\x1eline 0:1 below "Quote one."', True)]),
+    (runs_of("Views: 5", "Tip one."), runs_of("Views: 6", "Tip two."),
+     [('\x1eline 2:2 below "The round was held in Geneva."', True)]),
+    ("First words.\n" + BOTTOM, "Other words.\n" + BOTTOM, [('\x1eline 1:1 below ""', True)]),
+]
+
+
+@pytest.mark.parametrize("before, after, expected", ROTATED)
+def test_rotated(before, after, expected):
+    found = volatile.rotated(before, after)
+    assert ([(c.place, c.whole) for c in found[0]] if found else None) == expected
+
+
+@pytest.mark.parametrize("first, second, look", [
+    ("Tip two.", "Tip three.", volatile.SAME),  # changed again at once: picked anew
+    ("Tip two.", "Tip two.", None),  # nothing changed since (the held text itself)
+])
+def test_lines_look_of_one_run(first, second, look):
+    assert volatile.lines_look(runs_of("Tip one."), runs_of(first), runs_of(second)) == look
+
+
+def test_lines_look_tells_an_edit_beside_the_words_picked_anew():
+    before = runs_of("Tip one.", "x", "y", "z", "w", "Our own paragraph.")
+    first = runs_of("Tip two.", "x", "y", "z", "w", "Our own paragraph, edited.")
+    assert volatile.lines_look(before, first, first.replace("Tip two.", "Tip three.")) == volatile.MIXED
+    assert volatile.lines_look(before, first, first + "\nMore.") is None  # something else
+
+
+def test_a_run_changed_at_the_version_before_is_changed_again_only_to_fresh_words():
+    texts = [runs_of(tip) for tip in ("Letters are answered within twenty days.",
+                                      "Consular help is at hand around the clock.",
+                                      "The library opens to researchers on Tuesdays.")]
+    history = volatile.judge({}, "changed", texts[0], texts[1]).history
+    assert volatile.changed_again(history, texts[1], texts[2])
+    assert not volatile.changed_again(history, texts[1], texts[0])  # back: an edit undone
+    assert not volatile.changed_again({}, texts[1], texts[2])  # first change: ordinary
+    reworded = runs_of("Consular help is at hand around the clock, every day.")
+    assert not volatile.changed_again(history, texts[1], reworded)  # an edit, not picked anew
+    shifted = volatile.judge({}, "changed", runs_of("A one", "B two", "C three"),
+                             runs_of("B two", "C three", "D four")).history
+    assert volatile.changed_again(shifted, runs_of("B two", "C three", "D four"),
+                                  runs_of("C three", "D four", "E five"))  # a list shifted
+    # a whole run never becomes volatile by its changes alone (a second look must say so)
+    previous = texts[1]
+    for word in ("four", "five", "six", "seven", "eight"):
+        history = volatile.judge(history, "changed", previous, runs_of(f"Tip {word}.")).history
+        previous = runs_of(f"Tip {word}.")
+    assert history and not any(place.volatile for place in history.values())
+
+
+@pytest.mark.parametrize("before, after, picked", [
+    ("Did you know? Letters are answered.", "Did you know? Help is at hand day and night.", True),
+    ("The round will be held in May.", "The round will be held in June, in Geneva.", False),
+    ("今日の一言：対話は理解への第一歩です。", "今日の一言：人間の尊厳は交渉できません。", True),
+    ("第十四回人権対話は五月に開催された。", "第十四回人権対話は六月に開催された。", False),
+    ("A one\nB two\nC three", "B two\nC three\nD four", True),  # a list shifted by one
+])
+def test_words_picked_anew_or_edited(before, after, picked):
+    change = volatile.Change("place", before, after, 0, 0, (), True)
+    assert volatile._picked(change) is picked

@@ -176,7 +176,8 @@ def decide(facts):
     confirmed = release and weighed.outcome == doubt.CONFIRMED
     if confirmed and weighed.judgement.replaces and decision.kind in events.WEIGHED_KINDS:
         decision = dataclasses.replace(decision, kind="replaced")
-    elif confirmed and not f.restart:  # the volatile places' history follows confirmed changes
+    elif (confirmed or (release and weighed.outcome is None and weighed.judgement)) \
+            and not f.restart:  # the volatile places' history follows the changes told
         decision, places = _judge_volatile(f, decision, **_numbers_history(weighed))
     if weighed.outcome == doubt.VOLATILE:  # the same places changed again: a counter, a token
         verdict = volatile.confirmed(f.places, f.texts.before, f.texts.after, f.fetched_at)
@@ -268,8 +269,25 @@ def weigh(f, kind):
     judgement = doubt.judge(doubt.without_marker(texts.before, f.marker_before),
                             doubt.without_marker(texts.after, f.marker_after), f.fetched_at,
                             f.compared_at, f.languages, f.unfinished)
+    if judgement.verdict == doubt.ORDINARY and _changed_again(f):
+        rotated = doubt.Judgement(doubt.DOUBTFUL, "rotated")
+        if not pending:
+            judgement = rotated
+        elif pending.looks + 1 < doubt.VOLATILE_AFTER:  # held, and something else changed too
+            return Weighed(doubt.HOLD_AGAIN, rotated, pending)
+        # held at enough looks without settling: told as an ordinary change
     verdict = {doubt.MACHINE: MACHINE, doubt.DOUBTFUL: HOLD}.get(judgement.verdict)
     return Weighed(verdict, judgement, pending)
+
+
+def _changed_again(f):
+    """Lines whose words changed where they stand, as they had at the version before, with
+    no check between that found the page unchanged: a sentence picked anew at each visit,
+    or an edit made twice in a row; a second look tells them apart (an edit stays, and is
+    alerted dated when first seen). An edit of the same place after a quiet check is
+    alerted at once: a single ``crawl`` would leave a held change to the next day's."""
+    return (bool(f.places) and f.unchanged_checks < 1 and volatile.changed_again(
+        f.places, f.texts.before, f.texts.after, (f.marker_before, f.marker_after)))
 
 
 def _resolve(f, pending):
@@ -283,8 +301,17 @@ def _resolve(f, pending):
         look = doubt.numbers_look(genuine, held_text, texts.after, f.fetched_at, pending.at,
                                   f.compared_at, f.languages)
         return doubt.resolve_numbers(look, pending.looks, f.steady_looks), look == doubt.STAYED
+    if pending.reason == "rotated":
+        look = volatile.lines_look(genuine, held_text, texts.after)
+        if look == volatile.MIXED:  # an edit stayed beside words picked anew: it is news
+            return doubt.CONFIRMED, False
+        if look == volatile.SAME:  # changed at two checks in a row, and again minutes later
+            return doubt.VOLATILE, False
+        same = False
+    else:
+        same = volatile.same_places(genuine, held_text, texts.after)
     return doubt.resolve(f.previous.text_sha256, pending.text_sha256, texts.after_sha,
-                         same_places=volatile.same_places(genuine, held_text, texts.after),
+                         same_places=same,
                          like_held=_like(held_text, texts.after), looks=pending.looks), False
 
 

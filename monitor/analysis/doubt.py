@@ -10,7 +10,9 @@ which are checked again before anyone is told. Pure functions.
   never an alert;
 - ``DOUBTFUL``: most of the text replaced at once, the page much shorter than its
   last genuine version or only its beginning (cut short), or only numbers (or a date of today) changed inside
-  otherwise identical lines.
+  otherwise identical lines, or lines whose words changed where they stand when the same
+  lines had changed at the check before too (``monitor.analysis.volatile.changed_again``:
+  read by ``monitor.analysis.check``, which knows the page's history).
   Such a change holds its alert and the page is fetched again soon.
 
 None of this recognises a wall, an error page or a counter by its words: a wall
@@ -74,6 +76,7 @@ REASON_WORDS = {
     "much_shorter": "the page became much shorter than its last version",
     "cut_short": "the page stopped partway through its text, as if only part of it arrived",
     "numbers": "only numbers changed, inside lines that otherwise stayed the same",
+    "rotated": "the same lines changed again, to other words, as they had at the check before",
 }
 
 

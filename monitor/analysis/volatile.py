@@ -25,6 +25,7 @@ texts of the change: one match, inside that line, covering what changed.
 """
 
 import dataclasses
+import difflib
 import re
 
 AFTER = 3  # new versions in a row with a fresh value before a place counts as volatile
@@ -51,6 +52,8 @@ CONTEXTS = ((1, 0, True), (1, LINE_END, True), (1, 1, True), (1, 2, True), (0, 1
             (3, LINE_END, False), (2, 2, False), (None, None, False), (None, LINE_END, False))
 SHOWN_CHARS = 160
 MIN_KEPT_WORD = 4
+# How a whole line's place is named (``rotated``): never a line of a page's text.
+LINE_PLACE = "\x1eline"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,14 +78,16 @@ class Change:
     line_before: int  # its index in the text before
     line: int         # its index in the text after
     slots: tuple      # which of its tokens changed
+    whole: bool = False  # lines whose words changed, a run of them (``rotated``)
+    anchor: str = ""  # for those: the unchanged line just above them
 
     @property
     def old_value(self):
-        return " ".join(_split(self.before)[1][s] for s in self.slots)
+        return self.before if self.whole else " ".join(_split(self.before)[1][s] for s in self.slots)
 
     @property
     def value(self):
-        return " ".join(_split(self.after)[1][s] for s in self.slots)
+        return self.after if self.whole else " ".join(_split(self.after)[1][s] for s in self.slots)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,6 +113,8 @@ def judge(history, kind, before, after, at="now", markers=(None, None), seen_sti
     if seen_still:
         history = advance(history, (), at)
     found, other = changes(before, after, pair_others=bool(history))
+    if other:  # lines whose words changed, each where it stood: a sentence chosen anew?
+        found, other = rotated(before, after, history) or (found, other)
     ours = tuple(c for c in found if not _carries_marker(c, markers))
     found, other = ours, other or len(ours) != len(found)
     updated = advance(history, found, at, streak)
@@ -122,7 +129,7 @@ def confirmed(history, before, after, at="now"):
     """The verdict when a held change (``monitor.analysis.doubt``) changed again in the
     same places at once: those places are volatile from now on (no need to wait for
     ``AFTER`` alerted changes), and this change is a note."""
-    found, _ = changes(before, after)
+    found = (rotated(before, after, history) or changes(before, after))[0]
     updated = advance(history, found, at)
     for change in found:
         updated[change.place] = dataclasses.replace(updated[change.place], streak=AFTER,
@@ -143,6 +150,76 @@ def same_places(before, first, second):
         moved.setdefault(change.line_before, set()).update(change.slots)
     return (bool(one) and not other_one and not other_again
             and all(set(c.slots) <= moved.get(c.line, set()) for c in one))
+
+
+def changed_again(history, before, after, markers=(None, None)):
+    """Whether this change gives other words to a whole line (``rotated``) that had changed
+    at the page's version before too (its place in ``history``, not volatile yet), to words
+    it has not had lately: a line changed twice in a row is doubtful (``monitor.analysis.doubt``): a sentence a site picks
+    anew at each visit changes again when the page is fetched again; an edit stays."""
+    found = rotated(before, after, history)
+    if not found:
+        return False
+    # the lines each run brought at the version before (the runs of the page's history)
+    brought = [(known, set(known.recent[-1].split("\n"))) for place, known in history.items()
+               if place.startswith(LINE_PLACE) and known.recent and known.streak >= 1
+               and not known.volatile]
+    return any(change.whole and not _carries_marker(change, markers)
+               and _again(history.get(change.place), brought, change) for change in found[0])
+
+
+def _again(known, brought, change):
+    """The run's words were new at the version before (its place changed then, or its
+    lines are lines another run brought then: an edit just above renamed it), and change
+    now to words it has not had lately (back to earlier words is alternation: an edit and
+    its undoing, alerted as such), and the change is not an edit of them (``_picked``)."""
+    if not _picked(change):
+        return False
+    if known is not None:
+        return known.streak >= 1 and not known.volatile and change.value not in known.recent
+    lines = set(change.old_value.split("\n")) - {""}
+    return any(lines and lines <= new_lines and change.value not in other.recent
+               for other, new_lines in brought)
+
+
+# A run that keeps at least this share of its words (of the longer of its two sides: a
+# label kept in front of another tip, "Did you know?", is a small share) was edited.
+KEPT_WHEN_EDITED = 0.5
+
+
+def _picked(change):
+    """Whether a run's change looks picked anew rather than edited: most of its words
+    replaced (another tip, another quote), or whole lines kept but moved (a list of
+    stories shifted by one). A sentence reworded keeps most of its words: edited at two
+    checks in a row, it is alerted at once both times."""
+    old, new = change.old_value.split("\n"), change.value.split("\n")
+    if set(old) & set(new) - {""}:
+        return True
+    before, after = change.old_value.split(), change.value.split()
+    if len(before) < 3:  # a script written without spaces (Japanese, Chinese): characters
+        before, after = list(change.old_value), list(change.value)
+    kept = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    total = max(len(before), len(after)) or 1
+    return sum(block.size for block in kept.get_matching_blocks()) / total < KEPT_WHEN_EDITED
+
+
+SAME, MIXED = "same", "mixed"
+
+
+def lines_look(before, first, second):
+    """What a later look ``second`` did with the runs of lines (``rotated``) that changed
+    from ``before`` to ``first``: ``SAME`` (every one changed again, nothing else: words
+    picked anew at each visit), ``MIXED`` (some changed again, others stayed: an edit beside
+    them), or None (something else changed, or nothing did)."""
+    one, again = rotated(before, first), rotated(first, second)
+    if not one or not again:
+        return None
+    places = {change.place for change in one[0]}
+    moved = {change.place for change in again[0]}
+    whole = {change.place for change in one[0] if change.whole}
+    if not moved <= places:
+        return None
+    return SAME if whole <= moved else MIXED
 
 
 def _carries_marker(change, markers):
@@ -169,10 +246,14 @@ def _step(known, change, at, needed=AFTER):
         recent += (change.old_value,)
     fresh = change.value not in recent
     recent = (recent + (change.value,))[-(AFTER + 1):]
-    if not fresh:  # back to a value it had lately: alternation, not volatility
+    if not fresh and not (change.whole and known.volatile):
+        # back to a value it had lately: alternation, not volatility (words picked anew at
+        # each visit, found so by a second look, come back too: they stay volatile)
         return Place(0, 0, recent, None)
     streak = known.streak + 1
-    since = known.since or (at if streak >= needed else None)
+    # a whole line is volatile only once a second look found it changed again
+    # (``confirmed``): changed at checks in a row, it may be a page being edited
+    since = known.since or (at if streak >= needed and not change.whole else None)
     return Place(streak, 0, recent, since)
 
 
@@ -207,6 +288,73 @@ def _same_places(old, new):
     pairs = [(k, k) for k, (a, b) in enumerate(zip(old, new)) if a != b]
     other = not pairs or any(_shape(old[i]) != _shape(new[j]) for i, j in pairs)
     return pairs, other
+
+
+def rotated(before, after, history=None):
+    """``(changes, False)`` for a change where some lines' words changed (not only their
+    tokens): a sentence, a quote or a list of other stories a site picks anew at each
+    visit, or an edit. Each run of changed lines (lines replaced, added or removed between
+    two unchanged ones) is one place named by where it stands, the unchanged line just
+    above it, never by its words: a line picked anew at each visit is one place whatever it
+    says, and its value is the whole run (how many lines it had and has is part of its
+    name: a run that grew or shrank is another place). Lines whose tokens alone changed are
+    ``changes``'s places, as there. None when only tokens changed. ``history``: the
+    page's places, to follow a run whose name an edit just above it changed."""
+    if before == after:
+        return None
+    old, new = before.splitlines(), after.splitlines()
+    found, shapes, names = [], {}, {}
+    for tag, i1, i2, j1, j2 in _runs(old, new):
+        if tag == "equal":
+            continue
+        if tag == "replace" and i2 - i1 == j2 - j1 and all(
+                _shape(old[i1 + d]) == _shape(new[j1 + d]) for d in range(i2 - i1)):
+            found += [_change(old, new, i1 + d, j1 + d, shapes) for d in range(i2 - i1)]
+            continue
+        anchor = old[i1 - 1][:SHOWN_CHARS] if i1 else ""
+        # the run's length names it too: an edit that adds a paragraph beside words picked
+        # anew makes a longer run, another place, never one already volatile
+        name = f'{LINE_PLACE} {i2 - i1}:{j2 - j1} below "{anchor}"'
+        names[name] = names.get(name, 0) + 1
+        place = name + (f" [{names[name]}]" if names[name] > 1 else "")
+        found.append(Change(place, "\n".join(old[i1:i2]), "\n".join(new[j1:j2]), i1, j1, (),
+                            True, anchor))
+    if not any(change.whole for change in found):
+        return None
+    return _followed(history or {}, found), False
+
+
+def _followed(history, found):
+    """A run whose place is new to ``history`` but whose words before are the words a
+    known run last had is that place: the line above it was edited (a paragraph added
+    just above words picked anew), which renamed it."""
+    last = {known.recent[-1]: place for place, known in history.items()
+            if place.startswith(LINE_PLACE) and known.recent}
+    return tuple(dataclasses.replace(change, place=last[change.old_value])
+                 if change.whole and change.place not in history and change.old_value in last
+                 and change.value.count("\n") == change.old_value.count("\n")  # as long
+                 else change for change in found)
+
+
+# Changed lines this close (unchanged lines between them) are one run (``rotated``): a list
+# of three stories shifted by one loses its first and gains a last one, two changes two
+# lines apart, and the line above the second is one of the stories.
+RUN_GAP = 3
+
+
+def _runs(old, new):
+    """difflib's opcodes, the changes closer than ``RUN_GAP`` lines merged into one
+    ("replace") with the unchanged lines between them."""
+    merged = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if merged and tag != "equal" and len(merged) >= 2 and merged[-2][0] != "equal" \
+                and merged[-1][0] == "equal" and merged[-1][2] - merged[-1][1] <= RUN_GAP:
+            merged.pop()  # the unchanged lines between: inside the run now
+            last = merged.pop()
+            merged.append(("replace", last[1], i2, last[3], j2))
+            continue
+        merged.append((tag, i1, i2, j1, j2))
+    return merged
 
 
 def _paired_by_place(old, new):
@@ -276,7 +424,10 @@ def suggest_rule(change, before, after):
     Tried from the shortest context: the word just before (a lookbehind: it is
     kept), then words after (a lookahead), then words before that go with the
     tokens, then the whole line. Kept only if it matches once in each text, inside
-    that line, covering every token that changed."""
+    that line, covering every token that changed. None for a whole line (``rotated``):
+    words that are different each time hold nothing to find them by."""
+    if change.whole:
+        return None
     for words_before, words_after, keep_before in CONTEXTS:
         pattern = _rule_pattern(change, words_before, words_after, keep_before)
         if pattern and _removes_exactly(pattern, change, before, after):
@@ -381,6 +532,8 @@ def note_words(found):
 
 def problem_words(change, rule, recent):
     """The detail of a ``volatile_text`` problem, with the ``ignore:`` rule to paste."""
+    if change.whole:
+        return _whole_problem_words(change, recent)
     seen = " → ".join(recent)
     words = (f"The line {_shown(change.after)} changed at each of the last {AFTER} checks that "
              f"reached the page, to a new value every time ({seen}). Its changes are still kept, as volatile_change "
@@ -392,10 +545,24 @@ def problem_words(change, rule, recent):
                     f"sources.yaml: ignore: [{yaml_quoted(rule)}]")
 
 
+def _whole_problem_words(change, recent):
+    where = f"just below {_shown(change.anchor)}" if change.anchor else "at the top of the page"
+    seen = " → ".join(_shown(value) for value in recent if value)
+    return (f"The words {where} changed at two checks in a row, and again when the page was "
+            f"fetched again minutes later: the site writes them anew at each visit (a tip, a "
+            f"quote, a list of other stories), so they are not an edit ({seen}). Their changes "
+            "are still kept, as volatile_change notes in the history, but no longer alerted; "
+            "any other change to the page still is. No /regex/ singles out words that differ "
+            "each time; to silence them, add a CSS selector of their element to the source's "
+            "ignore: list in sources.yaml (add a CSS selector of its element, e.g. "
+            "ignore: ['.quote']).")
+
+
 def yaml_quoted(rule):
     """A rule as a YAML single-quoted string: backslashes stay as they are."""
     return "'" + rule.replace("'", "''") + "'"
 
 
 def _shown(line):
+    line = line.replace("\n", " / ")  # a run of lines (``rotated``) on one line
     return f'"{line}"' if len(line) <= SHOWN_CHARS else f'"{line[:SHOWN_CHARS]}…"'
