@@ -22,6 +22,16 @@ CLOCK = PAGE + "\nPage generated at 10:00", PAGE + "\nPage generated at 10:05"
 COUNTER = PAGE + "\nVisitors today: 1200", PAGE + "\nVisitors today: 1350"
 COUNTER_PLACE = volatile.changes(*COUNTER)[0][0].place
 A_COUNTER = {COUNTER_PLACE: volatile.Place(3, 0, ("1000", "1100", "1200"), "2024-02-01")}
+# A tip the site picks anew at each visit, at the top of the page; it changed at the
+# version before (its run is a place of the history), and changes again now.
+TIPS = ["Did you know? Wells are tested every spring by the water office.",
+        "Did you know? The ministry answers letters within twenty working days.",
+        "Did you know? Maps of every province can be borrowed from the library.",
+        "Did you know? School visits to the treatment plant are free of charge."]
+TIPPED = [tip + "\n" + PAGE for tip in TIPS]
+TIP_RUN = volatile.rotated(TIPPED[0], TIPPED[1])[0][0]
+A_TIP = {TIP_RUN.place: volatile.Place(1, 0, (TIPS[0], TIPS[1]))}
+HELD_TIP = check.Held(fetch_id=7, text_sha256="TIP2", at=BEFORE_AT, reason="rotated")
 RULES = ("content: main -> article",)
 HELD = check.Held(fetch_id=7, text_sha256="WALL", at=BEFORE_AT, reason="most_replaced")
 
@@ -87,6 +97,24 @@ ROWS = {
                   "Please verify you are human"}),
     "held again: a failed check settles nothing": (
         facts("error", None, held=HELD), None, False, "ok", {"release": False}),
+    "a run changed at two checks in a row: held": (
+        changed(TIPPED[2], "TIP2", before=TIPPED[1], places=A_TIP), None, False, "ok",
+        {"hold": True}),
+    "the same run edited after a quiet check: told at once": (
+        changed(TIPPED[2], "TIP2", before=TIPPED[1], places=A_TIP, unchanged_checks=1),
+        "silent_edit", True, "ok", {"hold": False}),
+    "a held run changed again at the look: volatile": (
+        changed(TIPPED[3], "TIP3", before=TIPPED[1], places=A_TIP, held=HELD_TIP,
+                held_text=TIPPED[2]), "volatile_change", True, "ok", {"release": True}),
+    "a held run, an edit stayed beside it: confirmed": (
+        changed(TIPPED[3].replace("once a year", "twice a year"), "TIP3E",
+                before=TIPPED[1], places=A_TIP, held=HELD_TIP,
+                held_text=TIPPED[2].replace("once a year", "twice a year")),
+        "silent_edit", True, "ok", {"release": True, "confirmed": True}),
+    "held at three looks without settling: told": (
+        changed(TIPPED[3], "TIP3", before=TIPPED[1], places=A_TIP,
+                held=dataclasses.replace(HELD_TIP, looks=2), held_text=TIPPED[0] + "\nOther."),
+        "silent_edit", True, "ok", {"release": True, "confirmed": False}),
     "volatile note": (changed(COUNTER[1], before=COUNTER[0], places=A_COUNTER),
                       "volatile_change", True, "ok", {"weighed": check.Weighed(None)}),
     "machine note": (changed(CLOCK[1], before=CLOCK[0]), "volatile_change", True, "ok",

@@ -153,10 +153,10 @@ def same_places(before, first, second):
 
 
 def changed_again(history, before, after, markers=(None, None)):
-    """Whether this change gives other words to a whole line (``rotated``) that had changed
-    at the page's version before too (its place in ``history``, not volatile yet), to words
-    it has not had lately: a line changed twice in a row is doubtful (``monitor.analysis.doubt``): a sentence a site picks
-    anew at each visit changes again when the page is fetched again; an edit stays."""
+    """Whether this change gives other words to a run of lines (``rotated``) that had
+    changed at the page's version before too (``_again``): a run changed twice in a row is
+    doubtful (``monitor.analysis.doubt``): words a site picks anew at each visit change
+    again when the page is fetched again; an edit stays."""
     found = rotated(before, after, history)
     if not found:
         return False
@@ -554,8 +554,7 @@ def _whole_problem_words(change, recent):
             "are still kept, as volatile_change notes in the history, but no longer alerted; "
             "any other change to the page still is. No /regex/ singles out words that differ "
             "each time; to silence them, add a CSS selector of their element to the source's "
-            "ignore: list in sources.yaml (add a CSS selector of its element, e.g. "
-            "ignore: ['.quote']).")
+            "ignore: list in sources.yaml (for example ignore: ['.quote']).")
 
 
 def yaml_quoted(rule):
