@@ -306,6 +306,35 @@ def test_words_picked_anew_at_each_visit_accuse_at_most_once(watched, replica, o
     assert kinds(open_db)[-1] == "volatile_change"  # words picked again: a note
 
 
+@pytest.mark.parametrize("edit, at_the_edit", [(None, "volatile_change"),
+                                                ("a word of its own", "changed"),
+                                                ("a sentence added", "changed")])
+def test_a_tip_inside_a_paragraph_of_the_page_s_own_accuses_once_and_edits_around_it_are_told(
+        watched, replica, open_db, edit, at_the_edit):
+    """The tip is the last sentence of the page's last paragraph: the paragraph is the place.
+    Once it is volatile, its tip changing is a note; its own words edited, or a sentence
+    added to it, are an edit (a sentence all its recent versions had was removed, or more
+    sentences came than went)."""
+    requests = []
+
+    def serve(handler):
+        n = len(requests)
+        requests.append(n)
+        last = PARAGRAPHS[-1]
+        if n >= 7 and edit == "a word of its own":
+            last = last.replace("parliament's", "government's")
+        if n >= 7 and edit == "a sentence added":
+            last += " The annex lists the cases raised."
+        paragraphs = PARAGRAPHS[:-1] + [f"{last} {TIPS[n % len(TIPS)]}"]
+        send(handler, 200, {"Content-Type": "text/html; charset=utf-8"}, page(paragraphs).encode())
+
+    replica.set("/p", b"", handler=serve)
+    for _ in range(10):
+        watched.check()
+    assert watched.kinds() == ["new", "changed", "volatile_change", "volatile_text"] + [
+        "volatile_change"] * 3 + [at_the_edit] + ["volatile_change"] * 2
+
+
 def test_a_paragraph_reworded_at_two_checks_in_a_row_is_alerted_at_once_both_times(watched):
     """A sentence edited keeps most of its words: it is not words picked anew, and is told
     at once however soon it follows the last edit."""

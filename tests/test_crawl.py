@@ -38,6 +38,10 @@ def test_every_event_kind_in_order(replica, make_config, crawl, open_db):
     assert crawl(cfg) == {"canada": ("ok", "updated"), "nomarker": ("ok", "changed")}
 
     replica.set("/canada", page(BODY + " Quietly reworded.", "Last updated Mar 2024"))
+    # the sentence just added replaced by another at the next check: words a site picks
+    # anew at each visit look so (test_confirm), so it waits for a second look, and is
+    # told when it stays (a sentence reworded, keeping most of its words, would not wait)
+    assert crawl(cfg, "canada") == {"canada": ("ok", None)}
     assert crawl(cfg, "canada") == {"canada": ("ok", "silent_edit")}
     replica.set("/canada", page(BODY + " Quietly reworded.", "Last updated Apr 2024"))
     assert crawl(cfg, "canada") == {"canada": ("ok", "marker_only")}

@@ -427,7 +427,28 @@ def test_a_run_changed_at_the_version_before_is_changed_again_only_to_fresh_word
     ("今日の一言：対話は理解への第一歩です。", "今日の一言：人間の尊厳は交渉できません。", True),
     ("第十四回人権対話は五月に開催された。", "第十四回人権対話は六月に開催された。", False),
     ("A one\nB two\nC three", "B two\nC three\nD four", True),  # a list shifted by one
+    ("The summary was sent. Did you know? Letters are answered within days.",
+     "The summary was sent. Did you know? Maps can be borrowed from the library.", True),
+    ("The summary was sent.", "The summary was sent. The annex lists the cases.", False),
+    ("The summary was sent. The annex lists the cases.", "The summary was sent.", False),
 ])
 def test_words_picked_anew_or_edited(before, after, picked):
     change = volatile.Change("place", before, after, 0, 0, (), True)
     assert volatile._picked(change) is picked
+
+
+OWN = "The summary was sent to the committee."
+TIP_VALUES = tuple(f"{OWN} Did you know? {tip}" for tip in (
+    "Letters are answered within days.", "Maps can be borrowed from the library.",
+    "Visits to the archive are free."))
+
+
+@pytest.mark.parametrize("after, edit", [
+    (f"{OWN} Did you know? Treaties are published in the journal.", False),  # a tip
+    (f"{OWN.replace('committee', 'parliament')} Did you know? Treaties are published.", True),
+    (f"{OWN} A second sentence of its own. Did you know? Treaties are published.", True),
+])
+def test_a_volatile_run_edited_around_its_picked_words(after, edit):
+    known = volatile.Place(3, 0, TIP_VALUES, "check 3")
+    change = volatile.Change("place", TIP_VALUES[-1], after, 0, 0, (), True)
+    assert volatile._edits_around(known, change) is edit

@@ -118,7 +118,8 @@ def judge(history, kind, before, after, at="now", markers=(None, None), seen_sti
     ours = tuple(c for c in found if not _carries_marker(c, markers))
     found, other = ours, other or len(ours) != len(found)
     updated = advance(history, found, at, streak)
-    only_volatile = bool(found) and not other and all(updated[c.place].volatile for c in found)
+    only_volatile = bool(found) and not other and all(
+        updated[c.place].volatile and not _edits_around(history.get(c.place), c) for c in found)
     flagged = tuple(c for c in found if updated[c.place].volatile
                     and not history.get(c.place, Place()).volatile)
     new_kind = NOTE if only_volatile and kind in QUIETABLE else kind
@@ -188,19 +189,49 @@ KEPT_WHEN_EDITED = 0.5
 
 
 def _picked(change):
-    """Whether a run's change looks picked anew rather than edited: most of its words
-    replaced (another tip, another quote), or whole lines kept but moved (a list of
-    stories shifted by one). A sentence reworded keeps most of its words: edited at two
-    checks in a row, it is alerted at once both times."""
+    """Whether a run's change looks picked anew rather than edited: whole sentences
+    replaced by others that keep few of their words (another tip, another quote, even
+    inside a paragraph of the page's own), or whole lines kept but moved (a list of
+    stories shifted by one). A sentence reworded keeps most of its words, and sentences
+    added or removed (more of one than of the other) are an edit: either is alerted at once, however soon it
+    follows the last edit."""
     old, new = change.old_value.split("\n"), change.value.split("\n")
     if set(old) & set(new) - {""}:
         return True
-    before, after = change.old_value.split(), change.value.split()
-    if len(before) < 3:  # a script written without spaces (Japanese, Chinese): characters
-        before, after = list(change.old_value), list(change.value)
-    kept = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    total = max(len(before), len(after)) or 1
-    return sum(block.size for block in kept.get_matching_blocks()) / total < KEPT_WHEN_EDITED
+    before, after = _sentences(change.old_value), _sentences(change.value)
+    removed = [s for s in before if s not in after]
+    added = [s for s in after if s not in before]
+    return (bool(removed) and len(added) == len(removed)  # one for one: more is an edit
+            and _kept(" ".join(removed), " ".join(added)) < KEPT_WHEN_EDITED)
+
+
+def _edits_around(known, change):
+    """Whether a change of a volatile run of lines (``rotated``) is more than its words
+    picked anew: it removes a sentence every one of the run's recent values had (the text
+    around the picked words was edited), or adds more sentences than it removes."""
+    if not change.whole or known is None or not known.recent:
+        return False
+    before, after = set(_sentences(change.old_value)), set(_sentences(change.value))
+    removed, added = before - after, after - before
+    stable = set.intersection(*(set(_sentences(value)) for value in known.recent))
+    return bool(removed & stable) or len(added) > len(removed)
+
+
+SENTENCE_END = re.compile(r"(?<=[.!?;:。！？；：])\s*")
+
+
+def _sentences(text):
+    return [s.strip() for line in text.split("\n") for s in SENTENCE_END.split(line) if s.strip()]
+
+
+def _kept(before, after):
+    """The share of words (characters, for a script written without spaces) kept, of the
+    longer side: a label kept in front of another tip ("Did you know?") is a small share."""
+    old, new = before.split(), after.split()
+    if len(old) < 3:  # Japanese, Chinese: characters
+        old, new = list(before), list(after)
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks()) / (max(len(old), len(new)) or 1)
 
 
 SAME, MIXED = "same", "mixed"
