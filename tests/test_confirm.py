@@ -378,8 +378,8 @@ def test_an_edit_made_while_words_picked_anew_are_held_is_not_held_for_ever(
     edited = [n for n, v in enumerate(versions)
               if "now published" in store.text_of(open_db(), v["text_sha256"])]
     assert edited, watched.kinds()
-    first = list(open_db().query("SELECT * FROM events WHERE kind = 'changed' ORDER BY id"))[-1]
-    assert first["fetch_id"] <= from_request + 1 + doubt.VOLATILE_AFTER
+    last = list(open_db().query("SELECT * FROM events WHERE kind = 'changed' ORDER BY id"))[-1]
+    assert last["fetch_id"] <= from_request + 1 + doubt.VOLATILE_AFTER
 
 
 def test_an_edit_beside_words_picked_anew_is_alerted(watched, replica, open_db):
