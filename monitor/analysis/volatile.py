@@ -26,6 +26,7 @@ texts of the change: one match, inside that line, covering what changed.
 
 import dataclasses
 import difflib
+import functools
 import re
 
 AFTER = 3  # new versions in a row with a fresh value before a place counts as volatile
@@ -112,8 +113,8 @@ def judge(history, kind, before, after, at="now", markers=(None, None), seen_sti
     change already confirmed by a second look, ``monitor.store.confirm``)."""
     if seen_still:
         history = advance(history, (), at)
-    found, other = changes(before, after, pair_others=bool(history))
-    if other:  # lines whose words changed, each where it stood: a sentence chosen anew?
+    found, other = changes(before, after, pair_others=False)
+    if other:  # lines whose words changed, added or removed: runs named by where they stand
         found, other = rotated(before, after, history) or (found, other)
     ours = tuple(c for c in found if not _carries_marker(c, markers))
     found, other = ours, other or len(ours) != len(found)
@@ -299,8 +300,8 @@ def changes(before, after, pair_others=True):
     checked line by line. Otherwise something else changed for sure, and (with
     ``pair_others``) the lines only one side has are paired by place: for the
     history (an approximation when lines repeat or move), never a reason to
-    quieten an event. ``judge`` pairs them only for a page that has places already:
-    a real edit of an ordinary page costs no more than the line-by-line check."""
+    quieten an event. ``judge`` does not pair them: it reads such a change as runs of
+    lines named by where they stand (``rotated``)."""
     if before == after:
         return (), False
     old, new = before.splitlines(), after.splitlines()
@@ -331,6 +332,15 @@ def rotated(before, after, history=None):
     name: a run that grew or shrank is another place). Lines whose tokens alone changed are
     ``changes``'s places, as there. None when only tokens changed. ``history``: the
     page's places, to follow a run whose name an edit just above it changed."""
+    found = _runs_of(before, after)
+    return (_followed(history or {}, found), False) if found else None
+
+
+@functools.lru_cache(maxsize=4)
+def _runs_of(before, after):
+    """``rotated``'s changes before any is followed, or None. Kept for the last four pairs
+    of texts: one check reads the same change for its volatile places (``judge``) and to
+    weigh it (``changed_again``), each a line diff of the whole page."""
     if before == after:
         return None
     old, new = before.splitlines(), after.splitlines()
@@ -352,7 +362,7 @@ def rotated(before, after, history=None):
                             True, anchor))
     if not any(change.whole for change in found):
         return None
-    return _followed(history or {}, found), False
+    return tuple(found)
 
 
 def _followed(history, found):
