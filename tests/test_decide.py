@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from monitor.analysis import check, events, volatile
+from monitor.analysis import check, doubt, events, volatile
 
 BEFORE_AT, AT = "2024-03-01T10:00:00Z", "2024-03-01T10:05:00Z"
 MARKER, MARKER_KEY = "Last updated: 5 January 2024", "2024-01-05|day"
@@ -32,6 +32,7 @@ TIPPED = [tip + "\n" + PAGE for tip in TIPS]
 TIP_RUN = volatile.rotated(TIPPED[0], TIPPED[1])[0][0]
 A_TIP = {TIP_RUN.place: volatile.Place(1, 0, (TIPS[0], TIPS[1]))}
 HELD_TIP = check.Held(fetch_id=7, text_sha256="TIP2", at=BEFORE_AT, reason="rotated")
+HELD_BACK = check.Held(fetch_id=7, text_sha256="TIP0", at=BEFORE_AT, reason="returned")
 RULES = ("content: main -> article",)
 HELD = check.Held(fetch_id=7, text_sha256="WALL", at=BEFORE_AT, reason="most_replaced")
 
@@ -115,6 +116,26 @@ ROWS = {
         changed(TIPPED[3], "TIP3", before=TIPPED[1], places=A_TIP,
                 held=dataclasses.replace(HELD_TIP, looks=2), held_text=TIPPED[0] + "\nOther."),
         "silent_edit", True, "ok", {"release": True, "confirmed": False}),
+    "a run back to the words it had just before: held": (
+        changed(TIPPED[0], "TIP0", before=TIPPED[1], places=A_TIP), None, False, "ok",
+        {"hold": True, "weighed": check.Weighed(
+            check.HOLD, doubt.Judgement(doubt.DOUBTFUL, "returned"))}),
+    "... even after a quiet check": (
+        changed(TIPPED[0], "TIP0", before=TIPPED[1], places=A_TIP, unchanged_checks=2),
+        None, False, "ok", {"hold": True}),
+    "a held return that stays at the first look: held once more": (
+        changed(TIPPED[0], "TIP0", before=TIPPED[1], places=A_TIP, held=HELD_BACK,
+                held_text=TIPPED[0]), None, False, "ok", {"hold": True, "weighed": check.Weighed(
+                    doubt.HOLD_AGAIN, doubt.Judgement(doubt.DOUBTFUL, "returned"), HELD_BACK,
+                    keep_held=True)}),
+    "... and at the second: told, dated when first seen": (
+        changed(TIPPED[0], "TIP0", before=TIPPED[1], places=A_TIP,
+                held=dataclasses.replace(HELD_BACK, looks=2), held_text=TIPPED[0]),
+        "silent_edit", True, "ok", {"release": True, "confirmed": True}),
+    "a held return whose look finds the page as it was: volatile lines, a transient note": (
+        facts(texts=texts(TIPPED[1], TIPPED[1]), places=A_TIP, held=HELD_BACK,
+              held_text=TIPPED[0], genuine_text=TIPPED[1]), None, False, "ok",
+        {"release": True, "transient": True}),
     "volatile note": (changed(COUNTER[1], before=COUNTER[0], places=A_COUNTER),
                       "volatile_change", True, "ok", {"weighed": check.Weighed(None)}),
     "machine note": (changed(CLOCK[1], before=CLOCK[0]), "volatile_change", True, "ok",
@@ -160,6 +181,16 @@ def test_decide(name):
         (kind, new_version, state)
     for field, value in fields.items():
         assert getattr(verdict, field) == value, field
+
+
+def test_a_look_that_finds_the_page_as_it_was_makes_held_lines_volatile():
+    verdict = check.decide(ROWS["a held return whose look finds the page as it was: volatile "
+                                "lines, a transient note"][0])
+    found, before = verdict.places
+    assert before == A_TIP and [change.place for change in found.flagged] == [TIP_RUN.place]
+    assert found.history[TIP_RUN.place].volatile
+    held_wall = check.decide(facts(held=HELD, held_text=WALL, genuine_text=PAGE))
+    assert held_wall.transient and held_wall.places is None  # a wall that went: nothing volatile
 
 
 def test_a_held_change_is_not_a_text_change_and_a_confirmed_one_is():

@@ -320,10 +320,15 @@ def test_a_counter_that_moves_at_every_other_check_is_not_news(replica, make_con
     assert "volatile_text" in kinds_of(db_path)
 
 
-def test_alternation_of_words_is_alerted_every_time(replica, make_config, db_path):
+def test_a_paragraph_flipping_between_two_versions_is_alerted_once(replica, make_config, db_path):
+    """Two versions of a paragraph in turn (a banner tested on half the visitors): the
+    first flip reads as an edit (alerted); the flip back right after is held, and the look
+    finds the other version again: the paragraph changes at each visit (a transient note
+    and the volatile_text problem); from then on, notes."""
     cfg = make_config({"id": "canada", "path": "/ca"})
     pages = [page(BODY), page(BODY.replace("Ottawa", "Beijing"))] * 4  # whole paragraphs
-    assert crawl_each(cfg, db_path, replica, pages) == ["new"] + ["silent_edit"] * 7
+    assert crawl_each(cfg, db_path, replica, pages) == [
+        "new", "silent_edit", None, "transient, volatile_text"] + ["volatile_change"] * 4
 
 
 def test_a_number_flipping_back_at_every_check_is_a_transient_note(replica, make_config, db_path):
@@ -404,8 +409,11 @@ def test_a_run_changed_at_the_version_before_is_changed_again_only_to_fresh_word
                                       "Consular help is at hand around the clock.",
                                       "The library opens to researchers on Tuesdays.")]
     history = volatile.judge({}, "changed", texts[0], texts[1]).history
-    assert volatile.changed_again(history, texts[1], texts[2])
-    assert not volatile.changed_again(history, texts[1], texts[0])  # back: an edit undone
+    assert volatile.changed_again(history, texts[1], texts[2]) == volatile.ROTATED
+    # back to words it had: an edit undone, or one of two versions in turn (a look tells)
+    assert volatile.changed_again(history, texts[1], texts[0]) == volatile.RETURNED
+    assert volatile.changed_again(history, texts[1], texts[0], quiet=True) == volatile.RETURNED
+    assert not volatile.changed_again(history, texts[1], texts[2], quiet=True)  # an edit, later
     assert not volatile.changed_again({}, texts[1], texts[2])  # first change: ordinary
     reworded = runs_of("Consular help is at hand around the clock, every day.")
     assert not volatile.changed_again(history, texts[1], reworded)  # an edit, not picked anew

@@ -91,6 +91,7 @@ class Facts:
     unfinished: bool = False  # the page was read before it finished loading
     held: Held | None = None
     held_text: str | None = None  # the held capture's text (when this check may resolve it)
+    genuine_text: str | None = None  # the compared version's, when this check found it again
     steady_looks: int = 0  # looks since the held capture that found its numbers unchanged
     languages: tuple = ("en",)  # the page's languages, for reading dates
     places: dict = dataclasses.field(default_factory=dict)  # volatile places' history
@@ -182,6 +183,8 @@ def decide(facts):
     if weighed.outcome == doubt.VOLATILE:  # the same places changed again: a counter, a token
         verdict = volatile.confirmed(f.places, f.texts.before, f.texts.after, f.fetched_at)
         decision, places = dataclasses.replace(decision, kind=verdict.kind), (verdict, f.places)
+    elif transient and _lines_back(f, weighed.held):
+        places = (volatile.confirmed(f.places, f.genuine_text, f.held_text, f.fetched_at), f.places)
     elif weighed.outcome == MACHINE:  # seen on sight: a note, never an alert
         decision = dataclasses.replace(decision, kind=volatile.NOTE)
     # links compared with the archive's copy (a first check after a backfill) are not news
@@ -194,6 +197,14 @@ def decide(facts):
                    confirmed=confirmed, places=places, link_kinds=link_kinds,
                    distrust=bool(distrust), quiet=bool(quiet), keep_rules=keep_rules,
                    words=_weighed_words(weighed, decision.kind, f.texts))
+
+
+def _lines_back(f, held):
+    """A change of lines' words held (``doubt.LINE_REASONS``) whose look found the page's
+    last genuine version again: the lines went one way, then back, within minutes, as
+    words a site picks anew at each visit do (two banners in turn): they are volatile
+    places from now on (the held capture was not an edit: the transient note says so)."""
+    return held.reason in doubt.LINE_REASONS and bool(f.genuine_text) and bool(f.held_text)
 
 
 def _moved(f):
@@ -269,25 +280,30 @@ def weigh(f, kind):
     judgement = doubt.judge(doubt.without_marker(texts.before, f.marker_before),
                             doubt.without_marker(texts.after, f.marker_after), f.fetched_at,
                             f.compared_at, f.languages, f.unfinished)
-    if judgement.verdict == doubt.ORDINARY and _changed_again(f):
-        rotated = doubt.Judgement(doubt.DOUBTFUL, "rotated")
+    again = _changed_again(f) if judgement.verdict == doubt.ORDINARY else None
+    if again:
+        lines = doubt.Judgement(doubt.DOUBTFUL, again)
         if not pending:
-            judgement = rotated
+            judgement = lines
         elif pending.looks + 1 < doubt.VOLATILE_AFTER:  # held, and something else changed too
-            return Weighed(doubt.HOLD_AGAIN, rotated, pending)
+            return Weighed(doubt.HOLD_AGAIN, lines, pending)
         # held at enough looks without settling: told as an ordinary change
     verdict = {doubt.MACHINE: MACHINE, doubt.DOUBTFUL: HOLD}.get(judgement.verdict)
     return Weighed(verdict, judgement, pending)
 
 
 def _changed_again(f):
-    """Lines whose words changed where they stand, as they had at the version before, with
-    no check between that found the page unchanged: a sentence picked anew at each visit,
-    or an edit made twice in a row; a second look tells them apart (an edit stays, and is
-    alerted dated when first seen). An edit of the same place after a quiet check is
+    """Why lines whose words changed where they stand are doubtful, or None
+    (``volatile.changed_again``): changed again as at the version before, with no check
+    between that found the page unchanged (a sentence picked anew at each visit, or an
+    edit made twice in a row), or back to words they had lately (one of a few versions
+    picked at each visit, or an edit undone); a look tells them apart (an edit stays, and
+    is alerted dated when first seen). New words in the same place after a quiet check are
     alerted at once: a single ``crawl`` would leave a held change to the next day's."""
-    return (bool(f.places) and f.unchanged_checks < 1 and volatile.changed_again(
-        f.places, f.texts.before, f.texts.after, (f.marker_before, f.marker_after)))
+    if not f.places:
+        return None
+    return volatile.changed_again(f.places, f.texts.before, f.texts.after,
+                                  (f.marker_before, f.marker_after), quiet=f.unchanged_checks >= 1)
 
 
 def _resolve(f, pending):
@@ -301,12 +317,15 @@ def _resolve(f, pending):
         look = doubt.numbers_look(genuine, held_text, texts.after, f.fetched_at, pending.at,
                                   f.compared_at, f.languages)
         return doubt.resolve_numbers(look, pending.looks, f.steady_looks), look == doubt.STAYED
-    if pending.reason == "rotated":
+    if pending.reason in doubt.LINE_REASONS:
         look = volatile.lines_look(genuine, held_text, texts.after)
         if look == volatile.MIXED:  # an edit stayed beside words picked anew: it is news
             return doubt.CONFIRMED, False
         if look == volatile.SAME:  # changed at two checks in a row, and again minutes later
             return doubt.VOLATILE, False
+        if pending.reason == "returned" and texts.after_sha == pending.text_sha256 \
+                and pending.looks < doubt.RETURNED_LOOKS:  # stayed: looked at once more
+            return doubt.HOLD_AGAIN, True
         same = False
     else:
         same = volatile.same_places(genuine, held_text, texts.after)

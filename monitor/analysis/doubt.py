@@ -77,7 +77,15 @@ REASON_WORDS = {
     "cut_short": "the page stopped partway through its text, as if only part of it arrived",
     "numbers": "only numbers changed, inside lines that otherwise stayed the same",
     "rotated": "the same lines changed again, to other words, as they had at the check before",
+    "returned": "lines that changed lately went back to words they had before",
 }
+# Held for a change of lines' words (``monitor.analysis.volatile.changed_again``): a look
+# that finds the last genuine version again means those lines change at each visit.
+LINE_REASONS = ("rotated", "returned")
+# Looks in a row that must find lines gone back to earlier words unchanged before the
+# change is alerted (an edit undone stays; one of two banners picked at each visit is
+# found again by two looks one time in four).
+RETURNED_LOOKS = 2
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,7 +17,9 @@ against its places' ``history`` (place -> ``Place``, what the store keeps):
 - a change that touched only volatile places is a ``volatile_change`` note;
   anything else changed (any other line, a line added, removed or moved) keeps
   the event ``events.classify`` gave;
-- a volatile place that stays still for ``AFTER`` new versions is forgotten.
+- a volatile place that stays still for ``AFTER`` new versions is forgotten, and so is a
+  run of lines (``rotated``) that changed lately: until then, words it goes back to are
+  doubtful (``changed_again``).
 
 ``suggest_rule`` writes the ``ignore:`` rule (a ``/regex/``, ``monitor.config``)
 that removes exactly the place's changing part from the text, checked on both
@@ -154,27 +156,44 @@ def same_places(before, first, second):
             and all(set(c.slots) <= moved.get(c.line, set()) for c in one))
 
 
-def changed_again(history, before, after, markers=(None, None)):
-    """Whether this change gives other words to a run of lines (``rotated``) that had
-    changed at the page's version before too (``_again``): a run changed twice in a row is
-    doubtful (``monitor.analysis.doubt``): words a site picks anew at each visit change
-    again when the page is fetched again; an edit stays."""
+ROTATED, RETURNED = "rotated", "returned"
+
+
+def changed_again(history, before, after, markers=(None, None), quiet=False):
+    """Why this change of a run of lines (``rotated``) is doubtful (``monitor.analysis.doubt``),
+    or None: ``ROTATED``, the run had changed at the page's version before too and now
+    takes other words again (``_again``); ``RETURNED``, the run goes back to words it had
+    lately (``_returned``). Words a site picks anew at each visit, from many choices or
+    from two, change again when the page is fetched again; an edit, or its undoing, stays.
+    ``quiet``: a check since the version before found the page unchanged."""
     found = rotated(before, after, history)
     if not found:
-        return False
+        return None
+    runs = [change for change in found[0] if change.whole and not _carries_marker(change, markers)]
+    if any(_returned(history.get(change.place), change) for change in runs):
+        return RETURNED
+    if quiet:  # new words after a quiet check: an edit, alerted at once
+        return None
     # the lines each run brought at the version before (the runs of the page's history)
     brought = [(known, set(known.recent[-1].split("\n"))) for place, known in history.items()
                if place.startswith(LINE_PLACE) and known.recent and known.streak >= 1
                and not known.volatile]
-    return any(change.whole and not _carries_marker(change, markers)
-               and _again(history.get(change.place), brought, change) for change in found[0])
+    return ROTATED if any(_again(history.get(change.place), brought, change) for change in runs) \
+        else None
+
+
+def _returned(known, change):
+    """The run, which changed lately (its place is remembered: ``advance``), goes back to
+    words it had: an edit undone, or one of a few versions the site picks from at each
+    visit (two banners in turn, a greeting of the hour); a look tells them apart."""
+    return known is not None and not known.volatile and change.value in known.recent
 
 
 def _again(known, brought, change):
     """The run's words were new at the version before (its place changed then, or its
     lines are lines another run brought then: an edit just above renamed it), and change
-    now to words it has not had lately (back to earlier words is alternation: an edit and
-    its undoing, alerted as such), and the change is not an edit of them (``_picked``)."""
+    now to words it has not had lately (back to earlier words: ``_returned``), and the
+    change is not an edit of them (``_picked``)."""
     if not _picked(change):
         return False
     if known is not None:
@@ -210,8 +229,8 @@ def _edits_around(known, change):
     """Whether a change of a volatile run of lines (``rotated``) is more than its words
     picked anew: it removes a sentence every one of the run's recent values had (the text
     around the picked words was edited), or adds more sentences than it removes."""
-    if not change.whole or known is None or not known.recent:
-        return False
+    if not change.whole or known is None or not known.recent or change.value in known.recent:
+        return False  # back to words it had lately: nothing new around them
     before, after = set(_sentences(change.old_value)), set(_sentences(change.value))
     removed, added = before - after, after - before
     stable = set.intersection(*(set(_sentences(value)) for value in known.recent))
@@ -265,7 +284,10 @@ def advance(history, found, at="now", streak=AFTER):
     changed = {change.place: change for change in found}
     after = {}
     for place, known in history.items():
-        if place not in changed and known.volatile and known.quiet + 1 < AFTER:
+        # a volatile place, and a run of lines that changed lately (words it goes back
+        # to soon after are doubtful: ``changed_again``), are kept a while unchanged
+        kept = known.volatile or place.startswith(LINE_PLACE)
+        if place not in changed and kept and known.quiet + 1 < AFTER:
             after[place] = dataclasses.replace(known, streak=0, quiet=known.quiet + 1)
     for place, change in changed.items():
         after[place] = _step(history.get(place, Place()), change, at, streak)
@@ -367,10 +389,12 @@ def _runs_of(before, after):
 
 def _followed(history, found):
     """A run whose place is new to ``history`` but whose words before are the words a
-    known run last had is that place: the line above it was edited (a paragraph added
-    just above words picked anew), which renamed it."""
-    last = {known.recent[-1]: place for place, known in history.items()
-            if place.startswith(LINE_PLACE) and known.recent}
+    known run last had (or any it had lately, for a volatile one: it may have changed
+    inside a longer run since) is that place: the line above it was edited (a paragraph
+    added just above words picked anew), which renamed it."""
+    last = {value: place for place, known in history.items()
+            if place.startswith(LINE_PLACE) and known.recent
+            for value in (known.recent if known.volatile else known.recent[-1:])}
     return tuple(dataclasses.replace(change, place=last[change.old_value])
                  if change.whole and change.place not in history and change.old_value in last
                  and change.value.count("\n") == change.old_value.count("\n")  # as long

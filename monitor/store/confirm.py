@@ -12,7 +12,7 @@ fetched without ETag / If-Modified-Since, so the second look is a full one.
 
 import datetime
 
-from monitor.analysis import check, dates
+from monitor.analysis import check, dates, doubt
 from monitor.store import blobs
 from monitor.store.connection import iso
 
@@ -27,14 +27,25 @@ def held(state):
 def facts(conn, current, texts, pending, outcome):
     """What weighing a check reads (``check.Facts``: ``languages``, ``held_text``,
     ``steady_looks``), read only for a check whose text changed."""
-    if current is None or texts is None or not texts.changed:
+    if current is None:
         return {}
+    if texts is None or not texts.changed:  # the page as it was: the held lines went back?
+        return _lines_back(conn, current, pending, outcome)
     found = {"languages": _languages(conn, current["source_id"])}
     if pending and outcome == "ok":
         found["held_text"] = blobs.text(conn, pending.text_sha256) or ""
         if pending.reason == "numbers":
             found["steady_looks"] = _steady_looks(conn, pending)
     return found
+
+
+def _lines_back(conn, current, pending, outcome):
+    """For a look that found the last genuine version again after a change of lines' words
+    was held: both texts, to name those lines volatile places (``check._lines_back``)."""
+    if not pending or pending.reason not in doubt.LINE_REASONS or outcome not in ("ok", "not_modified"):
+        return {}
+    return {"held_text": blobs.text(conn, pending.text_sha256) or "",
+            "genuine_text": blobs.text(conn, current["text_sha256"]) or ""}
 
 
 def _languages(conn, source_id):

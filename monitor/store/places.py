@@ -8,10 +8,10 @@ from monitor.analysis import volatile
 from monitor.store.rows import Note, insert_event
 
 
-def facts(db, fetch_id, current, texts):
+def facts(db, fetch_id, current):
     """The page's volatile places and, when it has some, the checks that found the
     compared version unchanged since it was captured (``check.Facts``)."""
-    if current is None or texts is None:
+    if current is None:
         return {}
     places = _read(db, current["source_id"])
     if not places:
@@ -30,7 +30,7 @@ def keep(db, fetch, fetch_id, verdict, history, current, version_id, subscribers
                         [volatile.note_words(verdict.changes), fetch_id, volatile.NOTE])
     if verdict.flagged:
         words = " ".join(volatile.problem_words(
-            change, volatile.suggest_rule(change, texts.before, texts.after),
+            change, volatile.suggest_rule(change, texts.before, texts.after) if texts else None,
             verdict.history[change.place].recent) for change in verdict.flagged)
         insert_event(db, fetch, fetch_id, "volatile_text", current, version_id, Note(words),
                      subscribers)

@@ -126,7 +126,7 @@ def _gather(db, fetch, observation, state, crawl_id, rules, reread, failing_afte
         link_kinds=tuple(links.kinds(seen.changes)) if seen and seen.changes else (),
         hid_a_change=current is not None and hid_a_change(db, fetch, state),
         **confirm.facts(db.conn, current, texts, held, observation.outcome),
-        **(places.facts(db, fetch_id, current, texts) if may_change else {}))
+        **(places.facts(db, fetch_id, current) if may_change else {}))
     return _Page(state, first, current, bool(seam), fetch_id, body_sha, text_sha, texts, seen,
                  facts)
 
