@@ -85,16 +85,19 @@ def test_a_change_made_and_taken_down_after_the_clock_went_back_is_recorded(
     clock_was_fast(db_path)  # NTP steps the clock back 2 h 10 min
     replica.set("/ca", page(BODY + " A paragraph put up for a day."))
     assert crawl(cfg) == {"canada": ("ok", "silent_edit")}
-    replica.set("/ca", page())  # taken down again
+    replica.set("/ca", page())  # taken down again: back to the words of the day before,
+    assert crawl(cfg) == {"canada": ("ok", None)}  # held until two looks find it staying
+    assert crawl(cfg) == {"canada": ("ok", None)}
     assert crawl(cfg) == {"canada": ("ok", "silent_edit")}
     db = open_db()
     fetches = list(db.query("SELECT outcome, at, note FROM fetches ORDER BY id"))
-    assert [f["outcome"] for f in fetches] == ["ok", "ok", "ok"]  # none superseded
+    assert [f["outcome"] for f in fetches] == ["ok"] * 5  # none superseded
     assert fetches[1]["at"] < fetches[0]["at"]  # stamped before the first, stored after it
     assert fetches[1]["note"] == (
         f"the computer's clock went back by 2 h 10 min since the last check of this page "
         f"(stamped {fetches[0]['at']}); this check is kept and ordered after it")
-    assert fetches[0]["note"] is None and fetches[2]["note"] is None
+    assert fetches[0]["note"] is None and fetches[4]["note"] is None
+    assert "went back to words they had before" in fetches[2]["note"]  # held, said so
     kinds = [r["kind"] for r in db.query("SELECT kind FROM events ORDER BY id")]
     assert kinds == ["new", "silent_edit", "silent_edit"]
     versions = store.versions(db, "canada")
@@ -102,7 +105,7 @@ def test_a_change_made_and_taken_down_after_the_clock_went_back_is_recorded(
     assert "put up for a day" in store.text_of(db, versions[1]["text_sha256"])
     assert "put up for a day" not in store.text_of(db, versions[2]["text_sha256"])
     state = next(db.query("SELECT last_checked_at, current_version_id FROM source_state"))
-    assert (state["last_checked_at"], state["current_version_id"]) == (fetches[2]["at"], versions[2]["id"])
+    assert (state["last_checked_at"], state["current_version_id"]) == (fetches[4]["at"], versions[2]["id"])
 
 
 def test_run_once_checks_a_page_whose_last_check_is_later_than_now_and_says_why(

@@ -30,9 +30,9 @@ KINDS = {
                      "fetch does not see its text; it must be read in a browser (the team can "
                      "set that up for the page)",
     "volatile_text": "a part of the page changes at nearly every check (a counter, a token, a "
-                     "'generated at' line, a tip or quote picked anew at each visit): those "
-                     "changes are kept without alerts; the team can tell dialogue-watch to skip "
-                     "that part",
+                     "'generated at' line, a tip, a quote or one of two banners picked anew at "
+                     "each visit): those changes are kept without alerts; the team can tell "
+                     "dialogue-watch to skip that part",
     "stale": "the page still claims a 'last updated' date older than the limit set for it "
              "(a year unless the team chose otherwise); said once, and once more when it is "
              "twice as old",
