@@ -363,6 +363,27 @@ FEW = {
 }
 
 
+MENU_ITEMS = ["Visas", "Travel advice", "Embassies", "Press releases", "Speeches", "Treaties"]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_menu_shuffled_at_each_visit_accuses_at_most_twice(watched, replica, open_db, seed):
+    """Its lines reordered at random: once it is a volatile place, the lines that happen to
+    stay put are still the menu (volatile._widened). Before, 1 to 3 alerts in 12 checks;
+    a list of 3 or 4 stories picked from 6 still gives 2 to 5 (docs/design.md)."""
+    rng = random.Random(seed)
+
+    def serve(handler):
+        menu = "".join(f"<li>{item}</li>" for item in rng.sample(MENU_ITEMS, len(MENU_ITEMS)))
+        send(handler, 200, {"Content-Type": "text/html; charset=utf-8"},
+             page(extra=f"<ul>{menu}</ul>").encode())
+
+    replica.set("/p", b"", handler=serve)
+    for _ in range(12):
+        watched.check()
+    assert alerted(open_db).count("changed") <= 2, watched.kinds()
+
+
 def picked_from_few(shape, seed, edited=lambda n: False):
     rng, requests = random.Random(seed), []
 
@@ -398,7 +419,7 @@ def test_an_edit_beside_words_picked_from_a_few_is_alerted_once(watched, replica
     texts = [store.text_of(open_db(), row["text_sha256"]) for row in open_db().query(
         "SELECT v.text_sha256 FROM events e JOIN versions v ON v.id = e.version_id "
         "WHERE e.kind = 'changed' ORDER BY e.id")]
-    assert sum("now published" in text for text in texts) == 1, (watched.kinds(), [t[-200:] for t in texts])
+    assert sum("now published" in text for text in texts) == 1, watched.kinds()
     assert alerted(open_db).count("changed") <= 2, watched.kinds()
 
 

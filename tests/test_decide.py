@@ -112,9 +112,9 @@ ROWS = {
                 before=TIPPED[1], places=A_TIP, held=HELD_TIP,
                 held_text=TIPPED[2].replace("once a year", "twice a year")),
         "silent_edit", True, "ok", {"release": True, "confirmed": True}),
-    "held at three looks without settling: told": (
-        changed(TIPPED[3], "TIP3", before=TIPPED[1], places=A_TIP,
-                held=dataclasses.replace(HELD_TIP, looks=2), held_text=TIPPED[0] + "\nOther."),
+    "held at three looks without settling: told": (  # the tip again, and a line edited
+        changed(TIPPED[3].replace("once a year", "twice a year"), "TIP3E", before=TIPPED[1],
+                places=A_TIP, held=dataclasses.replace(HELD_TIP, looks=2), held_text=TIPPED[2]),
         "silent_edit", True, "ok", {"release": True, "confirmed": False}),
     "a run back to the words it had just before: held": (
         changed(TIPPED[0], "TIP0", before=TIPPED[1], places=A_TIP), None, False, "ok",

@@ -3,6 +3,7 @@ counter, a token, a "generated at" line) is alerted AFTER - 1 times, then kept a
 volatile_change notes, flagged once as volatile_text with the ignore: rule that
 silences it; every other change is still alerted, and alternation is not volatility."""
 
+import dataclasses
 import re
 import sqlite3
 
@@ -460,3 +461,34 @@ def test_a_volatile_run_edited_around_its_picked_words(after, edit):
     known = volatile.Place(3, 0, TIP_VALUES, "check 3")
     change = volatile.Change("place", TIP_VALUES[-1], after, 0, 0, (), True)
     assert volatile._edits_around(known, change) is edit
+
+
+MENU = ("Visas", "Travel advice", "Embassies", "Press releases", "Speeches", "Treaties")
+
+
+@pytest.mark.parametrize("order", [
+    ("Visas", "Embassies", "Travel advice", "Press releases", "Speeches", "Treaties"),  # top stays
+    ("Travel advice", "Visas", "Embassies", "Press releases", "Treaties", "Speeches"),  # middle stays
+    ("Treaties", "Speeches", "Press releases", "Embassies", "Travel advice", "Visas"),  # none stays
+])
+def test_a_volatile_list_shuffled_again_is_one_place_whichever_lines_stay(order):
+    """A menu shuffled at each visit, found volatile: the lines that happen to stay put are
+    still the list, so its change is the volatile place's (a note), whatever stays."""
+    before, after = runs_of(*MENU), runs_of(*order)
+    place = volatile.rotated(runs_of(*reversed(MENU)), before)[0][0].place
+    history = {place: volatile.Place(3, 0, ("\n".join(reversed(MENU)), "\n".join(MENU)), "check 2")}
+    (change,), _ = volatile.rotated(before, after, history)
+    assert (change.place, change.value) == (place, "\n".join(order))
+    assert volatile.judge(history, "changed", before, after).kind == volatile.NOTE
+    # lines of a run that is not volatile (an edit brought them) stay the page's own: the
+    # run is only the lines that moved (the menu's first line, when it stays at the top)
+    edited = {place: dataclasses.replace(history[place], since=None)}
+    (moved,), _ = volatile.rotated(before, after, edited)
+    assert ("Visas" in moved.value.split("\n")) is (order[0] != MENU[0])
+
+
+def test_a_list_shuffled_again_at_the_look_is_the_same_place():
+    shuffled = [runs_of(*MENU), runs_of(*MENU[::-1]), runs_of("Visas", *MENU[2:], "Travel advice")]
+    assert volatile.lines_look(*shuffled) == volatile.SAME
+    edited = shuffled[2].replace("The round was held in Geneva.", "The round was held in Oslo.")
+    assert volatile.lines_look(shuffled[0], shuffled[1], edited) is None  # something else changed

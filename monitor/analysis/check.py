@@ -318,7 +318,7 @@ def _resolve(f, pending):
                                   f.compared_at, f.languages)
         return doubt.resolve_numbers(look, pending.looks, f.steady_looks), look == doubt.STAYED
     if pending.reason in doubt.LINE_REASONS:
-        look = volatile.lines_look(genuine, held_text, texts.after)
+        look = volatile.lines_look(genuine, held_text, texts.after, f.places)
         if look == volatile.MIXED:  # an edit stayed beside words picked anew: it is news
             return doubt.CONFIRMED, False
         if look == volatile.SAME:  # changed at two checks in a row, and again minutes later

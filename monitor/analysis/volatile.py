@@ -83,6 +83,7 @@ class Change:
     slots: tuple      # which of its tokens changed
     whole: bool = False  # lines whose words changed, a run of them (``rotated``)
     anchor: str = ""  # for those: the unchanged line just above them
+    span: tuple = ()  # for those: (first, end) line of the text before, then of the text after
 
     @property
     def old_value(self):
@@ -257,13 +258,18 @@ def _kept(before, after):
 SAME, MIXED = "same", "mixed"
 
 
-def lines_look(before, first, second):
+def lines_look(before, first, second, history=None):
     """What a later look ``second`` did with the runs of lines (``rotated``) that changed
     from ``before`` to ``first``: ``SAME`` (every one changed again, nothing else: words
     picked anew at each visit), ``MIXED`` (some changed again, others stayed: an edit beside
     them), or None (something else changed, or nothing did)."""
-    one, again = rotated(before, first), rotated(first, second)
-    if not one or not again:
+    one = rotated(before, first, history)
+    if not one:
+        return None
+    # the look's runs, followed to the held change's (a list shuffled again is the same list)
+    again = rotated(first, second, {change.place: Place(1, 0, (change.old_value, change.value))
+                                    for change in one[0] if change.whole})
+    if not again:
         return None
     places = {change.place for change in one[0]}
     moved = {change.place for change in again[0]}
@@ -355,7 +361,9 @@ def rotated(before, after, history=None):
     ``changes``'s places, as there. None when only tokens changed. ``history``: the
     page's places, to follow a run whose name an edit just above it changed."""
     found = _runs_of(before, after)
-    return (_followed(history or {}, found), False) if found else None
+    if not found:
+        return None
+    return _followed(history or {}, _widened(history or {}, found, before, after)), False
 
 
 @functools.lru_cache(maxsize=4)
@@ -374,17 +382,54 @@ def _runs_of(before, after):
                 _shape(old[i1 + d]) == _shape(new[j1 + d]) for d in range(i2 - i1)):
             found += [_change(old, new, i1 + d, j1 + d, shapes) for d in range(i2 - i1)]
             continue
-        anchor = old[i1 - 1][:SHOWN_CHARS] if i1 else ""
-        # the run's length names it too: an edit that adds a paragraph beside words picked
-        # anew makes a longer run, another place, never one already volatile
-        name = f'{LINE_PLACE} {i2 - i1}:{j2 - j1} below "{anchor}"'
-        names[name] = names.get(name, 0) + 1
-        place = name + (f" [{names[name]}]" if names[name] > 1 else "")
-        found.append(Change(place, "\n".join(old[i1:i2]), "\n".join(new[j1:j2]), i1, j1, (),
-                            True, anchor))
+        found.append(_run(old, new, (i1, i2, j1, j2), names))
     if not any(change.whole for change in found):
         return None
     return tuple(found)
+
+
+def _run(old, new, span, names):
+    """The change of the run of lines ``span`` (first, end of ``old``; first, end of
+    ``new``), named by the unchanged line above it and its lengths (``names``: the names
+    given so far, to number a repeated one)."""
+    i1, i2, j1, j2 = span
+    anchor = old[i1 - 1][:SHOWN_CHARS] if i1 else ""
+    # the run's length names it too: an edit that adds a paragraph beside words picked
+    # anew makes a longer run, another place, never one already volatile
+    name = f'{LINE_PLACE} {i2 - i1}:{j2 - j1} below "{anchor}"'
+    names[name] = names.get(name, 0) + 1
+    place = name + (f" [{names[name]}]" if names[name] > 1 else "")
+    return Change(place, "\n".join(old[i1:i2]), "\n".join(new[j1:j2]), i1, j1, (), True, anchor,
+                  span)
+
+
+def _widened(history, found, before, after):
+    """The runs of ``found`` grown over the unchanged lines around them that a volatile run
+    of the page's history had lately, and named by where they then stand: a list shuffled
+    or picked anew at each visit is one place, whichever of its lines happen to stay put.
+    (Only volatile runs: the lines an edit brought are the page's own.)"""
+    lately = {line for place, known in history.items()
+              if place.startswith(LINE_PLACE) and known.volatile
+              for value in known.recent for line in value.split("\n") if line}
+    if not lately:
+        return found
+    old, new = before.splitlines(), after.splitlines()
+    spans = []
+    for change in (change for change in found if change.whole):
+        i1, i2, j1, j2 = change.span
+        while i1 and j1 and old[i1 - 1] == new[j1 - 1] and old[i1 - 1] in lately:
+            i1, j1 = i1 - 1, j1 - 1
+        while i2 < len(old) and j2 < len(new) and old[i2] == new[j2] and old[i2] in lately:
+            i2, j2 = i2 + 1, j2 + 1
+        if spans and i1 <= spans[-1][1]:  # grown into the run above: one run
+            i1, j1 = spans[-1][0], spans[-1][2]
+            spans.pop()
+        spans.append((i1, i2, j1, j2))
+    if [span for span in spans] == [change.span for change in found if change.whole]:
+        return found
+    names = {}
+    return tuple(change for change in found if not change.whole) + tuple(
+        _run(old, new, span, names) for span in spans)
 
 
 def _followed(history, found):
