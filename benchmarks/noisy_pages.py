@@ -99,6 +99,11 @@ NOISE = {
     "moving activity": lambda v: v.lang["activity"].format(n=v.rng.randint(1, 59)),
     "epoch seconds": lambda v: f"Cache {int(v.now.timestamp())}",
     "epoch milliseconds": lambda v: f"ts={int(v.now.timestamp() * 1000)}",
+    # words picked anew at each visit from a few versions (two in turn, one of three at
+    # random) and links listed in a random order: no token, a whole line of words
+    "two notices in turn": lambda v: v.lang["reword"][v.views % 2],
+    "one of three notices": lambda v: v.rng.choice(v.lang["replacement"][1]),
+    "menu in random order": lambda v: " · ".join(v.rng.sample(v.lang["menu"], len(v.lang["menu"]))),
 }
 LINKS = {"signed S3 links": _signed_link, "utm links": _utm_link,
          "token folder links": _folder_link}

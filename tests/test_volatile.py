@@ -432,6 +432,9 @@ def test_a_run_changed_at_the_version_before_is_changed_again_only_to_fresh_word
 
 @pytest.mark.parametrize("before, after, picked", [
     ("Did you know? Letters are answered.", "Did you know? Help is at hand day and night.", True),
+    ("Home · News · Visas · Contact", "Visas · Home · Contact · News", True),  # links reordered
+    ("Talks with Chile and Norway", "Talks with Norway and Chile", True),  # held: a look tells
+    ("Held in Geneva, not in Beijing.", "Held in Beijing, not in Geneva.", False),  # most words stay put: an edit
     ("The round will be held in May.", "The round will be held in June, in Geneva.", False),
     ("今日の一言：対話は理解への第一歩です。", "今日の一言：人間の尊厳は交渉できません。", True),
     ("第十四回人権対話は五月に開催された。", "第十四回人権対話は六月に開催された。", False),

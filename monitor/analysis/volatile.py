@@ -213,12 +213,15 @@ def _picked(change):
     """Whether a run's change looks picked anew rather than edited: whole sentences
     replaced by others that keep few of their words (another tip, another quote, even
     inside a paragraph of the page's own), or whole lines kept but moved (a list of
-    stories shifted by one). A sentence reworded keeps most of its words, and sentences
+    stories shifted by one), or the same words in another order (a line of links listed
+    at random). A sentence reworded keeps most of its words, and sentences
     added or removed (more of one than of the other) are an edit: either is alerted at once, however soon it
     follows the last edit."""
     old, new = change.old_value.split("\n"), change.value.split("\n")
     if set(old) & set(new) - {""}:
         return True
+    if sorted(change.old_value.split()) == sorted(change.value.split()):
+        return True  # the same words in another order (links listed at random): moved, not written
     before, after = _sentences(change.old_value), _sentences(change.value)
     removed = [s for s in before if s not in after]
     added = [s for s in after if s not in before]
