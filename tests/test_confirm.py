@@ -319,9 +319,11 @@ def test_words_picked_anew_at_each_visit_accuse_at_most_once(watched, replica, o
 @pytest.mark.parametrize("pool, seed", [(5, 2), (8, 1), (12, 3)])
 def test_words_picked_at_random_accuse_a_few_times_at_most(watched, replica, open_db, pool, seed):
     """Picked at random, not in turn, the words come back to earlier ones now and then:
-    read as an edit undone, or as the page back at a look, so a few alerts remain (a known
-    limit, docs/design.md: 1 to 4 in 12 checks over pools of 5 to 12; one at nearly every
-    check before). Seeded: the same requests each run."""
+    held as a return, and the look finds other words or the page as it was: volatile.
+    Words new after a check that found the page unchanged are still told as an edit, so
+    one or two alerts remain (docs/design.md: 1 or 2 in 12 checks over pools of 5 to 12,
+    four seeds each; 1 to 4 in session 13, one at nearly every check before). Seeded: the
+    same requests each run."""
     choices = (TIPS + [f"Did you know? {headline}." for headline in HEADLINES])[:pool]
     rng = random.Random(seed)
 
@@ -332,7 +334,7 @@ def test_words_picked_at_random_accuse_a_few_times_at_most(watched, replica, ope
     replica.set("/p", b"", handler=serve)
     for _ in range(12):
         watched.check()
-    assert alerted(open_db).count("changed") <= 4, watched.kinds()
+    assert alerted(open_db).count("changed") <= 2, watched.kinds()
     assert open_db()["fetches"].count == 12
 
 
