@@ -326,16 +326,19 @@ def test_words_picked_at_random_accuse_a_few_times_at_most(watched, replica, ope
     same requests each run."""
     choices = (TIPS + [f"Did you know? {headline}." for headline in HEADLINES])[:pool]
     rng = random.Random(seed)
-
-    def serve(handler):
-        send(handler, 200, {"Content-Type": "text/html; charset=utf-8"},
-             page(extra=f"<p>{rng.choice(choices)}</p>").encode())
-
-    replica.set("/p", b"", handler=serve)
-    for _ in range(12):
-        watched.check()
+    check_each_visit(watched, replica, lambda: f"<p>{rng.choice(choices)}</p>")
     assert alerted(open_db).count("changed") <= 2, watched.kinds()
     assert open_db()["fetches"].count == 12
+
+
+def check_each_visit(watched, replica, extra, checks=12):
+    """Serve the page with ``extra()`` written anew at each request; check it ``checks`` times."""
+    def serve(handler):
+        send(handler, 200, {"Content-Type": "text/html; charset=utf-8"}, page(extra=extra()).encode())
+
+    replica.set("/p", b"", handler=serve)
+    for _ in range(checks):
+        watched.check()
 
 
 # Words picked at each visit from a few versions (two or three): they come back to words
@@ -374,15 +377,8 @@ def test_a_menu_shuffled_at_each_visit_accuses_at_most_twice(watched, replica, o
     stay put are still the menu (volatile._widened). Before, 1 to 3 alerts in 12 checks;
     a list of 3 or 4 stories picked from 6 still gives 2 to 5 (docs/design.md)."""
     rng = random.Random(seed)
-
-    def serve(handler):
-        menu = "".join(f"<li>{item}</li>" for item in rng.sample(MENU_ITEMS, len(MENU_ITEMS)))
-        send(handler, 200, {"Content-Type": "text/html; charset=utf-8"},
-             page(extra=f"<ul>{menu}</ul>").encode())
-
-    replica.set("/p", b"", handler=serve)
-    for _ in range(12):
-        watched.check()
+    check_each_visit(watched, replica, lambda: "<ul>{}</ul>".format("".join(
+        f"<li>{item}</li>" for item in rng.sample(MENU_ITEMS, len(MENU_ITEMS)))))
     assert alerted(open_db).count("changed") <= 2, watched.kinds()
 
 

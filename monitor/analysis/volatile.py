@@ -265,7 +265,8 @@ def lines_look(before, first, second, history=None):
     """What a later look ``second`` did with the runs of lines (``rotated``) that changed
     from ``before`` to ``first``: ``SAME`` (every one changed again, nothing else: words
     picked anew at each visit), ``MIXED`` (some changed again, others stayed: an edit beside
-    them), or None (something else changed, or nothing did)."""
+    them), or None (something else changed, or nothing did). ``history``: the page's
+    places, so that the held change's runs are named as when it was held."""
     one = rotated(before, first, history)
     if not one:
         return None
@@ -428,7 +429,7 @@ def _widened(history, found, before, after):
             i1, j1 = spans[-1][0], spans[-1][2]
             spans.pop()
         spans.append((i1, i2, j1, j2))
-    if [span for span in spans] == [change.span for change in found if change.whole]:
+    if spans == [change.span for change in found if change.whole]:
         return found
     names = {}
     return tuple(change for change in found if not change.whole) + tuple(

@@ -26,7 +26,9 @@ def held(state):
 
 def facts(conn, current, texts, pending, outcome):
     """What weighing a check reads (``check.Facts``: ``languages``, ``held_text``,
-    ``steady_looks``), read only for a check whose text changed."""
+    ``steady_looks``), read only for a check whose text changed; for a look that found
+    the page as it was after a change of lines' words was held, ``held_text`` and
+    ``genuine_text`` (``_lines_back``)."""
     if current is None:
         return {}
     if texts is None or not texts.changed:  # the page as it was: the held lines went back?
