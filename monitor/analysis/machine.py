@@ -257,6 +257,8 @@ def _random_token(old, new):
 
 
 def _random_piece(old, new):
+    if _hash_of_one_kind(old, new):
+        return True
     if old.isdigit() or new.isdigit():
         return False  # a number, or a time since 1970: read as a time
     if addresses.generated(old) and addresses.generated(new):
@@ -269,6 +271,17 @@ def _random_piece(old, new):
     return len(old) >= 16 and (addresses.generated(old) or addresses.generated(new)) and all(
         (DIGIT.search(t) and LETTER.search(t)) or (t.lower() != t and t.upper() != t)
         for t in (old, new))  # base 64 may draw no digit: "uJTSEGW+upoWrrraNnylvynM"
+
+
+def _hash_of_one_kind(old, new):
+    """A short hash that drew only digits, or only letters, this time ("929e2005" then
+    "71234484"; "eb0984a6" then "eefddbcc": eight hex digits are all decimal about one
+    time in forty): the other side, of the same length, is hex with a letter and a digit.
+    A number never becomes hex letters, nor a word a string of digits."""
+    return len(old) == len(new) and any(
+        SHORT_HASH.fullmatch(side) and (side.isdigit() or not DIGIT.search(side))
+        and SHORT_HASH.fullmatch(other) and DIGIT.search(other) and HEX_LETTER.search(other)
+        for side, other in ((old, new), (new, old)))
 
 
 def _epoch_clock(old, new, clocks):
