@@ -220,6 +220,10 @@ def notes_the_workers(replica, db_path, body, seen):
     def serve(handler):
         _wait_for_the_others(replica, db_path)
         before = set().union(*(workers for workers, _ in seen))
+        # a SIGKILLed worker takes a moment to die on a busy machine: up to 5 s
+        deadline = time.monotonic() + 5
+        while any(map(_running, before)) and time.monotonic() < deadline:
+            time.sleep(0.05)
         seen.append((_workers(), {pid for pid in before if _running(pid)}))
         send(handler, 200, {"Content-Type": "text/html; charset=utf-8"}, body)
     return serve
