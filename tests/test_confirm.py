@@ -407,6 +407,10 @@ def test_words_picked_from_a_few_versions_accuse_at_most_once(watched, replica, 
     assert told.count("changed") <= 1 and set(told) <= {"changed", "volatile_text"}, watched.kinds()
     assert told.count("volatile_text") <= 1
     assert open_db()["fetches"].count == 12  # every capture kept
+    # what a subscriber reads of the problem, however the place was found volatile (a look
+    # that found the other words, or the page as it was)
+    for problem in open_db().query("SELECT detail FROM events WHERE kind = 'volatile_text'"):
+        assert "add a CSS selector of their element" in problem["detail"], problem["detail"]
 
 
 @pytest.mark.parametrize("shape", ["two banners in turn", "a greeting of the hour"])
