@@ -46,25 +46,35 @@ class PagesSpider(scrapy.Spider):
             self.logger.info("dialogue-watch: %s", _summary(self._finish(reason)))
 
     async def start(self):
-        timeout_ms = self.settings.getfloat("DW_BROWSER_TIMEOUT_MS", 30000)
         for target in self.targets:
             if target.get("discover"):  # a feed, sitemap or listing: monitor.fetch.discovery
                 yield discovery.request(target, self.parse_discovery, self.on_discovery_error)
                 continue
-            yield scrapy.Request(
-                target["url"],
-                headers=_conditional_headers(target) if not target.get("render") else {},
-                callback=self.parse_page,
-                errback=self.on_error,
-                dont_filter=True,
-                meta={
-                    "source_id": target["id"],
-                    "handle_httpstatus_list": HANDLED_STATUSES,
-                    "dont_obey_robotstxt": bool(target.get("ignore_robots_txt")),
-                    "dw_written": target.get("written", True),  # else checked: fetch.reach
-                    **browser.request_meta(target, timeout_ms),  # render: browser only
-                },
-            )
+            yield self._page_request(target, {} if target.get("render") else _conditional_headers(target))
+
+    def look_again(self, source_id):
+        """The request that fetches a page of this crawl once more, in full, at once: its
+        last fetch changed, and the change is told only if this one still shows it
+        (``monitor.analysis.doubt.AT_ONCE``). The site's delay between requests applies."""
+        target = next(t for t in self.targets if t["id"] == source_id and not t.get("discover"))
+        return self._page_request(target, {})
+
+    def _page_request(self, target, headers):
+        timeout_ms = self.settings.getfloat("DW_BROWSER_TIMEOUT_MS", 30000)
+        return scrapy.Request(
+            target["url"],
+            headers=headers,
+            callback=self.parse_page,
+            errback=self.on_error,
+            dont_filter=True,
+            meta={
+                "source_id": target["id"],
+                "handle_httpstatus_list": HANDLED_STATUSES,
+                "dont_obey_robotstxt": bool(target.get("ignore_robots_txt")),
+                "dw_written": target.get("written", True),  # else checked: fetch.reach
+                **browser.request_meta(target, timeout_ms),  # render: browser only
+            },
+        )
 
     def parse_page(self, response):
         received, sent = _times(response.meta)

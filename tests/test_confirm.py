@@ -234,7 +234,7 @@ def test_an_ordinary_edit_and_its_revert_are_two_alerted_changes(watched, open_d
     assert watched.kinds() == ["new", "changed"]
     watched.check()
     assert watched.kinds() == ["new", "changed", "changed"]
-    reverted = next(open_db().query("SELECT at FROM fetches ORDER BY id LIMIT 1 OFFSET 2"))
+    reverted = fetch_of_check(open_db, 2)
     event = list(open_db().query("SELECT at FROM events WHERE kind = 'changed' ORDER BY id"))[-1]
     assert event["at"] == reverted["at"]  # dated when the revert was first seen
 
@@ -310,7 +310,7 @@ def test_words_picked_anew_at_each_visit_accuse_at_most_once(watched, replica, o
     told = alerted(open_db)
     assert told.count("changed") <= 1 and told.count("volatile_text") == 1, watched.kinds()
     assert set(told) <= {"changed", "volatile_text"}
-    assert open_db()["fetches"].count == 12  # every capture kept
+    assert open_db()["fetches"].count == len(replica.requests_for("/p")) >= 12  # every capture kept
     problem = next(open_db().query("SELECT detail FROM events WHERE kind = 'volatile_text'"))
     assert "add a CSS selector of their element" in problem["detail"]
     assert kinds(open_db)[-1] == "volatile_change"  # words picked again: a note
@@ -328,7 +328,21 @@ def test_words_picked_at_random_accuse_a_few_times_at_most(watched, replica, ope
     rng = random.Random(seed)
     check_each_visit(watched, replica, lambda: f"<p>{rng.choice(choices)}</p>")
     assert alerted(open_db).count("changed") <= 2, watched.kinds()
-    assert open_db()["fetches"].count == 12
+    assert open_db()["fetches"].count == len(replica.requests_for("/p")) >= 12
+
+
+def fetch_of_check(open_db, n):
+    """The first fetch of the ``n``-th check (from 0): a check that found the page changed
+    fetched it again at once (doubt.AT_ONCE), so fetches and checks are not numbered alike."""
+    return next(open_db().query(
+        "SELECT * FROM fetches WHERE crawl_id = (SELECT id FROM crawls ORDER BY id "
+        "LIMIT 1 OFFSET ?) ORDER BY id LIMIT 1", [n]))
+
+
+def first_fetch_showing(open_db, words):
+    db = open_db()
+    return min(row["id"] for row in db.query("SELECT id, body_sha256 FROM fetches")
+               if words in (store.body_of(db, row["body_sha256"]) or b""))
 
 
 def check_each_visit(watched, replica, extra, checks=12):
@@ -406,7 +420,7 @@ def test_words_picked_from_a_few_versions_accuse_at_most_once(watched, replica, 
     told = alerted(open_db)
     assert told.count("changed") <= 1 and set(told) <= {"changed", "volatile_text"}, watched.kinds()
     assert told.count("volatile_text") <= 1
-    assert open_db()["fetches"].count == 12  # every capture kept
+    assert open_db()["fetches"].count == len(replica.requests_for("/p")) >= 12  # every capture kept
     # what a subscriber reads of the problem, however the place was found volatile (a look
     # that found the other words, or the page as it was)
     for problem in open_db().query("SELECT detail FROM events WHERE kind = 'volatile_text'"):
@@ -433,7 +447,7 @@ def test_a_tip_inside_a_paragraph_of_the_page_s_own_accuses_once_and_edits_aroun
     """The tip is the last sentence of the page's last paragraph: the paragraph is the place.
     Once it is volatile, its tip changing is a note; its own words edited, or a sentence
     added to it, are an edit (a sentence all its recent versions had was removed, or more
-    sentences came than went)."""
+    sentences came than went; at the second fetch, a sentence both fetches show)."""
     requests = []
 
     def serve(handler):
@@ -450,8 +464,11 @@ def test_a_tip_inside_a_paragraph_of_the_page_s_own_accuses_once_and_edits_aroun
     replica.set("/p", b"", handler=serve)
     for _ in range(10):
         watched.check()
-    assert watched.kinds() == ["new", "changed", "volatile_change", "volatile_text"] + [
-        "volatile_change"] * 3 + [at_the_edit] + ["volatile_change"] * 2
+    # its first change is fetched again at once (doubt.AT_ONCE): the tip changed again, so the
+    # paragraph is a volatile place before anyone is accused; the edit (request 7, the
+    # seventh check's first fetch) stays at its second fetch: told
+    assert watched.kinds() == ["new", "volatile_change", "volatile_text"] + [
+        "volatile_change"] * 4 + [at_the_edit] + ["volatile_change"] * 3
 
 
 def test_a_paragraph_reworded_at_two_checks_in_a_row_is_alerted_at_once_both_times(watched):
@@ -479,7 +496,7 @@ def test_a_paragraph_replaced_at_two_checks_in_a_row_is_alerted_once_it_stays(wa
     assert watched.kinds() == ["new", "changed", "changed"]
     second = list(open_db().query("SELECT * FROM events WHERE kind = 'changed' ORDER BY id"))[1]
     assert "confirmed by checking again" in second["detail"]
-    third_fetch = next(open_db().query("SELECT id, at FROM fetches ORDER BY id LIMIT 1 OFFSET 2"))
+    third_fetch = fetch_of_check(open_db, 2)
     assert (second["fetch_id"], second["at"]) == (third_fetch["id"], third_fetch["at"])
 
 
@@ -509,7 +526,7 @@ def test_an_edit_beside_words_picked_anew_is_alerted(watched, replica, open_db):
     told = alerted(open_db)
     assert told.count("volatile_text") == 1 and told.count("changed") <= 2, watched.kinds()
     last = list(open_db().query("SELECT * FROM events WHERE kind = 'changed' ORDER BY id"))[-1]
-    assert last["fetch_id"] == 9  # the request that first showed the edit
+    assert last["fetch_id"] == first_fetch_showing(open_db, b"now published")  # dated then
     assert "now published" in store.text_of(open_db(), next(open_db().query(
         "SELECT text_sha256 FROM versions ORDER BY id DESC LIMIT 1"))["text_sha256"])
 
@@ -637,3 +654,92 @@ def test_a_date_bump_beside_a_real_edit_is_updated(watched):
                       extra=BUMPS["a line in main"]("14 November 2026")))
     watched.check()
     assert watched.kinds() == ["new", "updated"]
+
+
+# -- an edit is fetched again at once (doubt.AT_ONCE) ---------------------------------------
+
+
+def test_an_edit_is_told_by_the_crawl_that_saw_it_after_a_second_fetch(watched, replica, open_db):
+    watched.show(page())
+    watched.check()
+    watched.show(page(PARAGRAPHS + ["The report of the round is published below."]))
+    assert watched.check() == ("ok", "changed")  # told by this crawl, not the next
+    assert len(replica.requests_for("/p")) == 3  # the page, then the edit twice
+    event = next(open_db().query("SELECT * FROM events WHERE kind = 'changed'"))
+    first, second = list(open_db().query("SELECT * FROM fetches ORDER BY id"))[1:]
+    assert (event["fetch_id"], event["at"], event["confirmed_by"]) == (
+        first["id"], first["at"], second["id"])  # dated when first seen
+    assert "fetched again at once" in first["note"] and event["detail"] is None
+    assert watched.check() == ("not_modified", None)
+    assert len(replica.requests_for("/p")) == 4  # an unchanged page is fetched once
+
+
+# Written after the mechanism, none of them tried on it before: words a site writes anew at
+# each request, in shapes and languages no other test has.
+AT_EACH_REQUEST = {
+    "3 of 6 most-read stories": lambda rng: "<h2>Most read</h2><ol>{}</ol>".format(
+        "".join(f"<li>{story}</li>" for story in rng.sample(HEADLINES[:6], 3))),
+    "a French photo caption of five": lambda rng: "<p><em>Photo : {}</em></p>".format(
+        rng.choice(["Le ministre reçoit une délégation à Berne.", "Vue du Palais fédéral en hiver.",
+                    "Signature d'un accord à Genève.", "Conférence de presse à Lausanne.",
+                    "Visite d'une ambassade à Pékin."])),
+    "eight partner countries shuffled, in German": lambda rng: "<ul>{}</ul>".format("".join(
+        f"<li>{country}</li>" for country in rng.sample(
+            ["Australien", "Brasilien", "Kanada", "Chile", "Ungarn", "Japan", "Norwegen",
+             "Schweiz"], 8))),
+    "a promotion of two lines, one of four": lambda rng: "<div class='promo'><h3>{}</h3><p>{}</p></div>".format(
+        *rng.choice([("Study in Canada", "Scholarships for students from abroad."),
+                     ("Travel advice", "Check the advice before you book."),
+                     ("Work with us", "The ministry is hiring translators."),
+                     ("Open house", "Visit the ministry on the first Saturday of June.")])),
+    "a testimonial and its author, one of six": lambda rng: "<blockquote><p>{}</p><p>— {}</p></blockquote>".format(
+        *rng.choice([(f"The dialogue helped us reach officials {n}.", author) for n, author in zip(
+            ["quickly", "at last", "directly", "in person", "by letter", "twice"],
+            ["A. Chen", "M. Dubois", "K. Sato", "L. Silva", "J. Smith", "H. Müller"])])),
+}
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("shape", list(AT_EACH_REQUEST))
+def test_words_written_anew_at_each_request_are_set_aside_by_the_second_fetch(
+        watched, replica, open_db, shape, seed):
+    rng = random.Random(seed)
+    check_each_visit(watched, replica, lambda: AT_EACH_REQUEST[shape](rng), checks=10)
+    told = alerted(open_db)
+    assert told.count("changed") <= ACCUSED_AT_MOST.get(shape, 0), watched.kinds()
+    assert told.count("volatile_text") <= 2, watched.kinds()  # what to ignore: asked once or twice
+    if shape not in ACCUSED_AT_MOST:
+        assert told.count("volatile_text") >= 1, watched.kinds()
+    assert open_db()["fetches"].count == len(replica.requests_for("/p"))
+
+
+# Measured over 10 checks, seeds 1 and 2, before the second fetch at once (fa84f55)
+# and after: most-read 3 and 3 -> 2 and 3; the caption 1, 1 -> 0; the countries 3, 2 -> 0;
+# the promotion 1, 1 -> 0; the testimonial 3, 3 -> 0. Stories picked 3 of 6 at each request
+# are the known gap (docs/design.md): a story found in two picks in a row reads as kept.
+ACCUSED_AT_MOST = {"3 of 6 most-read stories": 3}
+
+
+def test_an_edit_published_while_the_site_s_servers_disagree_is_told_once(watched, replica, open_db):
+    """Right after the edit, the site answers the new page, then the old one (a cache being
+    refreshed): the second fetch finding the page as it was is a transient note, never a
+    reason to set the edited paragraph aside: told once it stays, dated when it showed
+    again, and never again. (Old and new in turn for several checks is set aside as words
+    picked from a few versions: docs/design.md.)"""
+    requests = []
+    edited = PARAGRAPHS + ["The report of the round is published below."]
+
+    def serve(handler):
+        n = len(requests)
+        requests.append(n)
+        fresh = n >= 1 and (n % 2 == 1 or n >= 4)
+        send(handler, 200, {"Content-Type": "text/html; charset=utf-8"},
+             page(edited if fresh else PARAGRAPHS).encode())
+
+    replica.set("/p", b"", handler=serve)
+    for _ in range(6):
+        watched.check()
+    told = alerted(open_db)
+    assert told == ["changed"], watched.kinds()
+    versions = list(open_db().query("SELECT text_sha256 FROM versions ORDER BY id"))
+    assert "published below" in store.text_of(open_db(), versions[-1]["text_sha256"])

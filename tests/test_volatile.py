@@ -495,3 +495,42 @@ def test_a_list_shuffled_again_at_the_look_is_the_same_place():
     assert volatile.lines_look(*shuffled) == volatile.SAME
     edited = shuffled[2].replace("The round was held in Geneva.", "The round was held in Oslo.")
     assert volatile.lines_look(shuffled[0], shuffled[1], edited) is None  # something else changed
+
+
+# Two fetches seconds apart (doubt.AT_ONCE): does each show the same edit of the version?
+BASE = ("The delegations met in Geneva. They discussed the rights of minorities.\n"
+        "Home\nNews\nVisas\nEmbassies\n"
+        "Did you know? The ministry answers letters within twenty days.\n"
+        "Contact the press office for interviews.")
+EDITED_AT_BOTH = {
+    # name: (first fetch, second fetch, an edit both show)
+    "a sentence added, the tip picked anew around it": (
+        BASE.replace("minorities.", "minorities. A report will follow.").replace(
+            "twenty days", "a month"),
+        BASE.replace("minorities.", "minorities. A report will follow.").replace(
+            "The ministry answers letters within twenty days", "Consuls help travellers"), True),
+    "a sentence reworded at both": (
+        BASE.replace("in Geneva", "in Bern").replace("twenty", "ten"),
+        BASE.replace("in Geneva", "in Bern").replace("twenty", "thirty"), True),
+    "a sentence dropped at both, nothing in its place": (
+        BASE.replace("\nContact the press office for interviews.", "").replace("twenty", "ten"),
+        BASE.replace("\nContact the press office for interviews.", ""), True),
+    "the tip picked anew at each fetch": (
+        BASE.replace("twenty days", "a month"), BASE.replace("twenty days", "a week"), False),
+    "the menu shuffled at each fetch": (
+        BASE.replace("Home\nNews\nVisas\nEmbassies", "Visas\nHome\nEmbassies\nNews"),
+        BASE.replace("Home\nNews\nVisas\nEmbassies", "News\nEmbassies\nHome\nVisas"), False),
+    "an edit the first fetch shows and the second does not": (
+        BASE.replace("in Geneva", "in Bern"), BASE.replace("twenty", "ten"), False),
+    "a sentence moved, not written": (
+        BASE.replace("The delegations met in Geneva. ", "").replace(
+            "interviews.", "interviews. The delegations met in Geneva."),
+        BASE.replace("The delegations met in Geneva. ", "").replace(
+            "interviews.", "interviews. The delegations met in Geneva."), False),
+}
+
+
+@pytest.mark.parametrize("name", EDITED_AT_BOTH)
+def test_edited_at_both(name):
+    first, second, edited = EDITED_AT_BOTH[name]
+    assert volatile.edited_at_both(BASE, first, second) is edited

@@ -25,6 +25,11 @@ import dataclasses
 from monitor.analysis import doubt, events, volatile
 
 HOLD, MACHINE = "hold", "machine"
+# An edit held for a look at once (doubt.AT_ONCE) whose look found yet other words: the
+# page changes at each request (a list shuffled, stories picked at random). No version is
+# made of either fetch; the parts the held one changed are volatile places (a transient
+# note says so), and the next check is compared with the last version, as before.
+MOVING = "moving"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,6 +103,7 @@ class Facts:
     unchanged_checks: int = 0  # checks since the compared version that found it unchanged
     link_kinds: tuple = ()  # links.kinds of what the page links to, compared with the version
     hid_a_change: bool = False  # this full answer proves the site's 304s hid a change
+    look_at_once: bool = False  # the crawl fetches the page again at once after a held edit
 
     @property
     def restart(self):
@@ -121,6 +127,7 @@ class Verdict:
     hold: bool = False  # a doubtful change waits: no version, no event; the state stays
     release: bool = False  # the held change is settled by this check
     transient: bool = False  # ... it was not the page: a transient note
+    moving: bool = False  # ... the page fetched again at once showed other words again
     confirmed: bool = False  # ... it stays: the change is dated from its first look
     places: tuple | None = None  # (volatile.Verdict, the places' history before)
     link_kinds: tuple = ()  # link events beside the change's
@@ -174,27 +181,33 @@ def decide(facts):
         return Verdict(unchanged, weighed, notes, hold=True, keep_rules=keep_rules)
     release = bool(weighed.held) and f.outcome.kind != "error"
     transient = release and weighed.outcome == doubt.TRANSIENT
+    moving = release and weighed.outcome == MOVING
     confirmed = release and weighed.outcome == doubt.CONFIRMED
     if confirmed and weighed.judgement.replaces and decision.kind in events.WEIGHED_KINDS:
         decision = dataclasses.replace(decision, kind="replaced")
     elif (confirmed or (release and weighed.outcome is None and weighed.judgement)) \
             and not f.restart:  # the volatile places' history follows the changes told
         decision, places = _judge_volatile(f, decision, **_numbers_history(weighed))
-    if weighed.outcome == doubt.VOLATILE:  # the same places changed again: a counter, a token
+    if moving:  # no version of words found at one fetch only; those parts are volatile
+        decision = dataclasses.replace(decision, kind=None, new_version=False, text_changed=False)
+        places = (volatile.confirmed(f.places, f.texts.before, f.held_text, f.fetched_at), f.places)
+    elif weighed.outcome == doubt.VOLATILE:  # the same places changed again: a counter, a token
         verdict = volatile.confirmed(f.places, f.texts.before, f.texts.after, f.fetched_at)
         decision, places = dataclasses.replace(decision, kind=verdict.kind), (verdict, f.places)
     elif transient and _lines_back(f, weighed.held):
         places = (volatile.confirmed(f.places, f.genuine_text, f.held_text, f.fetched_at), f.places)
+    elif transient and weighed.held.reason == doubt.AT_ONCE and f.genuine_text and f.held_text:
+        places = (volatile.flipped(f.places, f.genuine_text, f.held_text, f.fetched_at), f.places)
     elif weighed.outcome == MACHINE:  # seen on sight: a note, never an alert
         decision = dataclasses.replace(decision, kind=volatile.NOTE)
     # links compared with the archive's copy (a first check after a backfill) are not news
-    link_kinds = tuple(f.link_kinds) if not f.restart and not f.seam else ()
+    link_kinds = tuple(f.link_kinds) if not f.restart and not f.seam and not moving else ()
     if link_kinds and not decision.new_version:  # a link came or went: a new version
         decision = dataclasses.replace(decision, new_version=True)
     distrust = (decision.new_version and f.previous.has_version and not f.restart
                 and decision.kind != "restored" and f.hid_a_change)
-    return Verdict(decision, weighed, notes, release=release, transient=transient,
-                   confirmed=confirmed, places=places, link_kinds=link_kinds,
+    return Verdict(decision, weighed, notes, release=release, transient=transient or moving,
+                   moving=moving, confirmed=confirmed, places=places, link_kinds=link_kinds,
                    distrust=bool(distrust), quiet=bool(quiet), keep_rules=keep_rules,
                    words=_weighed_words(weighed, decision.kind, f.texts))
 
@@ -288,6 +301,8 @@ def weigh(f, kind):
         elif pending.looks + 1 < doubt.VOLATILE_AFTER:  # held, and something else changed too
             return Weighed(doubt.HOLD_AGAIN, lines, pending)
         # held at enough looks without settling: told as an ordinary change
+    if judgement.verdict == doubt.ORDINARY and not pending and f.look_at_once:
+        judgement = doubt.Judgement(doubt.DOUBTFUL, doubt.AT_ONCE)  # an edit stays seconds later
     verdict = {doubt.MACHINE: MACHINE, doubt.DOUBTFUL: HOLD}.get(judgement.verdict)
     return Weighed(verdict, judgement, pending)
 
@@ -317,6 +332,8 @@ def _resolve(f, pending):
         look = doubt.numbers_look(genuine, held_text, texts.after, f.fetched_at, pending.at,
                                   f.compared_at, f.languages)
         return doubt.resolve_numbers(look, pending.looks, f.steady_looks), look == doubt.STAYED
+    if pending.reason == doubt.AT_ONCE:
+        return _looked_at_once(f, genuine, held_text), False
     if pending.reason in doubt.LINE_REASONS:
         look = volatile.lines_look(genuine, held_text, texts.after, f.places)
         if look == volatile.MIXED:  # an edit stayed beside words picked anew: it is news
@@ -334,6 +351,20 @@ def _resolve(f, pending):
                          like_held=_like(held_text, texts.after), looks=pending.looks), False
 
 
+def _looked_at_once(f, genuine, held_text):
+    """What the second fetch of a crawl found of an edit held for it (``doubt.AT_ONCE``),
+    seconds after the first: the edit again (whatever words written anew at each request
+    changed around it): ``CONFIRMED``; other words again in the same places, nothing else:
+    ``VOLATILE``; other words again, laid out otherwise (a list shuffled): ``MOVING``. The
+    page as it was is ``TRANSIENT`` (``_resolve``)."""
+    after = f.texts.after
+    if f.texts.after_sha == f.held.text_sha256 or _like(held_text, after) \
+            or volatile.edited_at_both(genuine, held_text, after):
+        return doubt.CONFIRMED
+    look = volatile.lines_look(genuine, held_text, after, f.places)
+    return doubt.VOLATILE if look == volatile.SAME else MOVING
+
+
 def _like(held_text, new_text):
     """Whether the new text differs from the held one only in values (the same lines)."""
     found, other = volatile.changes(held_text, new_text, pair_others=False)
@@ -348,7 +379,7 @@ def _weighed_words(weighed, kind, texts):
         return "the same part of the page changed again when it was checked again"
     if weighed.outcome == doubt.CONFIRMED and kind == "replaced":
         return replaced_words(texts.after)
-    if weighed.outcome == doubt.CONFIRMED:
+    if weighed.outcome == doubt.CONFIRMED and weighed.held.reason != doubt.AT_ONCE:
         return f"confirmed by checking again ({weighed.words})"
     return None
 

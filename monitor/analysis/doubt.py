@@ -3,7 +3,8 @@ which are checked again before anyone is told. Pure functions.
 
 ``judge(before, after, fetched_at)`` reads one change of the compared text:
 
-- ``ORDINARY``: part of the page edited, most of it kept: alerted as it is;
+- ``ORDINARY``: part of the page edited, most of it kept: alerted once the crawl has
+  fetched the page again at once and found it still there (``AT_ONCE``);
 - ``MACHINE``: the change is confined, inside otherwise identical lines, to values
   a machine writes anew at each visit (a relative time, a time or date near the
   moment of fetching, a random-looking token: ``monitor.analysis.machine``): a note,
@@ -78,10 +79,19 @@ REASON_WORDS = {
     "numbers": "only numbers changed, inside lines that otherwise stayed the same",
     "rotated": "the same lines changed again, to other words, as they had at the check before",
     "returned": "lines that changed lately went back to words they had before",
+    "again": "part of the page's words changed; the page was fetched again at once",
 }
 # Held for a change of lines' words (``monitor.analysis.volatile.changed_again``): a look
 # that finds the last genuine version again means those lines change at each visit.
 LINE_REASONS = ("rotated", "returned")
+# Any other change of the page's own words (an ordinary edit) is held too, but only while
+# the crawl fetches the page once more, at once (``monitor.fetch.pipelines``): words a
+# site writes anew at each request (a tip, a quote, stories picked at random, a shuffled
+# menu) have changed again by then, and are a volatile part of the page before anyone is
+# accused; an edit stays, and is told dated when first seen, seconds later. A look that
+# finds the page as it was is a transient note, and makes nothing volatile: a site whose
+# servers disagree for a few minutes while an edit is published shows it again later.
+AT_ONCE = "again"
 # Looks in a row that must find lines gone back to earlier words unchanged before the
 # change is alerted (an edit undone stays; one of two banners picked at each visit is
 # found again by two looks one time in four).

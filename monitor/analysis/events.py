@@ -53,7 +53,8 @@ KINDS = {
     "replaced": "the page now shows something else entirely: most of its text was replaced "
                 "at once, and checking again a few minutes later found the same",
     "transient": "a note: one check found something other than the page (a wall, an error "
-                 "page, a page cut short); checked again, the page was back as before (kept, "
+                 "page, a page cut short, words the site writes anew at each visit); checked "
+                 "again, the page was back as before, or showed other words again (kept, "
                  "never alerted)",
     "seen_in_archive": "a note: dialogue-watch's first capture of the page reads the same as "
                        "the Internet Archive's last copy before it (never alerted)",

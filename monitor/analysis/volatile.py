@@ -26,6 +26,7 @@ that removes exactly the place's changing part from the text, checked on both
 texts of the change: one match, inside that line, covering what changed.
 """
 
+import collections
 import dataclasses
 import difflib
 import functools
@@ -141,6 +142,42 @@ def confirmed(history, before, after, at="now"):
                                                     since=updated[change.place].since or at)
     flagged = tuple(c for c in found if not history.get(c.place, Place()).volatile)
     return Verdict(NOTE, updated, found, flagged, False)
+
+
+def flipped(history, before, after, at="now"):
+    """The places when a change from ``before`` to ``after`` was undone within seconds (the
+    page, fetched again at once, was as before: ``monitor.analysis.doubt.AT_ONCE``): its
+    runs of lines are remembered as changed lately, so that their next change, or their
+    return, waits for a look (``changed_again``); they are not volatile: a site whose
+    servers disagree while an edit is published shows the edit again, and it is told."""
+    found = (rotated(before, after, history) or changes(before, after))[0]
+    return Verdict(None, advance(history, found, at), found, (), False)
+
+
+def edited_at_both(before, first, second):
+    """Whether two fetches made seconds apart (``first``, ``second``) both show the same edit
+    of ``before``: a sentence neither had before and both have, or a sentence of ``before``
+    that both dropped with nothing in its place. Words a site writes anew at each request
+    differ between the two (each replaced the last version's with its own): they are not
+    an edit, however they are laid out (a list shuffled, a tip, stories picked at random)."""
+    old, one, two = _sentences(before), _sentences(first), _sentences(second)
+    matcher = difflib.SequenceMatcher(None, one, two, autojunk=False)
+    # where both fetches agree, sentence for sentence (a list reshuffled between them, where
+    # the same story may come up twice by chance, is not an agreement)
+    agreed = collections.Counter(sentence for tag, i1, i2, _, _ in matcher.get_opcodes()
+                                 if tag == "equal" for sentence in one[i1:i2])
+    added = agreed - collections.Counter(old)
+    return bool(added) or bool(_dropped(old, one) & _dropped(old, two))
+
+
+def _dropped(old, new):
+    """The sentences of ``old`` that ``new`` removed with nothing in their place: in a run
+    of sentences that lost some (more went than came: which went, the other fetch tells),
+    and not moved elsewhere (a list shuffled drops none)."""
+    matcher, kept = difflib.SequenceMatcher(None, old, new, autojunk=False), set(new)
+    return {sentence for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+            if tag in ("delete", "replace") and i2 - i1 > j2 - j1
+            for sentence in old[i1:i2] if sentence not in kept}
 
 
 def same_places(before, first, second):

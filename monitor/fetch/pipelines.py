@@ -23,10 +23,12 @@ class _AnalysingPipeline:
     @classmethod
     def from_crawler(cls, crawler):
         # `scrapy crawl` / Scrapyd too: spiders.pages put sources.yaml's settings in them
-        return cls(crawler.settings)
+        pipeline = cls(crawler.settings)
+        pipeline.crawler = crawler
+        return pipeline
 
-    def _tell(self, source_id, words):
-        self.done += 1
+    def _tell(self, source_id, words, counted=True):
+        self.done += counted
         if self.progress:
             print(f"  [{self.done}/{self.total}] {source_id}: {words}", file=sys.stderr, flush=True)
 
@@ -45,6 +47,7 @@ class StorePipeline(_AnalysingPipeline):
         self.subscribers = settings.get("DW_SUBSCRIBERS") or ()
         self.fatal_path = settings.get("DW_FATAL_PATH")
         self.analysis = analysis_pool.analysis()
+        self.looked_at = set()  # pages fetched again at once in this crawl (doubt.AT_ONCE)
 
     async def process_item(self, item):
         if isinstance(item, Read):  # what a feed, sitemap or listing listed
@@ -58,15 +61,20 @@ class StorePipeline(_AnalysingPipeline):
         if known and _may_read(item, known):  # a wall is told more surely against the last text
             known["text"] = store.text_of(self.db, known["text_sha256"])
         observation = await self.analysis.analyze(item, source, known)
+        look = item.source_id in self.looked_at
         try:
             kind = store.record_fetch(self.db, item, observation, self.failing_after, self.crawl_id,
                                       self.subscribers, reading_rules, reread,
-                                      self.confirm_after)
+                                      self.confirm_after, look_again=not look)
         except StoreError as error:
             stop_crawl(self.fatal_path, str(error))
         except Exception as error:  # noqa: BLE001 - a bug: stop loudly, never drop a fetch silently
             stop_crawl(self.fatal_path, _store_bug(item.source_id, error))
-        self._tell(item.source_id, _summary(observation, kind))
+        waits = kind == store.LOOK_AGAIN
+        if waits:  # an edit: told once the page, fetched again now, still shows it
+            self.looked_at.add(item.source_id)
+            self.crawler.engine.crawl(self.crawler.spider.look_again(item.source_id))
+        self._tell(item.source_id, _summary(observation, kind, look), counted=not waits)
         return item
 
     async def _discovered(self, read):
@@ -154,9 +162,13 @@ def _store_bug(source_id, error):
             "stored before it is kept. Please report it with this message.")
 
 
-def _summary(observation, kind):
+def _summary(observation, kind, look=False):
     words = events.OUTCOME_WORDS[observation.outcome]
-    if kind:
+    if look:
+        words = f"fetched again at once: {words}"
+    if kind == store.LOOK_AGAIN:
+        words = f"{words}; it changed: fetching it again at once before anyone is told"
+    elif kind:
         words = f"{words}, event: {kind}"
     detail = observation.error or observation.note
     return f"{words} ({detail})" if detail else words

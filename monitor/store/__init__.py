@@ -49,7 +49,7 @@ from monitor.store.schema import migrations
 # The writers that read pages (``record``, ``readings``, ``sources``, ``links``) bring the
 # analysis with them (lxml, the markers): loaded when first asked for, so that a command
 # that only reads the database ('dialogue-watch status') starts without them (issue 27).
-_LATER = {"current_capture": "record", "record_fetch": "record", "sync_sources": "sources",
+_LATER = {"current_capture": "record", "record_fetch": "record", "LOOK_AGAIN": "record", "sync_sources": "sources",
           "captures": "readings", "change_events": "readings", "refresh_diffs": "readings",
           "replace_reading": "readings", "links": None}
 
@@ -65,7 +65,7 @@ def __getattr__(name):
     return value
 
 __all__ = [
-    "DELIVERY_TABLES", "INTEGRITY_QUERIES", "INTERRUPTED", "alert_details", "body_of", "capture", "captures", "change_events", "crawl_in_progress", "refresh_diffs",
+    "DELIVERY_TABLES", "INTEGRITY_QUERIES", "LOOK_AGAIN", "INTERRUPTED", "alert_details", "body_of", "capture", "captures", "change_events", "crawl_in_progress", "refresh_diffs",
     "replace_reading",
     "INTERRUPTED_CRAWL", "check_rows", "claim_next", "close_interrupted_crawls", "counts", "crawl_results", "current_capture", "db_path",
     "digest_alerts", "enqueue_alerts", "finish_crawl", "history", "immediate_transaction",

@@ -44,7 +44,8 @@ def facts(conn, current, texts, pending, outcome):
 def _lines_back(conn, current, pending, outcome):
     """For a look that found the last genuine version again after a change of lines' words
     was held: both texts, to name those lines volatile places (``check._lines_back``)."""
-    if not pending or pending.reason not in doubt.LINE_REASONS or outcome not in ("ok", "not_modified"):
+    if not pending or pending.reason not in (*doubt.LINE_REASONS, doubt.AT_ONCE) \
+            or outcome not in ("ok", "not_modified"):
         return {}
     return {"held_text": blobs.text(conn, pending.text_sha256) or "",
             "genuine_text": blobs.text(conn, current["text_sha256"]) or ""}
@@ -99,5 +100,8 @@ def held_body(conn, fetch_id):
 
 
 def hold_note(judgement, confirm_at):
+    if judgement.reason == doubt.AT_ONCE:
+        return ("a change was seen; it is told only if the page, fetched again at once, "
+                "still shows it")
     return (f"a change was seen ({judgement.words}); it is confirmed by checking the page again "
             f"from {confirm_at} before anyone is told")

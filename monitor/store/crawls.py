@@ -33,12 +33,18 @@ def close_interrupted_crawls(db):
 
 def crawl_results(db, crawl_id):
     """Per source of a crawl: its fetch outcome and event kind (if any; a new
-    monitoring problem follows the change event: "updated, layout_changed")."""
+    monitoring problem follows the change event: "updated, layout_changed"). A page
+    fetched again at once in the crawl (``monitor.analysis.doubt.AT_ONCE``) is one
+    row: its last fetch's, with the event that fetch confirmed."""
     sql = """
+        WITH pages AS (SELECT source_id, min(id) AS first_id, max(id) AS last_id FROM fetches
+                       WHERE crawl_id = :crawl GROUP BY source_id)
         SELECT f.source_id, f.outcome, f.status, f.error,
                (SELECT group_concat(kind, ', ') FROM (
                     SELECT kind FROM events WHERE fetch_id = f.id OR confirmed_by = f.id
+                    OR fetch_id IN (SELECT id FROM fetches WHERE crawl_id = :crawl
+                                    AND source_id = pages.source_id AND id < f.id)
                     ORDER BY id)) AS event
-        FROM fetches f
-        WHERE f.crawl_id = ? ORDER BY f.id"""
-    return list(db.query(sql, [crawl_id]))
+        FROM pages JOIN fetches f ON f.id = pages.last_id
+        ORDER BY pages.first_id"""
+    return list(db.query(sql, {"crawl": crawl_id}))

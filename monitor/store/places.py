@@ -39,11 +39,14 @@ def keep(db, fetch, fetch_id, verdict, history, current, version_id, subscribers
 def _unchanged_checks(db, version, fetch_id):
     """The checks between ``version``'s fetch and this one that found the page unchanged."""
     # a held check (no version) did not find it unchanged; the check that confirmed a held
-    # change did (a number updated now and then, each confirmed, stays news)
-    sql = ("SELECT count(*) FROM fetches WHERE source_id = ? AND at >= ? AND id > ? AND id < ? "
-           "AND outcome IN ('ok', 'not_modified') AND version_id IS NOT NULL")
+    # change did (a number updated now and then, each confirmed, stays news), unless it
+    # was the same crawl's second fetch of the page (doubt.AT_ONCE): a check is a crawl
+    sql = ("SELECT count(DISTINCT coalesce(crawl_id, -id)) FROM fetches WHERE source_id = ? "
+           "AND at >= ? AND id > ? AND id < ? AND outcome IN ('ok', 'not_modified') "
+           "AND version_id IS NOT NULL AND coalesce(crawl_id, -id) IS NOT "
+           "(SELECT coalesce(crawl_id, -id) FROM fetches WHERE id = ?)")
     found = db.conn.execute(sql, [version["source_id"], version["at"], version["fetch_id"],
-                                  fetch_id])
+                                  fetch_id, version["fetch_id"]])
     return found.fetchone()[0]
 
 

@@ -43,8 +43,9 @@ def _current_version(db, source_id):
 
 @writes
 def record_fetch(db, fetch, observation, failing_after, crawl_id=None, subscribers=(),
-                 rules=None, reread=None, confirm_after=300.0):
-    """Store one fetch and whatever follows from it; return the event kind or None.
+                 rules=None, reread=None, confirm_after=300.0, look_again=False):
+    """Store one fetch and whatever follows from it; return the event kind, ``LOOK_AGAIN``
+    or None.
 
     ``fetch`` is a ``monitor.items.PageFetch``; ``observation`` a
     ``monitor.analysis.analyze.Observation``; ``subscribers`` the ``monitor.notify.alerts.Subscriber``s
@@ -53,11 +54,16 @@ def record_fetch(db, fetch, observation, failing_after, crawl_id=None, subscribe
     read the current version, ``reread`` is the current version's capture read
     again with them: it becomes the version this fetch is compared with.
     ``confirm_after``: seconds after which a held doubtful change is looked at again
-    (``monitor.store.confirm``).
+    (``monitor.store.confirm``). ``look_again``: the caller fetches the page again at once
+    when this returns ``LOOK_AGAIN`` (an edit held until then: ``doubt.AT_ONCE``).
     """
     with immediate_transaction(db):
         return _record(db, fetch, observation, failing_after, crawl_id, subscribers,
-                       rules, reread, confirm_after)
+                       rules, reread, confirm_after, look_again)
+
+
+# What record_fetch returns for an edit held until the page is fetched again at once.
+LOOK_AGAIN = "look_again"
 
 
 SUPERSEDED = ("superseded: a fetch of this page sent later, by a crawl that started later, was "
@@ -65,7 +71,7 @@ SUPERSEDED = ("superseded: a fetch of this page sent later, by a crawl that star
 
 
 def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rules=None,
-            reread=None, confirm_after=300.0):
+            reread=None, confirm_after=300.0, look_again=False):
     """Decide, then store: the capture is stored and what the decision needs read
     (``_gather``), ``monitor.analysis.check.decide`` decides, ``_apply`` stores the rest."""
     state = _state(db, fetch.source_id)
@@ -73,7 +79,8 @@ def _record(db, fetch, observation, failing_after, crawl_id, subscribers=(), rul
         row = fetch_row(fetch, observation, None, crawl_id, state)
         insert_row(db, "fetches", {**row, "outcome": "superseded", "error": SUPERSEDED})
         return None
-    page = _gather(db, fetch, observation, state, crawl_id, rules, reread, failing_after)
+    page = _gather(db, fetch, observation, state, crawl_id, rules, reread, failing_after,
+                   look_again)
     verdict = check.decide(page.facts)
     return _apply(db, fetch, observation, page, verdict, subscribers, rules, confirm_after)
 
@@ -94,7 +101,8 @@ class _Page:
     facts: check.Facts
 
 
-def _gather(db, fetch, observation, state, crawl_id, rules, reread, failing_after):
+def _gather(db, fetch, observation, state, crawl_id, rules, reread, failing_after,
+            look_again=False):
     """Store the capture (its fetch, text and links; the compared version read again with
     new rules) and read the plain facts the decision needs."""
     first = _current_version(db, fetch.source_id)
@@ -125,6 +133,7 @@ def _gather(db, fetch, observation, state, crawl_id, rules, reread, failing_afte
         unfinished=observation.unfinished, held=held,
         link_kinds=tuple(links.kinds(seen.changes)) if seen and seen.changes else (),
         hid_a_change=current is not None and hid_a_change(db, fetch, state),
+        look_at_once=look_again,
         **confirm.facts(db.conn, current, texts, held, observation.outcome),
         **(places.facts(db, fetch_id, current) if may_change else {}))
     return _Page(state, first, current, bool(seam), fetch_id, body_sha, text_sha, texts, seen,
@@ -147,13 +156,16 @@ def _apply(db, fetch, observation, page, verdict, subscribers, rules, confirm_af
         confirm.release(db.conn, fetch.source_id)
     if verdict.transient:
         insert_event(db, dataclasses.replace(fetch, fetched_at=held.at), held.fetch_id,
-                     "transient", current, current["id"], Note(_transient_words(held)),
+                     "transient", current, current["id"],
+                     Note(_transient_words(held, verdict.moving)),
                      columns={"confirmed_by": fetch_id})
     elif verdict.confirmed:
         seen_first = dataclasses.replace(fetch, fetched_at=held.at), held.fetch_id
         body_sha = confirm.held_body(db.conn, held.fetch_id) or body_sha
     version_id = _store_version(db, fetch, fetch_id, seen_first, observation, page, decision,
                                 body_sha, rules)
+    if verdict.moving:  # it did not find the page's version: words of its own, as the held one
+        db.conn.execute("UPDATE fetches SET version_id = NULL WHERE id = ?", [fetch_id])
     hidden = distrust(db, fetch, fetch_id) if verdict.distrust else None
     _store_events(db, fetch, fetch_id, seen_first, observation, page, verdict, version_id,
                   hidden, subscribers)
@@ -218,20 +230,28 @@ def _hold(db, fetch, observation, page, verdict, confirm_after):
     fetched again: no version, no event, no alert; the page's state stays."""
     weighed = verdict.weighed
     looks = weighed.held.looks + 1 if weighed.outcome == doubt.HOLD_AGAIN else 1
+    at_once = weighed.judgement.reason == doubt.AT_ONCE
     confirm_at = confirm.hold(db.conn, fetch.source_id, page.fetch_id, page.text_sha,
-                              fetch.fetched_at, weighed.judgement.reason, confirm_after, looks,
-                              weighed.keep_held)
+                              fetch.fetched_at, weighed.judgement.reason,
+                              0 if at_once else confirm_after, looks, weighed.keep_held)
     db.conn.execute("UPDATE fetches SET note = coalesce(note || '; ', '') || ? WHERE id = ?",
                     [confirm.hold_note(weighed.judgement, confirm_at), page.fetch_id])
-    _update_state(db, fetch, observation, verdict.decision, page.state, page.current["id"])
-    return None
+    # held for the crawl's second fetch: the site's validators stay those of its last
+    # settled answer, so that the second fetch can still prove its 304s hid a change
+    _update_state(db, fetch, observation, verdict.decision, page.state, page.current["id"],
+                  validators=not at_once)
+    return LOOK_AGAIN if at_once else None
 
 
 def _marker_words(observation):
     return observation.marker.text if observation.marker and observation.outcome == "ok" else None
 
 
-def _transient_words(held):
+def _transient_words(held, moving=False):
+    if moving:
+        return (f"the check at {held.at} found part of the page changed; fetched again at "
+                "once, it showed other words again there: those parts are written anew at "
+                "each visit (both captures are kept), and nothing was alerted")
     return (f"the check at {held.at} found something other than the page "
             f"({doubt.REASON_WORDS.get(held.reason, held.reason)}); checked again, the page "
             "was back as before: that capture is kept, and nothing was alerted")
@@ -358,7 +378,8 @@ def _note_problem(db, fetch, fetch_id, previous, current, version_id, observatio
         db.conn.execute("UPDATE source_state SET problem = ? WHERE source_id = ?", [problem, fetch.source_id])
 
 
-def _update_state(db, fetch, observation, decision, state, version_id, changed_at=None):
+def _update_state(db, fetch, observation, decision, state, version_id, changed_at=None,
+                  validators=True):
     row = {
         "source_id": fetch.source_id, "state": decision.state,
         "consecutive_errors": decision.consecutive_errors,
@@ -370,7 +391,7 @@ def _update_state(db, fetch, observation, decision, state, version_id, changed_a
     }
     if observation.outcome in ("ok", "not_modified"):
         row["last_ok_at"] = fetch.fetched_at
-    if fetch.status == 200 and observation.outcome in ("ok", "not_modified"):
+    if validators and fetch.status == 200 and observation.outcome in ("ok", "not_modified"):
         row["etag"] = fetch.headers.get("ETag")
         row["last_modified"] = fetch.headers.get("Last-Modified")
         row["validators_url"] = fetch.url  # validators belong to the address that gave them
