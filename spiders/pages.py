@@ -55,9 +55,12 @@ class PagesSpider(scrapy.Spider):
     def look_again(self, source_id):
         """The request that fetches a page of this crawl once more, in full, at once: its
         last fetch changed, and the change is told only if this one still shows it
-        (``monitor.analysis.doubt.AT_ONCE``). The site's delay between requests applies."""
-        target = next(t for t in self.targets if t["id"] == source_id and not t.get("discover"))
-        return self._page_request(target, {})
+        (``monitor.analysis.doubt.AT_ONCE``). The site's delay between requests applies.
+        None for a page this crawl was not given (its next check looks at it)."""
+        for target in self.targets:
+            if target["id"] == source_id and not target.get("discover"):
+                return self._page_request(target, {})
+        return None
 
     def _page_request(self, target, headers):
         timeout_ms = self.settings.getfloat("DW_BROWSER_TIMEOUT_MS", 30000)

@@ -72,10 +72,16 @@ class StorePipeline(_AnalysingPipeline):
             stop_crawl(self.fatal_path, _store_bug(item.source_id, error))
         waits = kind == store.LOOK_AGAIN
         if waits:  # an edit: told once the page, fetched again now, still shows it
-            self.looked_at.add(item.source_id)
-            self.crawler.engine.crawl(self.crawler.spider.look_again(item.source_id))
+            self._look_again(item.source_id)
         self._tell(item.source_id, _summary(observation, kind, look), counted=not waits)
         return item
+
+    def _look_again(self, source_id):
+        """Fetch the page once more in this crawl (``monitor.analysis.doubt.AT_ONCE``)."""
+        self.looked_at.add(source_id)
+        request = self.crawler.spider.look_again(source_id)
+        if request is not None:
+            self.crawler.engine.crawl(request)
 
     async def _discovered(self, read):
         """Store what a discovery source listed (``monitor.store.discovery``), with the

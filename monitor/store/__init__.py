@@ -49,8 +49,8 @@ from monitor.store.schema import migrations
 # The writers that read pages (``record``, ``readings``, ``sources``, ``links``) bring the
 # analysis with them (lxml, the markers): loaded when first asked for, so that a command
 # that only reads the database ('dialogue-watch status') starts without them (issue 27).
-_LATER = {"current_capture": "record", "record_fetch": "record", "LOOK_AGAIN": "record", "sync_sources": "sources",
-          "captures": "readings", "change_events": "readings", "refresh_diffs": "readings",
+_LATER = {"current_capture": "record", "record_fetch": "record", "LOOK_AGAIN": "record",
+          "sync_sources": "sources", "captures": "readings", "change_events": "readings", "refresh_diffs": "readings",
           "replace_reading": "readings", "links": None}
 
 
