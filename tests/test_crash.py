@@ -141,17 +141,21 @@ def kill(command, kind):
     raise AssertionError(f"no {kind} could be killed")
 
 
-def finish(*commands, timeout=60):
+def finish(*commands, timeout=60, said=None):
+    """Wait for each command; one still running after ``timeout`` s is killed, and the
+    failure gives what it had written (``said``: the file its standard error went to)."""
     for command in commands:
         try:
             command.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(command.pid, signal.SIGKILL)
             command.wait()
-            raise AssertionError("a crawl did not finish in time") from None
+            words = said.read_text()[-2000:] if said and command is commands[0] else ""
+            raise AssertionError(f"a crawl did not finish in time: {command.args}\n{words}") from None
 
 
-def test_random_kills_of_any_crawl_process_never_damage_the_database(replica, make_config, db_path):
+def test_random_kills_of_any_crawl_process_never_damage_the_database(replica, make_config, db_path,
+                                                                     tmp_path):
     cfg = make_config(*[{"id": f"p{i}", "path": f"/p{i}"} for i in range(PAGES)],
                       settings={"retries": 0})
     command = [sys.executable, "-m", "monitor", "--sources", cfg.path, "--db", str(db_path), "crawl", "-q"]
@@ -159,8 +163,10 @@ def test_random_kills_of_any_crawl_process_never_damage_the_database(replica, ma
     committed, killed = {}, {}
     for trial in range(TRIALS):
         serve_round(replica, trial, rng)
-        first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                 start_new_session=True)
+        said = tmp_path / "first.txt"
+        with open(said, "w") as errors:  # the crawl's progress lines, for a failure's message
+            first = subprocess.Popen([*command[:-1]], stdout=subprocess.DEVNULL, stderr=errors,
+                                     start_new_session=True)
         time.sleep(rng.uniform(0, 0.6))
         second = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                   start_new_session=True)  # overlaps: refused, or runs if the first is gone
@@ -171,7 +177,7 @@ def test_random_kills_of_any_crawl_process_never_damage_the_database(replica, ma
         if kind == "command":
             time.sleep(1.0)
             assert survivors(below) == [], f"trial {trial}: the crawl outlived its command"
-        finish(first, second)
+        finish(first, second, said=said)
         assert second.returncode in (0, 2, 4), f"trial {trial}: {second.stderr.read()}"
         assert locks.holder(db_path) is None, f"trial {trial}: the lock outlived the crawl"
         db = store.open_db(db_path)
