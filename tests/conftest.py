@@ -1,8 +1,6 @@
 """Shared fixtures: a real HTTP server on 127.0.0.1 (the ``replica``), a local stand-in
 for the Wayback Machine (the ``archive``) and a sources.yaml for them."""
 
-import os
-
 import pytest
 import yaml
 
@@ -23,14 +21,6 @@ def pytest_configure(config):
                             "full cost (passwords.ITERATIONS), not the tests' cheap one")
     if not hasattr(config, "workerinput"):  # the controller, before it starts the workers
         bytecode.compile_sources()
-
-
-def pytest_xdist_auto_num_workers(config):
-    """``-n auto``: one worker more than the CPUs. The tests wait on crawls, commands and
-    browsers they start (the machine was 71-79% busy with one worker per CPU): on 2 cores, 3
-    workers ran the suite in 413 s and 341 s against 475 s and 374 s with 2, the same
-    revisions back to back (4 workers: 395 s against 374 s). docs/testing.md, sessions 14-15."""
-    return len(os.sched_getaffinity(0)) + 1
 
 
 def pytest_collection_modifyitems(items):
