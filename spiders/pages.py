@@ -1,4 +1,5 @@
-"""The one generic spider: fetch every target page once, conditionally."""
+"""The one generic spider: fetch every target page once, conditionally; a page whose
+change waits for a second fetch (``look_again``), once more, in full."""
 
 import datetime
 import logging
