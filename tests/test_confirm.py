@@ -300,10 +300,10 @@ def picked_anew(shape, edited=lambda n: False):
 
 @pytest.mark.parametrize("shape", list(ROTATING))
 def test_words_picked_anew_at_each_visit_accuse_at_most_once(watched, replica, open_db, shape):
-    """The first time such a line changes, nobody can tell it from an edit (alerted, as
-    issue 22 wants of an ordinary edit). The second time in a row it is held and the page
-    is fetched again: changed again at once, it is a volatile place (a note, and the
-    volatile_text problem once); from then on, never an alert."""
+    """The first time such a line changes, the crawl fetches the page again at once
+    (doubt.AT_ONCE): other words there, it is a volatile place (a note, and the
+    volatile_text problem once) before anyone is accused (one alert each before that;
+    three headlines shifted by one still give one: two of them are in both fetches)."""
     replica.set("/p", b"", handler=picked_anew(shape))
     for _ in range(12):
         watched.check()
@@ -411,9 +411,11 @@ def picked_from_few(shape, seed, edited=lambda n: False):
 @pytest.mark.parametrize("seed", [1, 2])
 @pytest.mark.parametrize("shape", list(FEW))
 def test_words_picked_from_a_few_versions_accuse_at_most_once(watched, replica, open_db, shape, seed):
-    """Before, each return to earlier words was alerted as an edit undone: two banners in
-    turn gave 11 alerts in 12 checks, a greeting of three 7 or 8. Now the first change is
-    alerted (nobody can tell it from an edit yet) and the place is then volatile."""
+    """Before session 14, each return to earlier words was alerted as an edit undone: two
+    banners in turn gave 11 alerts in 12 checks, a greeting of three 7 or 8. The first
+    change is fetched again at once: other words, or the page as it was, and it is not
+    told (two in turn: 0 now); the same words again (one time in two or three), it is
+    told once, and the place is then volatile."""
     replica.set("/p", b"", handler=picked_from_few(shape, seed))
     for _ in range(12):
         watched.check()
