@@ -155,6 +155,13 @@ ROWS = {
     "... the page as it was: a transient note": (
         facts(held=HELD_EDIT, held_text=EDITED, genuine_text=PAGE, look_at_once=True), None,
         False, "ok", {"release": True, "transient": True, "moving": False}),
+    "... a wall at the second fetch, without the sentence the edit dropped: held as a wall": (
+        changed(WALL, "WALL", held=dataclasses.replace(HELD_EDIT, text_sha256="DROPPED"),
+                held_text=PAGE.replace("Questions go to the water office.\n", ""),
+                look_at_once=True), None, False, "ok",
+        {"hold": True, "weighed": check.Weighed(
+            check.HOLD, doubt.Judgement(doubt.DOUBTFUL, "much_shorter"),
+            dataclasses.replace(HELD_EDIT, text_sha256="DROPPED"))}),
     "... other words again in its place: volatile": (
         changed(TIPPED[2], "TIP2", before=TIPPED[0], held=HELD_TIP1, held_text=TIPPED[1],
                 look_at_once=True), "volatile_change", True, "ok",

@@ -356,10 +356,17 @@ def _looked_at_once(f, genuine, held_text):
     seconds after the first: the edit again (whatever words written anew at each request
     changed around it): ``CONFIRMED``; other words again in the same places, nothing else:
     ``VOLATILE``; other words again, laid out otherwise (a list shuffled): ``MOVING``. The
-    page as it was is ``TRANSIENT`` (``_resolve``)."""
+    page as it was is ``TRANSIENT`` (``_resolve``). A second fetch that is not the page
+    (a wall, a page cut short) confirms nothing: ``AGAIN``, judged as such (``weigh``)."""
     after = f.texts.after
-    if f.texts.after_sha == f.held.text_sha256 or _like(held_text, after) \
-            or volatile.edited_at_both(genuine, held_text, after):
+    if f.texts.after_sha == f.held.text_sha256 or _like(held_text, after):
+        return doubt.CONFIRMED
+    seen = doubt.judge(doubt.without_marker(genuine, f.marker_before),
+                       doubt.without_marker(after, f.marker_after), f.fetched_at,
+                       f.compared_at, f.languages, f.unfinished)
+    if seen.reason in doubt.NOT_THE_PAGE:
+        return doubt.AGAIN
+    if volatile.edited_at_both(genuine, held_text, after):
         return doubt.CONFIRMED
     look = volatile.lines_look(genuine, held_text, after, f.places)
     return doubt.VOLATILE if look == volatile.SAME else MOVING

@@ -72,6 +72,8 @@ WORDS_COMPARED_AT_MOST = 40000
 SHORTER_THAN = 0.5
 # Reasons, in words for the event's detail; REPLACED ones confirm as ``replaced``.
 REPLACED_REASONS = ("most_replaced", "much_shorter")
+# Reasons a fetch may not be the page at all (a wall, an error page, a page cut short).
+NOT_THE_PAGE = (*REPLACED_REASONS, "cut_short")
 REASON_WORDS = {
     "most_replaced": "most of the page's text was replaced at once",
     "much_shorter": "the page became much shorter than its last version",
