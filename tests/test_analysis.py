@@ -100,11 +100,24 @@ def test_html_text_leaves_the_shared_tree_as_it_was():
 
 # ---------------------------------------------------------------- worker processes
 
-@pytest.mark.parametrize("setting, cpus, workers", [
-    (None, 2, 2), ("", 4, 4), (None, 0, 1), (0, 2, 0), ("0", 8, 0), (3, 2, 3), ("1", 2, 1),
+@pytest.mark.parametrize("setting, cpus, pages, workers", [
+    (None, 2, None, 2), ("", 4, None, 4), (None, 0, None, 1), (0, 2, None, 0), ("0", 8, None, 0),
+    (3, 2, None, 3), ("1", 2, None, 1),
+    # no more workers than pages: a page is read one piece at a time
+    (None, 2, 1, 1), ("", 4, 3, 3), (None, 2, 16, 2), (None, 2, 0, 2), (3, 2, 1, 3), (0, 2, 1, 0),
 ])
-def test_worker_count(setting, cpus, workers):
-    assert analysis_pool.worker_count(setting, cpus=cpus) == workers
+def test_worker_count(setting, cpus, pages, workers):
+    assert analysis_pool.worker_count(setting, cpus=cpus, pages=pages) == workers
+
+
+def test_a_crawl_of_one_page_forks_one_worker(replica, make_config, crawl, db_path):
+    cfg = make_config({"id": "one", "path": "/one"})
+    seen = []
+    replica.set("/one", b"", handler=notes_the_workers(
+        replica, db_path, page(BODY + " One page.", "Last updated 3 May 2024").encode(), seen))
+    assert crawl(cfg) == {"one": ("ok", "new")}
+    ((workers, _),) = seen
+    assert len(workers) == 1
 
 
 def test_worker_count_rejects_negative():

@@ -64,14 +64,16 @@ _started = None  # the workers start_workers forked in this process
 _limit = None  # seconds per page, from DW_ANALYSIS_TIMEOUT (set by the TimeLimit extension)
 
 
-def worker_count(setting, cpus=None):
+def worker_count(setting, cpus=None, pages=None):
     """Workers for the ``DW_ANALYSIS_WORKERS`` setting: None or "" means one per CPU,
-    0 means read inline on the reactor thread.
+    but no more than the crawl's ``pages`` (each page is read one piece at a time, so a
+    crawl of one page never reads two at once); 0 means read inline on the reactor thread.
 
-    Example: ``worker_count(None, cpus=2) == 2``, ``worker_count("0") == 0``.
+    Example: ``worker_count(None, cpus=2) == 2``, ``worker_count(None, cpus=2, pages=1) == 1``,
+    ``worker_count("0") == 0``.
     """
     if setting is None or str(setting).strip() == "":
-        return max(1, cpus if cpus is not None else _cpus())
+        return max(1, min(cpus if cpus is not None else _cpus(), pages or float("inf")))
     count = int(setting)
     if count < 0:
         raise ValueError(f"DW_ANALYSIS_WORKERS must be 0 or more, not {count}")
@@ -104,10 +106,10 @@ class TimeLimit:
         return cls(time_limit(crawler.settings.get("DW_ANALYSIS_TIMEOUT")))
 
 
-def start_workers(setting):
+def start_workers(setting, pages=None):
     """Fork the workers now, while this process has a single thread."""
     global _started
-    workers = worker_count(setting)
+    workers = worker_count(setting, pages=pages)
     if workers == 0 or _started is not None:
         return
     context = multiprocessing.get_context("fork")

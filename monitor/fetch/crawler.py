@@ -169,7 +169,7 @@ def _child_main(targets, settings_values, owner_pid):
 
     # fork the analysis workers while this process has a single thread and no
     # database connection (Scrapy starts threads; the pipeline opens the database)
-    analysis_pool.start_workers(settings.get("DW_ANALYSIS_WORKERS"))
+    analysis_pool.start_workers(settings.get("DW_ANALYSIS_WORKERS"), pages=len(targets))
 
     from scrapy.crawler import CrawlerProcess
 

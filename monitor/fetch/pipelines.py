@@ -48,6 +48,7 @@ class StorePipeline(_AnalysingPipeline):
         self.fatal_path = settings.get("DW_FATAL_PATH")
         self.analysis = analysis_pool.analysis()
         self.looked_at = set()  # pages fetched again at once in this crawl (doubt.AT_ONCE)
+        self.held = {}  # {source_id: (the held fetch's answer, its reading)} until it is fetched again
 
     async def process_item(self, item):
         if isinstance(item, Read):  # what a feed, sitemap or listing listed
@@ -60,8 +61,11 @@ class StorePipeline(_AnalysingPipeline):
             reread = await self._reread(known["version_id"], source)
         if known and _may_read(item, known):  # a wall is told more surely against the last text
             known["text"] = store.text_of(self.db, known["text_sha256"])
-        observation = await self.analysis.analyze(item, source, known)
         look = item.source_id in self.looked_at
+        observation = self._held_reading(item) if look else None
+        same = observation is not None
+        if not same:
+            observation = await self.analysis.analyze(item, source, known)
         try:
             kind = store.record_fetch(self.db, item, observation, self.failing_after, self.crawl_id,
                                       self.subscribers, reading_rules, reread,
@@ -72,9 +76,16 @@ class StorePipeline(_AnalysingPipeline):
             stop_crawl(self.fatal_path, _store_bug(item.source_id, error))
         waits = kind == store.LOOK_AGAIN
         if waits:  # an edit: told once the page, fetched again now, still shows it
+            self.held[item.source_id] = (answer_key(item), observation)
             self._look_again(item.source_id)
-        self._tell(item.source_id, _summary(observation, kind, look), counted=not waits)
+        self._tell(item.source_id, _summary(observation, kind, look, same), counted=not waits)
         return item
+
+    def _held_reading(self, item):
+        """The reading of the held fetch when the second fetch answered the very same bytes
+        (and the same address, type and Last-Modified): they are not read again."""
+        answer, observation = self.held.pop(item.source_id, (None, None))
+        return observation if answer is not None and answer == answer_key(item) else None
 
     def _look_again(self, source_id):
         """Fetch the page once more in this crawl (``monitor.analysis.doubt.AT_ONCE``)."""
@@ -168,16 +179,23 @@ def _store_bug(source_id, error):
             "stored before it is kept. Please report it with this message.")
 
 
-def _summary(observation, kind, look=False):
+def _summary(observation, kind, look=False, same=False):
     words = events.OUTCOME_WORDS[observation.outcome]
     if look:
-        words = f"fetched again at once: {words}"
+        words = "fetched again at once: " + ("the same answer" if same else words)
     if kind == store.LOOK_AGAIN:
         words = f"{words}; it changed: fetching it again at once before anyone is told"
     elif kind:
         words = f"{words}, event: {kind}"
     detail = observation.error or observation.note
     return f"{words} ({detail})" if detail else words
+
+
+def answer_key(item):
+    """What of a fetch its reading depends on, apart from the moment (seconds apart here)."""
+    last_modified = {k.lower(): v for k, v in item.headers.items()}.get("last-modified")
+    return (item.status, item.final_url, item.content_type, last_modified, item.error,
+            item.body_sha256())
 
 
 def _may_read(item, known):

@@ -75,7 +75,7 @@ def standalone(sources_path, db_path, shard=None, workers=None):
     held.enter_context(locks.database_lock(db_path, "crawl"))
     try:
         config = shards.select(config_module.load(sources_path), shard)
-        analysis_pool.start_workers(workers)
+        analysis_pool.start_workers(workers, pages=len(config.sources) + len(config.discover))
         db, crawl_id, targets, settings = prepare(config, db_path)
     except BaseException:
         held.close()
