@@ -50,6 +50,13 @@ def test_crawl_summary_and_stale_json(replica, make_config, db_path):
                               "last_changed_at", "last_checked_at", "state"}
     assert rows[1]["days_stale"] < australia["days_stale"]
     assert rows[2]["last_updated"] is None and rows[2]["days_stale"] is None
+    # an edit (the date kept: silent): fetched again at once before anyone is told; the
+    # same bytes are not read again
+    replica.set("/ca", page(BODY + " More, and a paragraph added.", marker="Date modified: 2024-03-12"))
+    again = run(cfg, db_path, "crawl", "canada", check=False)
+    assert "canada: fetched; it changed: fetching it again at once before anyone is told" in again.stderr
+    assert "[1/1] canada: fetched again at once: the same answer, event: silent_edit" in again.stderr
+    assert "Checked 1 page(s): 1 fetched" in again.stdout, again.stdout
 
 
 def test_unknown_id_is_a_clear_error(replica, make_config, db_path):
