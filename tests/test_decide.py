@@ -166,9 +166,17 @@ ROWS = {
         changed(TIPPED[2], "TIP2", before=TIPPED[0], held=HELD_TIP1, held_text=TIPPED[1],
                 look_at_once=True), "volatile_change", True, "ok",
         {"release": True, "confirmed": False}),
-    "... other words again beside an edit that stayed: told": (
+    "... other words again beside an edit that stayed: one more look at once": (
         changed(TIPPED[2].replace("once a year", "twice a year"), "TIP2E", before=TIPPED[0],
                 held=HELD_TIP1, held_text=TIPPED[1].replace("once a year", "twice a year"),
+                look_at_once=True), None, False, "ok",
+        {"release": False, "confirmed": False,
+         "weighed": check.Weighed(doubt.HOLD_AGAIN, doubt.Judgement(doubt.DOUBTFUL, doubt.AT_ONCE),
+                                  HELD_TIP1, keep_held=True)}),
+    "... and at that last look too: told": (
+        changed(TIPPED[2].replace("once a year", "twice a year"), "TIP2E", before=TIPPED[0],
+                held=dataclasses.replace(HELD_TIP1, looks=doubt.AT_ONCE_LOOKS),
+                held_text=TIPPED[1].replace("once a year", "twice a year"),
                 look_at_once=True), "silent_edit", True, "ok",
         {"release": True, "confirmed": True}),
     "... a list in another order, the lines that stay put another run: volatile": (

@@ -333,7 +333,8 @@ def _resolve(f, pending):
                                   f.compared_at, f.languages)
         return doubt.resolve_numbers(look, pending.looks, f.steady_looks), look == doubt.STAYED
     if pending.reason == doubt.AT_ONCE:
-        return _looked_at_once(f, genuine, held_text), False
+        found = _looked_at_once(f, genuine, held_text, pending.looks)
+        return found, found == doubt.HOLD_AGAIN
     if pending.reason in doubt.LINE_REASONS:
         look = volatile.lines_look(genuine, held_text, texts.after, f.places)
         if look == volatile.MIXED:  # an edit stayed beside words picked anew: it is news
@@ -351,13 +352,16 @@ def _resolve(f, pending):
                          like_held=_like(held_text, texts.after), looks=pending.looks), False
 
 
-def _looked_at_once(f, genuine, held_text):
-    """What the second fetch of a crawl found of an edit held for it (``doubt.AT_ONCE``),
-    seconds after the first: the edit again (whatever words written anew at each request
-    changed around it): ``CONFIRMED``; other words again in the same places, nothing else:
-    ``VOLATILE``; other words again, laid out otherwise (a list shuffled): ``MOVING``. The
-    page as it was is ``TRANSIENT`` (``_resolve``). A second fetch that is not the page
-    (a wall, a page cut short) confirms nothing: ``AGAIN``, judged as such (``weigh``)."""
+def _looked_at_once(f, genuine, held_text, looks=1):
+    """What a later fetch of a crawl found of an edit held for it (``doubt.AT_ONCE``),
+    seconds after the first: the same text (or values only): ``CONFIRMED``; the edit again
+    while other words around it changed (a sentence both show that the last version had
+    not): at the first look, ``HOLD_AGAIN``, one more look at once (``doubt.AT_ONCE_LOOKS``:
+    words picked at random, three stories of six, can agree by chance), at the last,
+    ``CONFIRMED``; other words again in the same places, nothing else: ``VOLATILE``; other
+    words again, laid out otherwise (a list shuffled): ``MOVING``. The page as it was is
+    ``TRANSIENT`` (``_resolve``). A fetch that is not the page (a wall, a page cut short)
+    confirms nothing: ``AGAIN``, judged as such (``weigh``)."""
     after = f.texts.after
     if f.texts.after_sha == f.held.text_sha256 or _like(held_text, after):
         return doubt.CONFIRMED
@@ -367,7 +371,7 @@ def _looked_at_once(f, genuine, held_text):
     if seen.reason in doubt.NOT_THE_PAGE:
         return doubt.AGAIN
     if volatile.edited_at_both(genuine, held_text, after):
-        return doubt.CONFIRMED
+        return doubt.CONFIRMED if looks >= doubt.AT_ONCE_LOOKS else doubt.HOLD_AGAIN
     look = volatile.lines_look(genuine, held_text, after, f.places)
     return doubt.VOLATILE if look == volatile.SAME else MOVING
 

@@ -94,6 +94,10 @@ LINE_REASONS = ("rotated", "returned")
 # finds the page as it was is a transient note, and makes nothing volatile: a site whose
 # servers disagree for a few minutes while an edit is published shows it again later.
 AT_ONCE = "again"
+# Looks at once an edit may get in one crawl: a look that finds the edit again while other
+# words around it changed again (words picked at random beside it, which can agree with
+# the first fetch by chance) is followed by one more; the last such look tells it.
+AT_ONCE_LOOKS = 2
 # Looks in a row that must find lines gone back to earlier words unchanged before the
 # change is alerted (an edit undone stays; one of two banners picked at each visit is
 # found again by two looks one time in four).

@@ -161,13 +161,24 @@ def edited_at_both(before, first, second):
     differ between the two (each replaced the last version's with its own): they are not
     an edit, however they are laid out (a list shuffled, a tip, stories picked at random)."""
     old, one, two = _sentences(before), _sentences(first), _sentences(second)
-    matcher = difflib.SequenceMatcher(None, one, two, autojunk=False)
-    # where both fetches agree, sentence for sentence (a list reshuffled between them, where
-    # the same story may come up twice by chance, is not an agreement)
-    agreed = collections.Counter(sentence for tag, i1, i2, _, _ in matcher.get_opcodes()
-                                 if tag == "equal" for sentence in one[i1:i2])
-    added = agreed - collections.Counter(old)
+    added = collections.Counter(_agreed_in_place(one, two)) - collections.Counter(old)
     return bool(added) or bool(_dropped(old, one) & _dropped(old, two))
+
+
+def _agreed_in_place(one, two):
+    """The sentences two fetches agree on, sentence for sentence, where both put them in the
+    same place: a run both show, not shifted against the runs beside it. A list reshuffled
+    or shifted between the two fetches, where a story comes up in both by chance at
+    another rank (three of six most-read stories, headlines moved on by one), is no
+    agreement; an edit is where it was, whatever words picked anew beside it took."""
+    blocks = [block for block in difflib.SequenceMatcher(
+        None, one, two, autojunk=False).get_matching_blocks() if block.size]
+    # each run's shift (its place in one less its place in two); both texts begin together
+    # and end together
+    shifts = [0, *(block.a - block.b for block in blocks), len(one) - len(two)]
+    return [sentence for k, block in enumerate(blocks, start=1)
+            if shifts[k] in (shifts[k - 1], shifts[k + 1])
+            for sentence in one[block.a:block.a + block.size]]
 
 
 def _dropped(old, new):

@@ -1,11 +1,12 @@
 """Item pipelines: where a fetch is analysed and stored (or reported)."""
 
+import collections
 import json
 import os
 import sys
 
 from monitor import store
-from monitor.analysis import analyze, events, rules
+from monitor.analysis import analyze, doubt, events, rules
 from monitor.discover import decide
 from monitor.discover.reader import Read
 from monitor.store import discovery as store_discovery
@@ -47,7 +48,7 @@ class StorePipeline(_AnalysingPipeline):
         self.subscribers = settings.get("DW_SUBSCRIBERS") or ()
         self.fatal_path = settings.get("DW_FATAL_PATH")
         self.analysis = analysis_pool.analysis()
-        self.looked_at = set()  # pages fetched again at once in this crawl (doubt.AT_ONCE)
+        self.looked_at = collections.Counter()  # looks at once of each page in this crawl (doubt.AT_ONCE)
         self.held = {}  # {source_id: (the held fetch's answer, its reading)} until it is fetched again
 
     async def process_item(self, item):
@@ -88,8 +89,11 @@ class StorePipeline(_AnalysingPipeline):
         return observation if answer is not None and answer == answer_key(item) else None
 
     def _look_again(self, source_id):
-        """Fetch the page once more in this crawl (``monitor.analysis.doubt.AT_ONCE``)."""
-        self.looked_at.add(source_id)
+        """Fetch the page once more in this crawl (``monitor.analysis.doubt.AT_ONCE``), up
+        to ``AT_ONCE_LOOKS`` times (beyond, the held change waits for the next check)."""
+        self.looked_at[source_id] += 1
+        if self.looked_at[source_id] > doubt.AT_ONCE_LOOKS:
+            return
         request = self.crawler.spider.look_again(source_id)
         if request is not None:
             self.crawler.engine.crawl(request)
