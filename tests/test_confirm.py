@@ -728,6 +728,17 @@ AT_EACH_REQUEST = {
         *rng.choice([(f"The dialogue helped us reach officials {n}.", author) for n, author in zip(
             ["quickly", "at last", "directly", "in person", "by letter", "twice"],
             ["A. Chen", "M. Dubois", "K. Sato", "L. Silva", "J. Smith", "H. Müller"])])),
+    # written after stories were agreed on only at the same rank (session 16), never tried before
+    "2 of 5 related links, in Spanish": lambda rng: "<h3>Relacionados</h3><ul>{}</ul>".format("".join(
+        f"<li>{link}</li>" for link in rng.sample(
+            ["Diálogo sobre derechos humanos con China, ronda de 2024.", "Informe anual de la embajada.",
+             "Declaración conjunta sobre los defensores de derechos.", "Visita del relator especial.",
+             "Becas para periodistas extranjeros."], 2))),
+    "4 of 9 coming events, in Norwegian": lambda rng: "<h3>Kommende arrangementer</h3><ul>{}</ul>".format(
+        "".join(f"<li>{event}</li>" for event in rng.sample(
+            [f"Seminar om menneskerettigheter i {city}, {day}. juni." for day, city in zip(
+                range(2, 11), ["Oslo", "Bergen", "Trondheim", "Stavanger", "Tromsø", "Bodø",
+                               "Kristiansand", "Drammen", "Ålesund"])], 4))),
 }
 
 
@@ -747,9 +758,12 @@ def test_words_written_anew_at_each_request_are_set_aside_by_the_second_fetch(
 
 # Measured over 10 checks, seeds 1 and 2, before the second fetch at once (fa84f55)
 # and after: most-read 3 and 3 -> 2 and 3; the caption 1, 1 -> 0; the countries 3, 2 -> 0;
-# the promotion 1, 1 -> 0; the testimonial 3, 3 -> 0. Stories picked 3 of 6 at each request
-# are the known gap (docs/design.md): a story found in two picks in a row reads as kept.
-ACCUSED_AT_MOST = {"3 of 6 most-read stories": 3}
+# the promotion 1, 1 -> 0; the testimonial 3, 3 -> 0. Stories picked 3 of 6 at each request:
+# 0 and 2 since two fetches agree on a story only at the same rank and such an agreement
+# takes a third fetch (session 16; 2 and 3 before): the same new story at the same rank
+# in all three, after the list's first change made only its top lines a volatile place.
+# Two links of five (written in session 16): 1 and 1, a link at the same rank three times.
+ACCUSED_AT_MOST = {"3 of 6 most-read stories": 2, "2 of 5 related links, in Spanish": 1}
 
 
 def test_an_edit_published_while_the_site_s_servers_disagree_is_told_once(watched, replica, open_db):

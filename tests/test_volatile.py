@@ -518,6 +518,11 @@ EDITED_AT_BOTH = {
             "twenty days.", "twenty days. Write to us."),
         BASE.replace("minorities.", "minorities. A report will follow.").replace(
             "Did you know? The ministry answers letters within twenty days.", "Consuls help."), True),
+    "a sentence removed at both, the menu shuffled below it": (
+        BASE.replace(" They discussed the rights of minorities.", "").replace(
+            "Home\nNews\nVisas\nEmbassies", "Visas\nHome\nEmbassies\nNews"),
+        BASE.replace(" They discussed the rights of minorities.", "").replace(
+            "Home\nNews\nVisas\nEmbassies", "News\nEmbassies\nHome\nVisas"), True),
     "a sentence added at the end, the menu shuffled above it": (
         BASE.replace("Home\nNews\nVisas\nEmbassies", "Visas\nHome\nEmbassies\nNews") + "\nA report will follow.",
         BASE.replace("Home\nNews\nVisas\nEmbassies", "News\nEmbassies\nHome\nVisas") + "\nA report will follow.", True),
@@ -561,6 +566,8 @@ MOST_READ = {
     "one both show, at another rank": ((3, 4, 5), (5, 2, 1), False),
     "two both show, at other ranks": ((3, 0, 5), (0, 5, 2), False),
     "one both show at the same rank": ((3, 4, 5), (1, 4, 2), True),
+    "the version's three gone from both, others in their place": ((3, 4, 5), (5, 3, 4), False),
+    "two of the version's gone from both, one kept at another rank": ((3, 0, 5), (4, 5, 0), False),
     "the same three": ((3, 4, 5), (3, 4, 5), True),
 }
 

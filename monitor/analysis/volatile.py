@@ -26,6 +26,7 @@ that removes exactly the place's changing part from the text, checked on both
 texts of the change: one match, inside that line, covering what changed.
 """
 
+import bisect
 import collections
 import dataclasses
 import difflib
@@ -161,8 +162,9 @@ def edited_at_both(before, first, second):
     differ between the two (each replaced the last version's with its own): they are not
     an edit, however they are laid out (a list shuffled, a tip, stories picked at random)."""
     old, one, two = _sentences(before), _sentences(first), _sentences(second)
-    added = collections.Counter(_agreed_in_place(one, two)) - collections.Counter(old)
-    return bool(added) or bool(_dropped(old, one) & _dropped(old, two))
+    agreed = _agreed_in_place(one, two)
+    added = collections.Counter(agreed) - collections.Counter(old)
+    return bool(added) or _dropped_at_both(old, one, two, set(agreed))
 
 
 def _agreed_in_place(one, two):
@@ -171,6 +173,10 @@ def _agreed_in_place(one, two):
     or shifted between the two fetches, where a story comes up in both by chance at
     another rank (three of six most-read stories, headlines moved on by one), is no
     agreement; an edit is where it was, whatever words picked anew beside it took."""
+    # a sentence either fetch shows more than once ("Read more.", "June." after a date cut
+    # in two) tells no place: the runs are aligned without it
+    repeated = {s for fetch in (one, two) for s, n in collections.Counter(fetch).items() if n > 1}
+    one, two = ([s for s in fetch if s not in repeated] for fetch in (one, two))
     blocks = [block for block in difflib.SequenceMatcher(
         None, one, two, autojunk=False).get_matching_blocks() if block.size]
     # each run's shift (its place in one less its place in two); both texts begin together
@@ -181,15 +187,32 @@ def _agreed_in_place(one, two):
             for sentence in one[block.a:block.a + block.size]]
 
 
-def _dropped(old, new):
-    """The sentences of ``old`` that ``new`` removed with nothing in their place: in a run
-    of sentences that lost some (more went than came: which went, the other fetch tells),
-    and not moved elsewhere (a list shuffled drops none)."""
-    matcher, kept = difflib.SequenceMatcher(None, old, new, autojunk=False), set(new)
-    return {sentence for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-            if tag in ("delete", "replace") and i2 - i1 > j2 - j1
-            for sentence in old[i1:i2] if sentence not in kept}
+def _dropped_at_both(old, one, two, agreed):
+    """Whether both fetches removed a sentence of ``old`` with nothing in its place: between
+    the sentences of ``old`` around it that both fetches show in the same place
+    (``agreed``), each fetch has fewer sentences than ``old`` had, and not that one. A list
+    of a few stories picked at random keeps its length, whichever stories it lost."""
+    anchors = [index for index, sentence in enumerate(old) if sentence in agreed]
+    for index, sentence in enumerate(old):
+        if sentence in agreed or index in anchors:
+            continue
+        at = bisect.bisect_left(anchors, index)
+        before = old[anchors[at - 1]] if at > 0 else None
+        after = old[anchors[at]] if at < len(anchors) else None
+        was = (anchors[at] if after is not None else len(old)) - (anchors[at - 1] if before is not None else -1) - 1
+        kept = [_between(fetch, before, after) for fetch in (one, two)]
+        if all(run is not None and sentence not in run and len(run) < was for run in kept):
+            return True
+    return False
 
+
+def _between(sentences, before, after):
+    """The sentences between ``before`` and ``after`` (None: the start, the end), or None
+    when they are not in that order."""
+    start = sentences.index(before) + 1 if before is not None else 0
+    end = (sentences.index(after, start) if after in sentences[start:] else None) \
+        if after is not None else len(sentences)
+    return None if end is None else sentences[start:end]
 
 def same_places(before, first, second):
     """Whether ``before`` -> ``first`` changed only values inside otherwise identical lines,
