@@ -396,12 +396,15 @@ def test_a_menu_shuffled_at_each_visit_accuses_at_most_once(watched, replica, op
         f"<li>{item}</li>" for item in rng.sample(MENU_ITEMS, len(MENU_ITEMS)))))
     # 1, 1, 2 before the second fetch at once (doubt.AT_ONCE), 0 each now
     assert alerted(open_db).count("changed") <= 1, watched.kinds()
-    # what the history shows of a second fetch that found the list reordered again (seeds
-    # 1 and 3; at seed 2 it found the same lines moved in place: a volatile_change note)
+    # what the history shows of its first change: set aside at once, as a transient note
+    # (the second fetch found the list laid out otherwise) or a volatile_change note (the
+    # same lines changed again in place), never as an edit
+    kinds = watched.kinds()
+    assert kinds[1] in ("transient", "volatile_change"), kinds
     notes = [row["detail"] for row in open_db().query(
         "SELECT detail FROM events WHERE kind = 'transient'")]
-    assert len(notes) == (0 if seed == 2 else 1) and all("written anew at each visit" in note and "nothing was alerted" in note
-                         for note in notes), notes
+    assert all("written anew at each visit" in note and "nothing was alerted" in note
+               for note in notes), notes
 
 
 def picked_from_few(shape, seed, edited=lambda n: False):
