@@ -576,3 +576,15 @@ MOST_READ = {
 def test_stories_both_fetches_show_are_an_edit_only_at_the_same_rank(name):
     first, second, edited = MOST_READ[name]
     assert volatile.edited_at_both(most_read(0, 1, 2), most_read(*first), most_read(*second)) is edited
+
+
+def test_a_list_laid_out_otherwise_at_once_is_volatile_wherever_either_fetch_changed_it():
+    """The first fetch changed the list's top two stories, the fetch at once its third:
+    all three lines are the volatile place, not only the first fetch's."""
+    before, first, second = most_read(0, 1, 2), most_read(3, 4, 2), most_read(0, 1, 5)
+    alone = volatile.confirmed({}, before, first)
+    both = volatile.confirmed_at_both({}, before, first, second)
+    assert both.kind == volatile.NOTE and both.flagged[:len(alone.flagged)] == alone.flagged
+    (third,) = both.flagged[len(alone.flagged):]  # the line only the fetch at once changed
+    assert third.place not in alone.history and "line 3" in third.place
+    assert all(both.history[change.place].volatile for change in both.flagged)

@@ -145,6 +145,17 @@ def confirmed(history, before, after, at="now"):
     return Verdict(NOTE, updated, found, flagged, False)
 
 
+def confirmed_at_both(history, before, first, second, at="now"):
+    """``confirmed`` for a change whose fetch at once showed other words again, laid out
+    otherwise (a list reshuffled, other stories picked): the parts either fetch changed
+    are volatile (a list's lines that one pick happened to keep are the list's too)."""
+    one = confirmed(history, before, first, at)
+    two = confirmed(one.history, before, second, at)
+    known = {change.place for change in one.flagged}
+    return dataclasses.replace(one, history=two.history, flagged=one.flagged + tuple(
+        change for change in two.flagged if change.place not in known))
+
+
 def flipped(history, before, after, at="now"):
     """The places when a change from ``before`` to ``after`` was undone within seconds (the
     page, fetched again at once, was as before: ``monitor.analysis.doubt.AT_ONCE``): its
