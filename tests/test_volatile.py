@@ -502,35 +502,34 @@ BASE = ("The delegations met in Geneva. They discussed the rights of minorities.
         "Home\nNews\nVisas\nEmbassies\n"
         "Did you know? The ministry answers letters within twenty days.\n"
         "Contact the press office for interviews.")
+TIP = "Did you know? The ministry answers letters within twenty days."
 STORIES = ["Minister visits Ghana.", "Embassy opens in Lima.", "Grants announced.",
            "Floods statement issued.", "Ambassador presents credentials.", "Minister speaks at the UN."]
 
 
 def most_read(*ranks):
-    return BASE.replace("Did you know? The ministry answers letters within twenty days.",
-                        "Most read\n" + "\n".join(STORIES[rank] for rank in ranks))
+    return BASE.replace(TIP, "Most read\n" + "\n".join(STORIES[rank] for rank in ranks))
 
 
+def menu(text, order):
+    """``text`` with BASE's menu in another ``order``."""
+    return text.replace("Home\nNews\nVisas\nEmbassies", order)
+
+
+ADDED = BASE.replace("minorities.", "minorities. A report will follow.")
+REMOVED = BASE.replace(" They discussed the rights of minorities.", "")
 EDITED_AT_BOTH = {
     # name: (first fetch, second fetch, an edit both show)
     "a sentence added, a tip of another length beside it": (
-        BASE.replace("minorities.", "minorities. A report will follow.").replace(
-            "twenty days.", "twenty days. Write to us."),
-        BASE.replace("minorities.", "minorities. A report will follow.").replace(
-            "Did you know? The ministry answers letters within twenty days.", "Consuls help."), True),
+        ADDED.replace("twenty days.", "twenty days. Write to us."), ADDED.replace(TIP, "Consuls help."), True),
     "a sentence removed at both, the menu shuffled below it": (
-        BASE.replace(" They discussed the rights of minorities.", "").replace(
-            "Home\nNews\nVisas\nEmbassies", "Visas\nHome\nEmbassies\nNews"),
-        BASE.replace(" They discussed the rights of minorities.", "").replace(
-            "Home\nNews\nVisas\nEmbassies", "News\nEmbassies\nHome\nVisas"), True),
+        menu(REMOVED, "Visas\nHome\nEmbassies\nNews"), menu(REMOVED, "News\nEmbassies\nHome\nVisas"), True),
     "a sentence added at the end, the menu shuffled above it": (
-        BASE.replace("Home\nNews\nVisas\nEmbassies", "Visas\nHome\nEmbassies\nNews") + "\nA report will follow.",
-        BASE.replace("Home\nNews\nVisas\nEmbassies", "News\nEmbassies\nHome\nVisas") + "\nA report will follow.", True),
+        menu(BASE, "Visas\nHome\nEmbassies\nNews") + "\nA report will follow.",
+        menu(BASE, "News\nEmbassies\nHome\nVisas") + "\nA report will follow.", True),
     "a sentence added, the tip picked anew around it": (
-        BASE.replace("minorities.", "minorities. A report will follow.").replace(
-            "twenty days", "a month"),
-        BASE.replace("minorities.", "minorities. A report will follow.").replace(
-            "The ministry answers letters within twenty days", "Consuls help travellers"), True),
+        ADDED.replace("twenty days", "a month"),
+        ADDED.replace("The ministry answers letters within twenty days", "Consuls help travellers"), True),
     "a sentence reworded at both": (
         BASE.replace("in Geneva", "in Bern").replace("twenty", "ten"),
         BASE.replace("in Geneva", "in Bern").replace("twenty", "thirty"), True),
@@ -540,8 +539,7 @@ EDITED_AT_BOTH = {
     "the tip picked anew at each fetch": (
         BASE.replace("twenty days", "a month"), BASE.replace("twenty days", "a week"), False),
     "the menu shuffled at each fetch": (
-        BASE.replace("Home\nNews\nVisas\nEmbassies", "Visas\nHome\nEmbassies\nNews"),
-        BASE.replace("Home\nNews\nVisas\nEmbassies", "News\nEmbassies\nHome\nVisas"), False),
+        menu(BASE, "Visas\nHome\nEmbassies\nNews"), menu(BASE, "News\nEmbassies\nHome\nVisas"), False),
     "an edit the first fetch shows and the second does not": (
         BASE.replace("in Geneva", "in Bern"), BASE.replace("twenty", "ten"), False),
     "a sentence moved, not written": (

@@ -26,7 +26,6 @@ that removes exactly the place's changing part from the text, checked on both
 texts of the change: one match, inside that line, covering what changed.
 """
 
-import bisect
 import collections
 import dataclasses
 import difflib
@@ -201,18 +200,19 @@ def _agreed_in_place(one, two):
 def _dropped_at_both(old, one, two, agreed):
     """Whether both fetches removed a sentence of ``old`` with nothing in its place: between
     the sentences of ``old`` around it that both fetches show in the same place
-    (``agreed``), each fetch has fewer sentences than ``old`` had, and not that one. A list
-    of a few stories picked at random keeps its length, whichever stories it lost."""
-    anchors = [index for index, sentence in enumerate(old) if sentence in agreed]
-    for index, sentence in enumerate(old):
-        if sentence in agreed or index in anchors:
+    (``agreed``), each fetch has fewer sentences than ``old`` had, and that sentence is
+    nowhere in either. A list of a few stories picked at random keeps its length, whichever
+    stories it lost."""
+    shown = set(one) | set(two)
+    bounds = [-1, *(index for index, sentence in enumerate(old) if sentence in agreed), len(old)]
+    for start, end in zip(bounds, bounds[1:]):
+        gone = [sentence for sentence in old[start + 1:end] if sentence not in shown]
+        if not gone:
             continue
-        at = bisect.bisect_left(anchors, index)
-        before = old[anchors[at - 1]] if at > 0 else None
-        after = old[anchors[at]] if at < len(anchors) else None
-        was = (anchors[at] if after is not None else len(old)) - (anchors[at - 1] if before is not None else -1) - 1
-        kept = [_between(fetch, before, after) for fetch in (one, two)]
-        if all(run is not None and sentence not in run and len(run) < was for run in kept):
+        before = old[start] if start >= 0 else None
+        after = old[end] if end < len(old) else None
+        runs = [_between(fetch, before, after) for fetch in (one, two)]
+        if all(run is not None and len(run) < end - start - 1 for run in runs):
             return True
     return False
 
@@ -224,6 +224,7 @@ def _between(sentences, before, after):
     end = (sentences.index(after, start) if after in sentences[start:] else None) \
         if after is not None else len(sentences)
     return None if end is None else sentences[start:end]
+
 
 def same_places(before, first, second):
     """Whether ``before`` -> ``first`` changed only values inside otherwise identical lines,
