@@ -149,8 +149,14 @@ ROWS = {
             check.HOLD, doubt.Judgement(doubt.DOUBTFUL, doubt.AT_ONCE))}),
     "... where it cannot (a replay): told at once": (
         changed(EDITED), "silent_edit", True, "ok", {"hold": False}),
-    "... the second fetch shows it: told, dated when first seen": (
-        changed(EDITED, held=HELD_EDIT, held_text=EDITED, look_at_once=True), "silent_edit",
+    "... the second fetch shows it: one more look at once": (
+        changed(EDITED, held=HELD_EDIT, held_text=EDITED, look_at_once=True), None, False, "ok",
+        {"release": False, "confirmed": False, "weighed": check.Weighed(
+            doubt.HOLD_AGAIN, doubt.Judgement(doubt.DOUBTFUL, doubt.AT_ONCE), HELD_EDIT,
+            keep_held=True)}),
+    "... the third fetch shows it too: told, dated when first seen": (
+        changed(EDITED, held=dataclasses.replace(HELD_EDIT, looks=doubt.AT_ONCE_LOOKS),
+                held_text=EDITED, look_at_once=True), "silent_edit",
         True, "ok", {"release": True, "confirmed": True, "words": None}),
     "... the page as it was: a transient note": (
         facts(held=HELD_EDIT, held_text=EDITED, genuine_text=PAGE, look_at_once=True), None,

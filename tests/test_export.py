@@ -66,7 +66,7 @@ def check(read, db):
     expected = captures(db)
     assert read[0][0] == "warcinfo"
     pairs = [read[i:i + 2] for i in range(1, len(read), 2)]
-    assert len(pairs) == len(expected) == 6  # the live edit was fetched twice (doubt.AT_ONCE)
+    assert len(pairs) == len(expected) == 7  # the live edit was fetched 3 times (doubt.AT_ONCE)
     for (response, request), fetch in zip(pairs, expected):
         kind, headers, http_headers, body = response
         assert kind == "response" and request[0] == "request"
@@ -84,7 +84,7 @@ def check(read, db):
 
 def test_every_capture_is_a_checked_warc_pair(stored, open_db, tmp_path, db_path):
     out = tmp_path / "all.warc.gz"
-    assert run(tmp_path, db_path, "--out", str(out)).output == "Wrote 6 capture(s) to %s.\n" % out
+    assert run(tmp_path, db_path, "--out", str(out)).output == "Wrote 7 capture(s) to %s.\n" % out
     pairs = check(records(open(out, "rb")), open_db())
     first = pairs[0][0]
     assert first[1].get_header("WARC-Date") == "2002-10-20T08:30:00Z"
@@ -114,7 +114,7 @@ def test_wacz_holds_the_warc_its_index_and_pages(stored, open_db, tmp_path, db_p
     from wacz.main import main as wacz_main
 
     out = tmp_path / "all.wacz"
-    assert "Wrote 6 capture(s)" in run(tmp_path, db_path, "--out", str(out)).output
+    assert "Wrote 7 capture(s)" in run(tmp_path, db_path, "--out", str(out)).output
     with zipfile.ZipFile(out) as packed:
         names = packed.namelist()
         (warc,) = [n for n in names if n.startswith("archive/")]

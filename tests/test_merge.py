@@ -95,11 +95,11 @@ def test_two_shards_merged_keep_every_capture_event_and_chain_once(tmp_path, set
 
     result = CliRunner().invoke(cli.cli, ["merge", str(out), *map(str, nodes)])
     assert result.exit_code == 0, result.output
-    assert result.output.count("added 2 crawls") == 2 and result.output.count("5 fetches, 3 versions") == 2  # each edit fetched twice
+    assert result.output.count("added 2 crawls") == 2 and result.output.count("6 fetches, 3 versions") == 2  # each edit fetched 3 times
 
     # every capture reads back byte for byte, once; every event and diff, once
     both = {**captures(nodes[0]), **captures(nodes[1])}
-    assert captures(out) == both and len(both) == 10  # 4 pages twice, each edit once more
+    assert captures(out) == both and len(both) == 12  # 4 pages twice, each edit twice more
     node_events = sorted(history(nodes[0])[0] + history(nodes[1])[0])
     node_versions = sorted(history(nodes[0])[1] + history(nodes[1])[1])
     assert sorted(history(out)[0]) == node_events and len(node_events) == 6
@@ -143,7 +143,7 @@ def test_two_shards_merged_keep_every_capture_event_and_chain_once(tmp_path, set
     replica.set("/a2", page(f"{BODY} Page 2 of this site, now with a new sentence."))
     assert crawl_node(cfg, 1, nodes[0]) == {"a1": None, "a2": "silent_edit"}
     added, _ = merge.merge(store.open_db(out), nodes[0])
-    assert added["fetches"] == 3 and added["versions"] == 1 and added["events"] == 1  # a2 twice
+    assert added["fetches"] == 4 and added["versions"] == 1 and added["events"] == 1  # a2 3 times
     assert added["crawls"] == 1 and added["diffs"] == 1
     assert captures(out) == {**captures(nodes[0]), **captures(nodes[1])}
     assert sorted(history(out)[0]) == sorted(history(nodes[0])[0] + history(nodes[1])[0])

@@ -358,17 +358,17 @@ def _resolve(f, pending):
 
 def _looked_at_once(f, genuine, held_text, looks=1):
     """What a later fetch of a crawl found of an edit held for it (``doubt.AT_ONCE``),
-    seconds after the first: the same text (or values only): ``CONFIRMED``; the edit again
-    while other words around it changed (a sentence both show that the last version had
-    not): at the first look, ``HOLD_AGAIN``, one more look at once (``doubt.AT_ONCE_LOOKS``:
-    words picked at random, three stories of six, can agree by chance), at the last,
-    ``CONFIRMED``; other words again in the same places, nothing else: ``VOLATILE``; other
+    seconds after the first: the edit again (the same text, values only, or a sentence both
+    show in place that the last version had not, whatever words around it changed): at the
+    first look, ``HOLD_AGAIN``, one more look at once (``doubt.AT_ONCE_LOOKS``: one of three
+    sentences, three stories of six, can agree by chance), at the last, ``CONFIRMED``;
+    other words again in the same places, nothing else: ``VOLATILE``; other
     words again, laid out otherwise (a list shuffled): ``MOVING``. The page as it was is
     ``TRANSIENT`` (``_resolve``). A fetch that is not the page (a wall, a page cut short)
     confirms nothing: ``AGAIN``, judged as such (``weigh``)."""
     after = f.texts.after
     if f.texts.after_sha == f.held.text_sha256 or _like(held_text, after):
-        return doubt.CONFIRMED
+        return doubt.CONFIRMED if looks >= doubt.AT_ONCE_LOOKS else doubt.HOLD_AGAIN
     seen = doubt.judge(doubt.without_marker(genuine, f.marker_before),
                        doubt.without_marker(after, f.marker_after), f.fetched_at,
                        f.compared_at, f.languages, f.unfinished)

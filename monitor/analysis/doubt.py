@@ -87,16 +87,18 @@ REASON_WORDS = {
 # that finds the last genuine version again means those lines change at each visit.
 LINE_REASONS = ("rotated", "returned")
 # Any other change of the page's own words (an ordinary edit) is held too, but only while
-# the crawl fetches the page once more, at once (``monitor.fetch.pipelines``): words a
+# the crawl fetches the page again, at once (``monitor.fetch.pipelines``): words a
 # site writes anew at each request (a tip, a quote, stories picked at random, a shuffled
 # menu) have changed again by then, and are a volatile part of the page before anyone is
 # accused; an edit stays, and is told dated when first seen, seconds later. A look that
 # finds the page as it was is a transient note, and makes nothing volatile: a site whose
 # servers disagree for a few minutes while an edit is published shows it again later.
 AT_ONCE = "again"
-# Looks at once an edit may get in one crawl: a look that finds the edit again while other
-# words around it changed again (words picked at random beside it, which can agree with
-# the first fetch by chance) is followed by one more; the last such look tells it.
+# Looks at once an edit gets in one crawl: it is told when each of them finds it again
+# (the same text, or the same sentences in place while words around them changed). Words
+# picked from a few versions come up the same at one look by chance (one of three: one
+# time in three), at both one time in nine; the second look of an unchanged answer costs
+# a request, not a reading (monitor.fetch.pipelines: the same bytes are not read again).
 AT_ONCE_LOOKS = 2
 # Looks in a row that must find lines gone back to earlier words unchanged before the
 # change is alerted (an edit undone stays; one of two banners picked at each visit is
