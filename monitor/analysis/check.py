@@ -367,15 +367,16 @@ def _looked_at_once(f, genuine, held_text, looks=1):
     ``TRANSIENT`` (``_resolve``). A fetch that is not the page (a wall, a page cut short)
     confirms nothing: ``AGAIN``, judged as such (``weigh``)."""
     after = f.texts.after
+    again = doubt.CONFIRMED if looks >= doubt.AT_ONCE_LOOKS else doubt.HOLD_AGAIN
     if f.texts.after_sha == f.held.text_sha256 or _like(held_text, after):
-        return doubt.CONFIRMED if looks >= doubt.AT_ONCE_LOOKS else doubt.HOLD_AGAIN
+        return again
     seen = doubt.judge(doubt.without_marker(genuine, f.marker_before),
                        doubt.without_marker(after, f.marker_after), f.fetched_at,
                        f.compared_at, f.languages, f.unfinished)
     if seen.reason in doubt.NOT_THE_PAGE:
         return doubt.AGAIN
     if volatile.edited_at_both(genuine, held_text, after):
-        return doubt.CONFIRMED if looks >= doubt.AT_ONCE_LOOKS else doubt.HOLD_AGAIN
+        return again
     look = volatile.lines_look(genuine, held_text, after, f.places)
     return doubt.VOLATILE if look == volatile.SAME else MOVING
 
