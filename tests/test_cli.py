@@ -55,6 +55,8 @@ def test_crawl_summary_and_stale_json(replica, make_config, db_path):
     replica.set("/ca", page(BODY + " More, and a paragraph added.", marker="Date modified: 2024-03-12"))
     again = run(cfg, db_path, "crawl", "canada", check=False)
     assert "canada: fetched; it changed: fetching it again at once before anyone is told" in again.stderr
+    assert ("canada: fetched again at once: the same answer; it still shows the change: fetching "
+            "it once more before anyone is told") in again.stderr
     assert "[1/1] canada: fetched again at once: the same answer, event: silent_edit" in again.stderr
     assert "Checked 1 page(s): 1 fetched" in again.stdout, again.stdout
 

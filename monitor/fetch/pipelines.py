@@ -187,7 +187,9 @@ def _summary(observation, kind, look=False, same=False):
     words = events.OUTCOME_WORDS[observation.outcome]
     if look:
         words = "fetched again at once: " + ("the same answer" if same else words)
-    if kind == store.LOOK_AGAIN:
+    if kind == store.LOOK_AGAIN and look:
+        words = f"{words}; it still shows the change: fetching it once more before anyone is told"
+    elif kind == store.LOOK_AGAIN:
         words = f"{words}; it changed: fetching it again at once before anyone is told"
     elif kind:
         words = f"{words}, event: {kind}"
