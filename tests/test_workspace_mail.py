@@ -4,17 +4,19 @@ after the last try it is marked failed and `dialogue-watch workspace mail` says 
 e-mail a campaigner receives for a new publication, read as they would read it."""
 
 import datetime
+import asyncio
 import re
 import sqlite3
 import subprocess
 import sys
+import threading
 
 import pytest
 import yaml
 from playwright.sync_api import expect
 
 from monitor import config, store
-from monitor.fetch import crawler
+from monitor.fetch import crawler, locks
 from monitor.store import workspace as rows
 from monitor.workspace import mail
 from tests import site_fixtures
@@ -42,6 +44,24 @@ class MoodyMailbox(Mailbox):
 @pytest.fixture
 def moody():
     box = MoodyMailbox()
+    box.controller.start()
+    yield box
+    box.controller.stop()
+
+
+class SlowMailbox(Mailbox):
+    """A real SMTP server that takes ``seconds`` to accept each e-mail, as a busy one does."""
+
+    seconds = 0.3
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.seconds)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def slow():
+    box = SlowMailbox()
     box.controller.start()
     yield box
     box.controller.stop()
@@ -199,3 +219,57 @@ def test_the_email_of_a_new_publication_reads_as_a_campaigner_needs(tmp_path, re
     assert message["List-Unsubscribe"].startswith(f"<{base}/-/unsubscribe?t=")
     (ARTIFACTS / "workspace-email-new-publication.txt").write_text(
         f"Subject: {message['Subject']}\n\n{text}", encoding="utf-8")
+
+
+def test_two_senders_at_once_send_each_email_once(watched, replica, crawl, db_path, slow):
+    """Two workspaces on one database (one stopping while the next starts) each send every
+    few moments: while one hands an e-mail to a slow mail server, the other's pass must
+    neither take that e-mail for one cut off and send it again, nor send it alongside."""
+    db = store.open_db(db_path)
+    for name in ("ben", "ann", "li"):
+        rows.save_subscription(db, name, f"{name}@example.org", "instant", words=["人权"])
+    db.close()
+    replica.set("/dialogue.html", page_with(AFTER))
+    crawl(watched)
+    stop, passes = threading.Event(), []
+
+    def sender():
+        while not stop.is_set():
+            passes.append(mail.run_once(db_path, slow.url, "http://ws"))
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        slow.wait_for(3)
+        stop.wait(3 * slow.seconds + 1)  # time enough for a repeat to arrive
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert sorted(m["To"] for m in slow.messages) == ["ann@example.org", "ben@example.org", "li@example.org"]
+    assert not any(m["Subject"].startswith("(possible repeat)") for m in slow.messages)
+    assert sum(sent for _, sent in passes) == 3 and len(passes) > 4  # both kept passing
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT status, count(*) FROM workspace_alerts GROUP BY status").fetchall() == [("sent", 3)]
+
+
+def test_an_email_cut_off_by_a_dead_sender_goes_again_marked_a_possible_repeat(
+        watched, replica, crawl, db_path, mailbox):
+    one_change_alerted(db_path, watched, replica, crawl)
+    db = store.open_db(db_path)
+    assert rows.queue_alerts(db, mail.matching.matches) == 1
+    [alert_id] = [r["id"] for r in db.query("SELECT id FROM workspace_alerts")]
+    rows.claim_alerts(db, [alert_id])  # a sender hands it to the mail server...
+    db.close()
+    with locks.held_if_free(db_path, "mail") as mine:  # ...and is still at work
+        assert mine
+        assert mail.run_once(db_path, mailbox.url, "http://ws") == (0, 0)
+        assert alert_row(db_path)["status"] == "sending" and mailbox.messages == []
+    # that sender died mid-send (the kernel let its lock go): the e-mail may not have
+    # arrived, so it goes once more, saying it may be a repeat
+    assert mail.run_once(db_path, mailbox.url, "http://ws") == (0, 1)
+    [message] = mailbox.wait_for(1)
+    assert message["Subject"].startswith("(possible repeat) ")
+    assert mail.run_once(db_path, mailbox.url, "http://ws") == (0, 0)
+    assert alert_row(db_path)["status"] == "sent" and len(mailbox.messages) == 1

@@ -11,6 +11,10 @@ later, and cron jobs stuck waiting would pile up behind a long crawl.
 
 The kernel drops the lock when its holder dies, however it dies; the crawl
 process is started fresh (never forked from the holder), so it never inherits it.
+
+Beside it, a task that repeats by itself takes a lock of its own for each pass
+(``held_if_free``: the workspace's e-mails, "monitor.db.mail.lock"), so that two
+workspaces on one database never send the same e-mail, without refusing a crawl.
 """
 
 import contextlib
@@ -26,8 +30,10 @@ from monitor.errors import BusyError, StoreError
 from monitor.fetch import processes
 
 
-def lock_path(db_path):
-    return Path(f"{files.resolved(db_path)}.lock")  # the real path: one lock per database
+def lock_path(db_path, purpose=""):
+    """The lock file of the database (the real path: one lock per database); with
+    ``purpose``, the lock of that one task instead (``held_if_free``)."""
+    return Path(f"{files.resolved(db_path)}{'.' + purpose if purpose else ''}.lock")
 
 
 UNKNOWN_HOLDER = {"pid": "?", "doing": "command"}  # a holder that cannot be named: not "run"
@@ -36,7 +42,35 @@ UNKNOWN_HOLDER = {"pid": "?", "doing": "command"}  # a holder that cannot be nam
 @contextlib.contextmanager
 def database_lock(db_path, doing):
     """Hold the database's lock while ``doing`` ("crawl", "run", ...), or raise BusyError."""
-    path = lock_path(db_path)
+    handle = _take(db_path, lock_path(db_path))
+    if handle is None:
+        raise BusyError(busy_message(db_path, holder(db_path)))
+    handle.truncate(0)
+    handle.write(json.dumps({"pid": os.getpid(), "doing": doing, "since": int(time.time())}))
+    handle.flush()
+    try:
+        yield
+    finally:
+        handle.close()
+
+
+@contextlib.contextmanager
+def held_if_free(db_path, purpose):
+    """Hold the lock of one task on the database (``purpose``: "mail"), beside the
+    database's lock, for the block; yields False, holding nothing, while another
+    process or thread holds it. For a task that runs again soon by itself (the
+    workspace's e-mails), which skips a pass rather than fail: what another holder left
+    half done is then known to be a dead holder's (the kernel drops a dead one's lock)."""
+    handle = _take(db_path, lock_path(db_path, purpose))
+    try:
+        yield handle is not None
+    finally:
+        if handle is not None:
+            handle.close()
+
+
+def _take(db_path, path):
+    """The open lock file, locked; None if another holds it. StoreError if it cannot be written."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(path, "a+", encoding="utf-8")
@@ -46,14 +80,8 @@ def database_lock(db_path, doing):
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
-        raise BusyError(busy_message(db_path, holder(db_path))) from None
-    handle.truncate(0)
-    handle.write(json.dumps({"pid": os.getpid(), "doing": doing, "since": int(time.time())}))
-    handle.flush()
-    try:
-        yield
-    finally:
-        handle.close()
+        return None
+    return handle
 
 
 def holder(db_path):

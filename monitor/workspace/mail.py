@@ -12,6 +12,7 @@ import urllib.parse
 
 from monitor import store
 from monitor.errors import DialogueWatchError
+from monitor.fetch import locks
 from monitor.notify.alerts import HEADLINES, possessive, when_words
 from monitor.store import workspace as rows
 from monitor.workspace import matching, tokens
@@ -20,13 +21,21 @@ DIGEST_DAYS = {"daily": 1, "weekly": 7}
 
 
 def run_once(db_path, mail_url, workspace_url, site_url="", moment=None):
-    """Queue the alerts of newly stored events, then send what is due. Returns (queued, sent)."""
-    db = store.open_db(db_path)
-    try:
-        queued = rows.queue_alerts(db, matching.matches)
-        sent = deliver(db, mail_url, workspace_url, site_url, moment) if mail_url else 0
-    finally:
-        db.close()
+    """Queue the alerts of newly stored events, then send what is due. Returns (queued, sent).
+
+    One pass at a time per database (``locks.held_if_free``): while another pass works (a
+    second workspace started on the same database, one stopping while the next starts),
+    this one does nothing and returns (0, 0). Otherwise an e-mail it is handing to the mail
+    server would look cut off (``rows.release_interrupted``) and go out twice."""
+    with locks.held_if_free(db_path, "mail") as free:
+        if not free:
+            return 0, 0
+        db = store.open_db(db_path)
+        try:
+            queued = rows.queue_alerts(db, matching.matches)
+            sent = deliver(db, mail_url, workspace_url, site_url, moment) if mail_url else 0
+        finally:
+            db.close()
     return queued, sent
 
 
