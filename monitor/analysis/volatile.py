@@ -221,9 +221,12 @@ def _between(sentences, before, after):
     """The sentences between ``before`` and ``after`` (None: the start, the end), or None
     when they are not in that order."""
     start = sentences.index(before) + 1 if before is not None else 0
-    end = (sentences.index(after, start) if after in sentences[start:] else None) \
-        if after is not None else len(sentences)
-    return None if end is None else sentences[start:end]
+    if after is None:
+        return sentences[start:]
+    try:
+        return sentences[start:sentences.index(after, start)]
+    except ValueError:  # ``after`` is not after ``before``
+        return None
 
 
 def same_places(before, first, second):

@@ -92,10 +92,11 @@ class StorePipeline(_AnalysingPipeline):
         """Fetch the page once more in this crawl (``monitor.analysis.doubt.AT_ONCE``), up
         to ``AT_ONCE_LOOKS`` times (beyond, the held change waits for the next check)."""
         self.looked_at[source_id] += 1
-        if self.looked_at[source_id] > doubt.AT_ONCE_LOOKS:
-            return
-        request = self.crawler.spider.look_again(source_id)
-        if request is not None:
+        request = (self.crawler.spider.look_again(source_id)
+                   if self.looked_at[source_id] <= doubt.AT_ONCE_LOOKS else None)
+        if request is None:  # no look to come in this crawl: nothing to keep its reading for
+            self.held.pop(source_id, None)
+        else:
             self.crawler.engine.crawl(request)
 
     async def _discovered(self, read):
