@@ -18,7 +18,9 @@ import lxml.html
 import trafilatura
 import w3lib.encoding
 
-from monitor.analysis import chrome
+from monitor.analysis import chrome, stop_words
+
+stop_words.install()  # jusText's stop words read once per process, not once per page
 
 # What the plain reading of a short page leaves out besides the chrome (``_fallback_text``).
 UNREAD = ("script", "style", "noscript", "template", "svg", "iframe", "form")
