@@ -22,7 +22,7 @@ from monitor.workspace import mail
 from tests import site_fixtures
 from tests.conftest import FAST
 from tests.workspace_fixtures import (AFTER, ARTIFACTS, Mailbox, add_team, body_of,  # noqa: F401
-                                      browser, log_in, mailbox, page_with, serving, watched)
+                                      browser, log_in, mailbox, page_with, served, serving, watched)
 
 T0 = datetime.datetime(2030, 1, 1, 9, 0, tzinfo=datetime.timezone.utc)
 
@@ -43,10 +43,7 @@ class MoodyMailbox(Mailbox):
 
 @pytest.fixture
 def moody():
-    box = MoodyMailbox()
-    box.controller.start()
-    yield box
-    box.controller.stop()
+    yield from served(MoodyMailbox())
 
 
 class SlowMailbox(Mailbox):
@@ -61,10 +58,7 @@ class SlowMailbox(Mailbox):
 
 @pytest.fixture
 def slow():
-    box = SlowMailbox()
-    box.controller.start()
-    yield box
-    box.controller.stop()
+    yield from served(SlowMailbox())
 
 
 def alert_row(db_path):

@@ -131,12 +131,18 @@ def page_with(lines):
     return PAGE.format(lines="".join(f"<p>{line}</p>\n" for line in lines))
 
 
+def served(box):
+    """A mailbox's SMTP server running for a fixture's life: ``yield from served(box)``."""
+    box.controller.start()
+    try:
+        yield box
+    finally:
+        box.controller.stop()
+
+
 @pytest.fixture
 def mailbox():
-    box = Mailbox()
-    box.controller.start()
-    yield box
-    box.controller.stop()
+    yield from served(Mailbox())
 
 
 @pytest.fixture
