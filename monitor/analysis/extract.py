@@ -20,7 +20,7 @@ import w3lib.encoding
 
 from monitor.analysis import chrome, stop_words
 
-stop_words.install()  # jusText's stop words read once per process, not once per page
+stop_words.install()  # jusText's stop list made once per process, as the set it reads
 
 # What the plain reading of a short page leaves out besides the chrome (``_fallback_text``).
 UNREAD = ("script", "style", "noscript", "template", "svg", "iframe", "form")
