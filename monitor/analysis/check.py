@@ -193,10 +193,11 @@ def decide(facts):
         places = (volatile.confirmed_at_both(f.places, f.texts.before, f.held_text, f.texts.after,
                                              f.fetched_at), f.places)
     elif weighed.outcome == doubt.VOLATILE:  # the same places changed again: a counter, a token
-        verdict = volatile.confirmed(f.places, f.texts.before, f.texts.after, f.fetched_at)
         if weighed.held.reason == doubt.AT_ONCE and f.held_text:  # and what the first fetch changed
             verdict = volatile.confirmed_at_both(f.places, f.texts.before, f.held_text,
                                                  f.texts.after, f.fetched_at)
+        else:
+            verdict = volatile.confirmed(f.places, f.texts.before, f.texts.after, f.fetched_at)
         decision, places = dataclasses.replace(decision, kind=verdict.kind), (verdict, f.places)
     elif transient and _lines_back(f, weighed.held):
         places = (volatile.confirmed(f.places, f.genuine_text, f.held_text, f.fetched_at), f.places)

@@ -145,9 +145,10 @@ def confirmed(history, before, after, at="now"):
 
 
 def confirmed_at_both(history, before, first, second, at="now"):
-    """``confirmed`` for a change whose fetch at once showed other words again, laid out
-    otherwise (a list reshuffled, other stories picked): the parts either fetch changed
-    are volatile (a list's lines that one pick happened to keep are the list's too)."""
+    """``confirmed`` for a change whose fetch at once showed other words again (in the same
+    places, or laid out otherwise: a list reshuffled, other stories picked): the parts
+    either fetch changed are volatile (a list's lines that one pick happened to keep are
+    the list's too)."""
     one = confirmed(history, before, first, at)
     two = confirmed(one.history, before, second, at)
     known = {change.place for change in one.flagged}
