@@ -8,6 +8,7 @@ import pytest
 
 from monitor.store import blobs, integrity_problems, open_db, text_of
 from monitor.store.schema import migrations
+from tests.search_fixtures import versions_holding
 
 
 def versions_of_a_page(count, seed=3):
@@ -83,12 +84,10 @@ def test_an_older_database_is_converted(tmp_path):
     assert [text_of(db, v["text_sha256"]) for v in db.query("SELECT * FROM versions ORDER BY seq")] == texts
     assert blobs.unpack(db.conn, "bodies", blobs.sha256(b"<p>Dialogue held.\nTibet raised by the EU.</p>")) \
         == b"<p>Dialogue held.\nTibet raised by the EU.</p>"
-    def versions_where(match):
-        sql = "SELECT rowid FROM version_lines WHERE version_lines MATCH ? ORDER BY rowid"
-        return [row[0] for row in db.execute(sql, [match])]
-
-    assert versions_where('added : "Tibet raised"') == [1] and versions_where('removed : "Tibet"') == [2]
-    assert versions_where('added : "Nothing raised"') == [2] and versions_where('"Dialogue held"') == [1]
+    assert versions_holding(db.conn, "Tibet raised", ["added"]) == [1]
+    assert versions_holding(db.conn, "Tibet", ["removed"]) == [2]
+    assert versions_holding(db.conn, "Nothing raised", ["added"]) == [2]
+    assert versions_holding(db.conn, "Dialogue held") == [1]
     # the short words' index too (m031, rebuilt by m037): it finds what the pieces cannot
     words = "SELECT rowid FROM version_words WHERE version_words MATCH ? ORDER BY rowid"
     assert [row[0] for row in db.execute(words, ["added : EU"])] == [1]

@@ -14,6 +14,7 @@ from monitor.errors import StoreError
 from monitor.fetch import crawler
 from monitor.publish import site
 from monitor.store import blobs, merge
+from tests.search_fixtures import versions_holding
 from tests.test_crawl import BODY, page
 
 SHARDS = 2
@@ -113,9 +114,8 @@ def test_two_shards_merged_keep_every_capture_event_and_chain_once(tmp_path, set
     assert db.execute("SELECT base_sha256 FROM bodies WHERE sha256 = ?", [second_b1]).fetchone() == (None,)
     # the search index of added lines covers both shards
     def searched(words):
-        return {row[0] for row in db.execute(
-            "SELECT v.source_id FROM version_lines l JOIN versions v ON v.id = l.rowid "
-            "WHERE version_lines MATCH ?", [f'"{words}"'])}
+        return {db.execute("SELECT source_id FROM versions WHERE id = ?", [version_id]).fetchone()[0]
+                for version_id in versions_holding(db.conn, words)}
 
     assert searched("added on the first site") == {"a1"} and searched("on the second site") == {"b1"}
     assert searched("paragraph added") == {"a1", "b1"}

@@ -205,7 +205,7 @@ def test_a_real_server_refuses_the_same(watched_db, tmp_path, server):
         plugins = tmp_path / "plugins"
         plugins.mkdir()
         for name in ("monitor/publish/datasette_plugin.py", "monitor/store/blobs.py",
-                     "monitor/analysis/diffing.py"):
+                     "monitor/analysis/diffing.py", "monitor/analysis/search_lines.py"):
             shutil.copy(site_fixtures.ROOT / name, plugins)
         command = site_fixtures.datasette_command(watched_db, port) + ["--plugins-dir", str(plugins)]
     with site_fixtures.running(command, port) as base:

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from monitor import demo, store
-from monitor.analysis import search_words, staleness
+from monitor.analysis import search_lines, search_words, staleness
 from monitor.cli import site as site_command
 from monitor.publish import datasette_plugin, site
 from tests import site_fixtures
@@ -289,12 +289,15 @@ capture = asyncio.run(site.client.get("/monitor/capture.json?_shape=array&versio
 original = asyncio.run(site.client.get("/monitor/-/original/" + version))
 compare = asyncio.run(site.client.get("/monitor/compare.json?_shape=array&source=demo-canada&from=1&to=2"))
 print(capture.json()[0]["text"]); print(original.content[:100]); print(compare.json()[0]["diff"])
+found = asyncio.run(site.client.get("/monitor/search.json?_shape=array&q=new+ROUND+was"))
+print("found:", sorted(row["source_id"] for row in found.json()))
 """
 
 
 def test_the_published_copy_reads_captures_with_the_two_plugin_files(demo_path, tmp_path, datasette):
-    """The README's publishing recipe: datasette_plugin.py and blobs.py in a plugins
-    folder are all a published site needs to unpack texts and originals."""
+    """The README's publishing recipe: datasette_plugin.py, blobs.py, diffing.py and
+    search_lines.py in a plugins folder are all a published site needs to unpack texts
+    and originals, compare versions and search."""
     import shutil
     import subprocess
     import sys
@@ -302,7 +305,7 @@ def test_the_published_copy_reads_captures_with_the_two_plugin_files(demo_path, 
     plugins = tmp_path / "plugins"
     plugins.mkdir()
     for name in ("monitor/publish/datasette_plugin.py", "monitor/store/blobs.py",
-                     "monitor/analysis/diffing.py"):
+                     "monitor/analysis/diffing.py", "monitor/analysis/search_lines.py"):
         shutil.copy(site_fixtures.ROOT / name, plugins)
     updated = event(datasette, "demo-canada", "updated")
     shown = subprocess.run([sys.executable, "-c", PUBLISHED, str(demo_path), str(site.METADATA),
@@ -312,6 +315,7 @@ def test_the_published_copy_reads_captures_with_the_two_plugin_files(demo_path, 
     assert "A new round was held this year" in shown.stdout
     assert "<!doctype html>" in shown.stdout  # the original HTML bytes
     assert "\n+A new round was held this year" in shown.stdout  # diffing.py beside the plugin
+    assert "found: ['demo-canada']" in shown.stdout  # search_lines.py beside the plugin
 
 
 @pytest.mark.parametrize("value, shown", [
@@ -446,6 +450,25 @@ def test_unmatched_search_terms_say_so(datasette):
     assert 'No captured version contains "xylophone".' in page(datasette, "/monitor/search?q=xylophone")
     assert 'name="q"' in page(datasette, "/monitor/search")
     assert rows(datasette, '/monitor/search.json?q="quoted" words') == []
+
+
+def test_a_search_with_more_candidates_than_it_checks_says_where_it_stopped(datasette, monkeypatch):
+    """A search checks at most ``CHECKED_AT_MOST`` versions that hold every piece of its
+    words, the oldest first; with more, the page says its answer covers those only."""
+    whole = rows(datasette, "/monitor/search.json?q=the")
+    assert len(whole) > 3 and "the search stops there" not in page(datasette, "/monitor/search?q=the")
+    monkeypatch.setattr(search_lines, "CHECKED_AT_MOST", 3)
+    cut = rows(datasette, "/monitor/search.json?q=the")
+    assert 0 < len(cut) <= 3 and {r["source_id"] for r in cut} < {r["source_id"] for r in whole}
+    html = page(datasette, "/monitor/search?q=the")
+    assert "among the first 3 captured versions that hold these letters (the search stops there" in html
+    nowhere = "the the the the the"  # every piece is on many pages, the words on none
+    assert rows(datasette, "/monitor/search.json?q=" + urllib.parse.quote(nowhere)) == []
+    html = page(datasette, "/monitor/search?q=" + urllib.parse.quote(nowhere))
+    assert f'None of the first 3 captured versions that hold these letters contains "{nowhere}"' in html
+    monkeypatch.setattr(search_lines, "CHECKED_AT_MOST", 5000)
+    assert f'No captured version contains "{nowhere}".' in \
+        page(datasette, "/monitor/search?q=" + urllib.parse.quote(nowhere))
 
 
 # -- health, the 2003 baseline ----------------------------------------------------------

@@ -4,7 +4,9 @@
   and original bytes, unpacked from their Zstandard delta chain
   (``monitor/store/blobs.py``); ``dw_snippet(sha256, words)``: the search
   page's excerpt of a text around the words found; ``dw_diff(sha256, sha256)``:
-  the line diff of two texts, for comparing any two versions.
+  the line diff of two texts, for comparing any two versions; ``dw_pieces(words)``
+  and ``dw_lines_hold(version_id, 'added' or 'removed', words)``: the search's two
+  steps (``monitor/analysis/search_lines.py``).
 * The template filter ``dw_diff_rows``: a diff's lines with the changed words
   inside changed lines marked (``monitor/analysis/diffing.py``, the same code as
   the command line's ``diff --words``).
@@ -34,11 +36,14 @@
 * Addresses that lead nowhere answer a plain 404 page (``plain_404``: Datasette 0.65
   answered them 500 when the ``rich`` package is installed).
 
-Every SQL statement it runs is a canned query of ``db/metadata.yaml``. Besides
-Datasette it needs only ``blobs.py`` and ``diffing.py`` (and ``zstandard``), so it
-can be published by copying the three files into a ``--plugins-dir`` (see the README).
+Every SQL statement it runs is a canned query of ``db/metadata.yaml``, or reads a
+version's texts for one (``blobs``, ``lines_hold``), or counts a search's candidates
+(``search_reach``). Besides Datasette it needs only
+``blobs.py``, ``diffing.py`` and ``search_lines.py`` (and ``zstandard``), so it can be
+published by copying the four files into a ``--plugins-dir`` (see the README).
 """
 
+import functools
 import html
 import importlib
 import importlib.util
@@ -57,7 +62,7 @@ from lxml import etree  # feedgen's, so datasette-atom's: always there
 
 def _beside(package, name):
     """A module of the store or analysis code, or the copy beside this file when the
-    site is published with --plugins-dir (``blobs.py``, ``diffing.py``)."""
+    site is published with --plugins-dir (``blobs.py``, ``diffing.py``, ``search_lines.py``)."""
     try:
         return importlib.import_module(f"monitor.{package}.{name}")
     except ImportError:
@@ -69,6 +74,7 @@ def _beside(package, name):
 
 blobs = _beside("store", "blobs")
 diffing = _beside("analysis", "diffing")
+search_lines = _beside("analysis", "search_lines")
 try:  # short words in search; a --plugins-dir copy without search_words.py finds 3+ characters
     search_words = _beside("analysis", "search_words")
 except FileNotFoundError:
@@ -76,6 +82,7 @@ except FileNotFoundError:
 
 DATABASE = "monitor"
 CHART_TEMPLATES = {"index.html", f"query-{DATABASE}-staleness.html"}
+SEARCH_TEMPLATE = f"query-{DATABASE}-search.html"
 EXTENSIONS = {"text/html": ".html", "application/pdf": ".pdf", "text/plain": ".txt",
               "application/xhtml+xml": ".xhtml"}
 DOWNLOAD_HEADERS = {
@@ -133,6 +140,11 @@ def prepare_connection(conn, database):
                          if sha and words else None)
     # the word index's query for words too short for the three-character one (人権, EU)
     conn.create_function("dw_short_words", 2, _short_words_query)
+    # the index of three-character pieces: its query, then each candidate's lines checked
+    conn.create_function("dw_pieces", 1, search_lines.query, deterministic=True)
+    conn.create_function("dw_checked_at_most", 0, lambda: search_lines.CHECKED_AT_MOST, deterministic=True)
+    conn.create_function("dw_lines_hold", 3, lambda version_id, column, words:
+                         lines_hold(conn, version_id, column, words))
 
 
 def years_days(days, short=False):
@@ -152,6 +164,32 @@ def _short_words_query(words, column):
     if search_words and words and search_words.is_short(words):
         return search_words.query(words, column)
     return f'{column} : "\u0001"'
+
+
+def lines_hold(conn, version_id, column, words):
+    """1 when the lines version ``version_id`` added (``column`` 'added') or removed
+    ('removed') hold ``words``, case folded as the index of pieces folds it, else 0.
+    The lines are computed again as the index was given them: against the text of the
+    version just before in the page's history (none: every line is added)."""
+    if column not in ("added", "removed") or not version_id or len(words or "") < search_lines.PIECE:
+        return 0
+    row = conn.execute("""
+        SELECT v.text_sha256, (SELECT p.text_sha256 FROM versions p WHERE p.source_id = v.source_id
+                               AND p.seq < v.seq ORDER BY p.seq DESC LIMIT 1)
+        FROM versions v WHERE v.id = ?""", [version_id]).fetchone()
+    if not row or not row[0]:
+        return 0
+    after_sha, before_sha = row
+
+    @functools.cache
+    def text(sha):
+        return (blobs.text(conn, sha) or "") if sha else ""
+
+    # the lines added are lines of the new text, the lines removed of the one before
+    if not search_lines.may_hold(text(after_sha if column == "added" else before_sha), words):
+        return 0  # most candidates of a search stop here, after one text
+    added, removed = diffing.changed_lines(text(before_sha), text(after_sha))
+    return int(search_lines.holds(added if column == "added" else removed, words))
 
 
 def _diff(conn, before_sha, after_sha):
@@ -216,7 +254,9 @@ def register_routes():
 
 
 @hookimpl
-def extra_template_vars(template, datasette):
+def extra_template_vars(template, datasette, request):
+    if template == SEARCH_TEMPLATE:
+        return lambda: search_reach(datasette, request)
     if template not in CHART_TEMPLATES:
         return {}
 
@@ -230,6 +270,23 @@ def extra_template_vars(template, datasette):
                 "publication_rows": await soft_rows(datasette, "new_publications") or []}
 
     return chart_and_latest
+
+
+async def search_reach(datasette, request):
+    """Whether the search page's words have more candidate versions than one search
+    checks (``search_lines.CHECKED_AT_MOST``): then what it found, or did not find, is
+    said to be among the first ones only (``search_cut_short``)."""
+    words = request.args.get("q") if request is not None else None
+    reach = {"search_checked_at_most": search_lines.CHECKED_AT_MOST, "search_cut_short": False}
+    if DATABASE not in datasette.databases or not words:
+        return reach
+    try:
+        counted = await datasette.get_database(DATABASE).execute(
+            "select count(*) from (select 1 from version_lines where version_lines match ? limit ?)",
+            [search_lines.query(words), search_lines.CHECKED_AT_MOST + 1])
+    except (QueryInterrupted, sqlite3.Error):
+        return reach
+    return {**reach, "search_cut_short": counted.first()[0] > search_lines.CHECKED_AT_MOST}
 
 
 # The chart reads every watched page; it changes only when a crawl stores something,
