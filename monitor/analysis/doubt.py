@@ -42,10 +42,10 @@ again, and is a counter: never an accusation.
 """
 
 import dataclasses
-import difflib
 import re
 
 from monitor.analysis import machine
+from monitor.analysis.matching import SequenceMatcher
 
 ORDINARY, MACHINE, DOUBTFUL = "ordinary", "machine", "doubtful"
 TRANSIENT, CONFIRMED, VOLATILE, AGAIN = "transient", "confirmed", "volatile", "again"
@@ -186,7 +186,7 @@ def kept_share(before, after):
     if len(old) + len(new) > WORDS_COMPARED_AT_MOST:
         old, new = before.splitlines(), after.splitlines()
     total = sum(len(piece) for piece in old) or 1
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    matcher = SequenceMatcher(None, old, new, autojunk=False)
     kept = sum(len(piece) for block in matcher.get_matching_blocks()
                for piece in old[block.a:block.a + block.size])
     return kept / total

@@ -44,11 +44,11 @@ only to be later and near the fetch, and a time of day alone stays doubtful.
 
 import dataclasses
 import datetime as dt
-import difflib
 import functools
 import re
 
 from monitor.analysis import addresses
+from monitor.analysis.matching import SequenceMatcher
 
 UNCHANGED, ORDINARY, MACHINE, DOUBTFUL = "unchanged", "ordinary", "machine", "doubtful_numbers"
 # What one changed place read as (``Place.reading``).
@@ -168,7 +168,7 @@ def _paired_lines(old, new):
     """``(pairs, added, removed)``: the changed lines replaced one for one, and the
     number of lines only one side has (a block replaced by more or fewer lines counts)."""
     pairs, added, removed = [], 0, 0
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    matcher = SequenceMatcher(None, old, new, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
@@ -200,7 +200,7 @@ def _places(old_line, new_line, i, j, clocks):
     """The places of one pair of lines, in order; a place a time window covered once
     is not read again."""
     old, new = tokens(old_line), tokens(new_line)
-    ops = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    ops = SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
     cuts = _cuts(ops)
     covered = (-1, -1)
     for op in ops:

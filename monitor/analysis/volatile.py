@@ -28,9 +28,10 @@ texts of the change: one match, inside that line, covering what changed.
 
 import collections
 import dataclasses
-import difflib
 import functools
 import re
+
+from monitor.analysis.matching import SequenceMatcher
 
 AFTER = 3  # new versions in a row with a fresh value before a place counts as volatile
 # Only these events become notes: a changed "last updated" line (updated,
@@ -188,7 +189,7 @@ def _agreed_in_place(one, two):
     # in two) tells no place: the runs are aligned without it
     repeated = {s for fetch in (one, two) for s, n in collections.Counter(fetch).items() if n > 1}
     one, two = ([s for s in fetch if s not in repeated] for fetch in (one, two))
-    blocks = [block for block in difflib.SequenceMatcher(
+    blocks = [block for block in SequenceMatcher(
         None, one, two, autojunk=False).get_matching_blocks() if block.size]
     # each run's shift (its place in one less its place in two); both texts begin together
     # and end together
@@ -341,7 +342,7 @@ def _kept(before, after):
     old, new = before.split(), after.split()
     if len(old) < 3:  # Japanese, Chinese: characters
         old, new = list(before), list(after)
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    matcher = SequenceMatcher(None, old, new, autojunk=False)
     return sum(block.size for block in matcher.get_matching_blocks()) / (max(len(old), len(new)) or 1)
 
 
@@ -547,7 +548,7 @@ def _runs(old, new):
     """difflib's opcodes, the changes closer than ``RUN_GAP`` lines merged into one
     ("replace") with the unchanged lines between them."""
     merged = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if merged and tag != "equal" and len(merged) >= 2 and merged[-2][0] != "equal" \
                 and merged[-1][0] == "equal" and merged[-1][2] - merged[-1][1] <= RUN_GAP:
             merged.pop()  # the unchanged lines between: inside the run now
