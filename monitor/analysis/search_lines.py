@@ -22,10 +22,11 @@ import functools
 import sqlite3
 
 PIECE = 3  # characters in a piece: what FTS5's trigram tokenizer indexes
-# Candidates one search checks at most (the oldest first): about half a second of one
-# core. A history with more versions holding every piece of the words is searched up
-# to there, and the site says so (issue 27: benchmarks/RESULTS.md, session 18).
-CHECKED_AT_MOST = 5000
+# Candidates one search checks at most (the oldest first): about a quarter of a second
+# of one idle core, so that a loaded server stays within Datasette's one second. A
+# history with more versions holding every piece of the words is searched up to there,
+# and the site says so (issue 27: benchmarks/RESULTS.md, session 18).
+CHECKED_AT_MOST = 2500
 CASED_PLANES = 0x20000  # no character from here on has a case
 NOTHING = '"\u0001"'  # an FTS5 query shorter than a piece: it finds no row
 

@@ -144,7 +144,7 @@ def prepare_connection(conn, database):
     conn.create_function("dw_pieces", 1, search_lines.query, deterministic=True)
     conn.create_function("dw_checked_at_most", 0, lambda: search_lines.CHECKED_AT_MOST, deterministic=True)
     conn.create_function("dw_lines_hold", 3, lambda version_id, column, words:
-                         lines_hold(conn, version_id, column, words))
+                         _unless_interrupted(lines_hold, conn, version_id, column, words))
 
 
 def years_days(days, short=False):
@@ -190,6 +190,19 @@ def lines_hold(conn, version_id, column, words):
         return 0  # most candidates of a search stop here, after one text
     added, removed = diffing.changed_lines(text(before_sha), text(after_sha))
     return int(search_lines.holds(added if column == "added" else removed, words))
+
+
+def _unless_interrupted(function, conn, *args):
+    """``function(conn, *args)``, or 0 once the query it serves was stopped for taking too
+    long (Datasette's time limit): SQLite then stops the query itself, which Datasette
+    reports as such (db/templates/error.html says it in plain words), instead of "a
+    user-defined function raised an exception"."""
+    try:
+        return function(conn, *args)
+    except sqlite3.OperationalError as error:
+        if "interrupt" not in str(error):
+            raise
+        return 0
 
 
 def _diff(conn, before_sha, after_sha):
