@@ -25,8 +25,9 @@ PAGES = [  # each page's texts, version after version
 
 
 def _changed(pages):
-    """(version id, added lines, removed lines) of every version, as the crawl indexes them."""
-    rows, version_id = [], 0
+    """(version id, added lines, removed lines) of every version, as the crawl indexes them,
+    and {version id: (text before, text)}."""
+    rows, texts_of, version_id = [], {}, 0
     for texts in pages:
         before = ""
         for text in texts:
@@ -34,8 +35,9 @@ def _changed(pages):
             added, removed = diffing.changed_lines(before, text)
             if added or removed:
                 rows.append((version_id, added, removed))
+            texts_of[version_id] = (before, text)
             before = text
-    return rows
+    return rows, texts_of
 
 
 def _index(rows, detail):
@@ -59,15 +61,28 @@ def _queries(rows, rng, count=1500):
         found.add(rng.choice([piece, piece.upper(), piece.lower(), piece.casefold(), piece.swapcase(),
                               piece + "zq", "qz" + piece]))
     return sorted(found | {"", "ab", "Tib", "tibet", "TIBET", '"quoted"', 'd" wo', "STRASSE", "strasse",
-                           "ΟΔΥΣΣΕΥΣ", "οδυσσευσ", "İSTANBUL", "istanbul", "µ-LAW", "ꭰ Ᏸ", "𐐀𐐨", "𐐨𐐨"})
+                           "ΟΔΥΣΣΕΥΣ", "οδυσσευσ", "İSTANBUL", "istanbul", "µ-LAW", "ꭰ Ᏸ", "𐐀𐐨", "𐐨𐐨",
+                           "   ", "   a", "raised.\nTibet", "was raised.\n", "\nTIBET AND"})
 
 
-def _new_search(conn, rows, words, column):
+def _new_search(conn, rows, texts_of, words, column):
+    """The two steps as the site takes them (``datasette_plugin.lines_hold``): words on one
+    line checked in the two texts (``new_lines_hold``), others in the changed lines."""
     lines = {version_id: (added, removed) for version_id, added, removed in rows}
     candidates = conn.execute("SELECT rowid FROM version_lines WHERE version_lines MATCH ? ORDER BY rowid",
                               [search_lines.query(words)]).fetchall()
-    return [version_id for (version_id,) in candidates
-            if search_lines.holds(lines[version_id][column == "removed"], words)]
+    found = []
+    for (version_id,) in candidates:
+        before, after = texts_of[version_id]
+        own, other = (after, before) if column == "added" else (before, after)
+        if search_lines.one_line(words):
+            held = search_lines.new_lines_hold(own, other, words)
+            assert held == search_lines.holds(lines[version_id][column == "removed"], words), words
+        else:
+            held = search_lines.holds(lines[version_id][column == "removed"], words)
+        if held:
+            found.append(version_id)
+    return found
 
 
 def _old_search(conn, words, column):
@@ -81,13 +96,13 @@ def test_the_index_without_positions_finds_exactly_what_the_phrase_query_found(s
     rng = random.Random(seed)
     pages = PAGES + [[" ".join(rng.choice(PAGES[rng.randrange(len(PAGES))][0].split())
                                for _ in range(rng.randint(3, 30))) for _ in range(3)] for _ in range(20)]
-    rows = _changed(pages)
+    rows, texts_of = _changed(pages)
     positions, pieces = _index(rows, "full"), _index(rows, "none")
     found_any = 0
     for words in _queries(rows, rng):
         for column in ("added", "removed"):
             expected = _old_search(positions, words, column)
-            assert _new_search(pieces, rows, words, column) == expected, (words, column)
+            assert _new_search(pieces, rows, texts_of, words, column) == expected, (words, column)
             found_any += bool(expected)
     assert found_any > 1000  # the queries do find things: the comparison means something
 
@@ -132,3 +147,22 @@ def test_the_query_asks_for_every_piece_once(words, query):
 ])
 def test_lines_hold_words_as_written_case_aside(lines, words, held):
     assert search_lines.holds(lines, words) is held
+
+
+@pytest.mark.parametrize("text, other, words, held", [
+    ("Tibet\nEU", "EU", "tibet", True),
+    ("Tibet\nEU", "Tibet", "tibet", False),  # the line was there before
+    ("Tibet was raised\nEU", "Tibet was raised.", "TIBET", True),  # another line now
+    ("  \n   \nx", "", "   ", False),  # blank lines are no lines
+    ("a   b", "", "   ", True),
+    ("", "Tibet", "Tibet", False),
+    ("EU", "", "EU", False),  # shorter than a piece
+])
+def test_new_lines_hold_words_the_other_text_lacks(text, other, words, held):
+    assert search_lines.new_lines_hold(text, other, words) is held
+
+
+@pytest.mark.parametrize("words, one", [("Tibet", True), ("a\nb", False), ("a\rb", False),
+                                         ("x\u2028y", False), ("", False), (None, False)])
+def test_one_line(words, one):
+    assert search_lines.one_line(words) is one

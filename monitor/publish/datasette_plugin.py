@@ -185,9 +185,10 @@ def lines_hold(conn, version_id, column, words):
     def text(sha):
         return (blobs.text(conn, sha) or "") if sha else ""
 
-    # the lines added are lines of the new text, the lines removed of the one before
-    if not search_lines.may_hold(text(after_sha if column == "added" else before_sha), words):
-        return 0  # most candidates of a search stop here, after one text
+    # the lines added are lines of the new text the one before lacks; the lines removed, the reverse
+    own, other = (after_sha, before_sha) if column == "added" else (before_sha, after_sha)
+    if search_lines.one_line(words):  # most candidates stop at the first text
+        return int(search_lines.new_lines_hold(text(own), lambda: text(other), words))
     added, removed = diffing.changed_lines(text(before_sha), text(after_sha))
     return int(search_lines.holds(added if column == "added" else removed, words))
 
