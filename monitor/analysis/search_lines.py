@@ -12,8 +12,8 @@ the bytes of an index of positions, issue 27). So a search is two steps:
 
 Together they find what an index of positions found with the phrase query
 ``added : "words"``: the versions whose added (or removed) lines hold ``words``, case
-aside. Words shorter than three characters find nothing here (``search_words`` answers
-them).
+aside (a search checks at most ``CHECKED_AT_MOST`` candidates). Words shorter than three
+characters find nothing here (``search_words`` answers them).
 
 Pure functions apart from ``fold``'s table, read once from SQLite's own tokenizer.
 """
@@ -62,7 +62,7 @@ def new_lines_hold(text, other, words):
     added to the other (``diffing.changed_lines``), without making them. ``other``: the
     other text, or a function that gives it (asked only if a line of ``text`` holds them).
 
-    Example: ``new_lines_hold("Tibet\nEU", "EU", "tibet")`` is True.
+    Example: ``new_lines_hold("Tibet\\nEU", "EU", "tibet")`` is True.
     """
     folded, folded_text = fold(words or ""), fold(text or "")
     if len(folded) < PIECE or folded not in folded_text:

@@ -625,8 +625,9 @@ def m039_search_index_without_positions(db):
     (issue 27: it was 40% of the database). A search finds the versions holding every
     piece, then checks each one's lines, read back from the stored texts, for the words
     as written (``monitor.analysis.search_lines``, the site's ``dw_lines_hold``): every result
-    it gave. Rebuilt from the stored texts; the next crawl gives the freed pages back to
-    the file system (``crawls.finish_crawl``)."""
+    it gave, for up to ``search_lines.CHECKED_AT_MOST`` candidates a search. Rebuilt from
+    the stored texts; the next crawl gives the freed pages back to the file system
+    (``crawls.finish_crawl``)."""
     from monitor.store.sql import index_lines
 
     db.execute("DROP TABLE version_lines")
