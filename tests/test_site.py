@@ -294,7 +294,7 @@ print("found:", sorted(row["source_id"] for row in found.json()))
 """
 
 
-def test_the_published_copy_reads_captures_with_the_two_plugin_files(demo_path, tmp_path, datasette):
+def test_the_published_copy_reads_and_searches_captures_with_the_plugin_files(demo_path, tmp_path, datasette):
     """The README's publishing recipe: datasette_plugin.py, blobs.py, diffing.py and
     search_lines.py in a plugins folder are all a published site needs to unpack texts
     and originals, compare versions and search."""
