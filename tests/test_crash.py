@@ -141,6 +141,20 @@ def kill(command, kind):
     raise AssertionError(f"no {kind} could be killed")
 
 
+def ask_for_stacks(pid, wait=1.0):
+    """Have the command ``pid`` and its crawl processes and workers write where each of
+    their threads is to their standard error (``processes.stacks_on_request``), so that a
+    hung crawl's failure says where it hung. Not the command's own children (the fork
+    server, the resource tracker): SIGUSR1 would end them."""
+    for process, depth in {pid: 0, **descendants(pid)}.items():
+        if depth != 1:
+            try:
+                os.kill(process, signal.SIGUSR1)
+            except ProcessLookupError:
+                pass
+    time.sleep(wait)
+
+
 def finish(*commands, timeout=60, said=None):
     """Wait for each command; one still running after ``timeout`` s is killed, and the
     failure gives what it had written (``said``: the file its standard error went to)."""
@@ -148,10 +162,35 @@ def finish(*commands, timeout=60, said=None):
         try:
             command.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            ask_for_stacks(command.pid)
             os.killpg(command.pid, signal.SIGKILL)
             command.wait()
-            words = said.read_text()[-2000:] if said and command is commands[0] else ""
+            words = said.read_text()[-12000:] if said and command is commands[0] else ""
             raise AssertionError(f"a crawl did not finish in time: {command.args}\n{words}") from None
+
+
+def test_a_crawl_asked_where_it_is_writes_its_stacks_and_goes_on(replica, make_config, db_path,
+                                                                  tmp_path):
+    """``kill -USR1`` to a crawl command, its crawl process and its workers: each writes its
+    threads' stacks to the crawl's standard error, and the crawl ends as it would have."""
+    cfg = make_config(*[{"id": f"p{i}", "path": f"/p{i}"} for i in range(2)], settings={"retries": 0})
+    for index in range(2):
+        replica.set(f"/p{index}", b"", handler=slow_page(page(BODY, "Last updated 1 March 2024").encode(), 2.5))
+    said = tmp_path / "said.txt"
+    with open(said, "w") as errors:
+        command = subprocess.Popen([sys.executable, "-m", "monitor", "--sources", cfg.path, "--db",
+                                    str(db_path), "crawl"], stdout=subprocess.PIPE, stderr=errors,
+                                   start_new_session=True)
+    deadline = time.monotonic() + 30
+    while 3 not in descendants(command.pid).values() and time.monotonic() < deadline:
+        time.sleep(0.05)  # the crawl process and its workers are up
+    time.sleep(1.5)  # and have asked for it (a process asked before it has ends: SIGUSR1)
+    ask_for_stacks(command.pid)
+    output, _ = command.communicate(timeout=60)
+    written = said.read_text()
+    assert command.returncode == 0 and "Checked 2 page(s)" in output.decode(), written[-3000:]
+    assert written.count("Current thread") + written.count("Thread 0x") >= 2, written[-3000:]
+    assert "monitor/fetch/crawler.py" in written  # the crawl process's own stack
 
 
 def test_random_kills_of_any_crawl_process_never_damage_the_database(replica, make_config, db_path,

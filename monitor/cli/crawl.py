@@ -25,7 +25,9 @@ def crawl(obj, ids, quiet, alerts_path):
     Example: dialogue-watch crawl canada-relations-2002
     """
     _start_fork_server(obj.db_path)
-    from monitor.fetch import crawler, session
+    from monitor.fetch import crawler, processes, session
+
+    processes.stacks_on_request()
 
     config = obj.config()
     settings = load_settings(obj, alerts_path, required=False)

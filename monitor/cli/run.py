@@ -8,7 +8,7 @@ import click
 
 from monitor import logs, scheduler, store
 from monitor.cli.base import alerts_option, cli, load_settings, text_table
-from monitor.fetch import locks
+from monitor.fetch import locks, processes
 from monitor.notify import dispatch
 
 log = logging.getLogger("monitor.scheduler")
@@ -28,6 +28,7 @@ def run(obj, once, alerts_path):
     Example: dialogue-watch run --alerts alerts.yaml
     """
     logs.log_to_stderr()
+    processes.stacks_on_request()
     daemon = scheduler.Daemon(obj.config, lambda config: load_settings(obj, alerts_path, False),
                               obj.db_path)
     daemon.refresh()

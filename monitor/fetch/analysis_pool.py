@@ -263,6 +263,7 @@ def _worker_setup(owner_pid):
     pages in hand, these workers included); and, where the kernel cannot do the
     first, exit once that process is gone instead of waiting for work forever."""
     processes.die_with_parent(owner_pid)
+    processes.stacks_on_request()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch():

@@ -157,6 +157,7 @@ def _child_main(targets, settings_values, owner_pid):
     # the fork server is this process's parent: die with it, and let it die with the
     # crawl's owner (it stays up while any of its children holds its "alive" pipe)
     processes.die_with_parent(os.getppid())
+    processes.stacks_on_request()
     _release_fork_server()
     if not processes.alive(owner_pid):
         os._exit(1)

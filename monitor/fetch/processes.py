@@ -9,6 +9,7 @@ its parent goes, and checks that the parent is not already gone.
 """
 
 import ctypes
+import faulthandler
 import os
 import signal
 import sys
@@ -29,6 +30,15 @@ def die_with_parent(parent_pid):
     if os.getppid() != parent_pid:  # the parent died before the request was made
         os._exit(1)
     return armed
+
+
+def stacks_on_request():
+    """Let ``kill -USR1 PID`` make this process write where each of its threads is (its
+    Python stacks) to its standard error, and go on: how a crawl, a crawl process, an
+    analysis worker or ``run`` that seems stuck tells where (docs/running.md). Nothing
+    where there is no SIGUSR1."""
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
 
 
 def alive(pid):
