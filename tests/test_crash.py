@@ -193,6 +193,19 @@ def test_a_crawl_asked_where_it_is_writes_its_stacks_and_goes_on(replica, make_c
     assert "monitor/fetch/crawler.py" in written  # the crawl process's own stack
 
 
+def test_asking_for_stacks_needs_a_standard_error_with_a_file(monkeypatch):
+    """A command run with a standard error that is no file (a test runner's, a wrapper's)
+    goes on without the stacks instead of failing."""
+    import io
+
+    from monitor.fetch import processes
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    processes.stacks_on_request()
+    monkeypatch.setattr(sys, "stderr", None)
+    processes.stacks_on_request()
+
+
 def test_random_kills_of_any_crawl_process_never_damage_the_database(replica, make_config, db_path,
                                                                      tmp_path):
     cfg = make_config(*[{"id": f"p{i}", "path": f"/p{i}"} for i in range(PAGES)],

@@ -37,8 +37,12 @@ def stacks_on_request():
     Python stacks) to its standard error, and go on: how a crawl, a crawl process, an
     analysis worker or ``run`` that seems stuck tells where (docs/running.md). Nothing
     where there is no SIGUSR1."""
-    if hasattr(signal, "SIGUSR1"):
+    if not hasattr(signal, "SIGUSR1"):
+        return
+    try:
         faulthandler.register(signal.SIGUSR1, all_threads=True)
+    except (RuntimeError, ValueError, OSError):  # a standard error with no file behind it
+        pass
 
 
 def alive(pid):
