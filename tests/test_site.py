@@ -452,6 +452,17 @@ def test_unmatched_search_terms_say_so(datasette):
     assert rows(datasette, '/monitor/search.json?q="quoted" words') == []
 
 
+def test_the_guide_s_search_sql_runs_in_the_sql_box(datasette):
+    """docs/guide.md's query for one's own SQL: the versions that added some words."""
+    sql = ("select v.source_id from version_lines l join versions v on v.id = l.rowid where "
+           "version_lines match dw_pieces('Tibet') and dw_lines_hold(l.rowid, 'added', 'Tibet')")
+    assert "dw_pieces('" in open(site_fixtures.ROOT / "docs" / "guide.md", encoding="utf-8").read()
+    found = rows(datasette, "/monitor.json?_shape=array&sql=" + urllib.parse.quote(sql))
+    assert {r["source_id"] for r in found} == {"demo-eu"}
+    removed = sql.replace("'added'", "'removed'")
+    assert rows(datasette, "/monitor.json?_shape=array&sql=" + urllib.parse.quote(removed)) == []
+
+
 def test_a_search_with_more_candidates_than_it_checks_says_where_it_stopped(datasette, monkeypatch):
     """A search checks at most ``CHECKED_AT_MOST`` versions that hold every piece of its
     words, the oldest first; with more, the page says its answer covers those only."""

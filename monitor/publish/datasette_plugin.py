@@ -43,7 +43,6 @@ version's texts for one (``blobs``, ``lines_hold``), or counts a search's candid
 published by copying the four files into a ``--plugins-dir`` (see the README).
 """
 
-import functools
 import html
 import importlib
 import importlib.util
@@ -181,7 +180,6 @@ def lines_hold(conn, version_id, column, words):
         return 0
     after_sha, before_sha = row
 
-    @functools.cache
     def text(sha):
         return (blobs.text(conn, sha) or "") if sha else ""
 

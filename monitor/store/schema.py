@@ -171,9 +171,10 @@ def _index_every_version(db, index):
     for version_id, source_id, text_sha in db.execute(
             "SELECT id, source_id, text_sha256 FROM versions ORDER BY source_id, seq").fetchall():
         before_sha, before = previous.get(source_id, (None, ""))
-        after = (before if text_sha == before_sha else blobs.text(db.conn, text_sha) or "") \
-            if text_sha else ""
-        if text_sha and text_sha != before_sha:
+        if text_sha == before_sha:  # the same text again (or none again): nothing changed
+            continue
+        after = (blobs.text(db.conn, text_sha) or "") if text_sha else ""
+        if text_sha:
             index(db.conn, version_id, before, after)
         previous[source_id] = (text_sha, after)
 
