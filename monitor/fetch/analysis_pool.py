@@ -49,6 +49,7 @@ extensions before the pipeline that calls ``analysis()``.
 
 import asyncio
 import concurrent.futures
+import concurrent.futures.process  # loaded lazily otherwise: in each crawl, not once in the fork server
 import gc
 import multiprocessing
 import os
@@ -117,7 +118,9 @@ def start_workers(setting, pages=None):
     try:
         executor = concurrent.futures.ProcessPoolExecutor(
             workers, mp_context=context, initializer=_worker_setup, initargs=(os.getpid(),))
-        executor.submit(int).result()  # with fork, the pool forks every worker at its first job
+        # with fork, the pool forks every worker at its first job, inside submit(): the
+        # crawl goes on while they start (their first page waits for them if need be)
+        executor.submit(int)
     finally:
         gc.unfreeze()
     _started = executor

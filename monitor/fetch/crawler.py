@@ -161,9 +161,9 @@ def _child_main(targets, settings_values, owner_pid):
     _release_fork_server()
     if not processes.alive(owner_pid):
         os._exit(1)
-    from scrapy.settings import Settings
+    from monitor.fetch.crawl_settings import CrawlSettings
 
-    settings = Settings()
+    settings = CrawlSettings()  # copied cheaply: Scrapy copies it twice per crawl
     settings.setmodule("monitor.fetch.settings", priority="project")
     settings.update(settings_values, priority="cmdline")
     if not _logs_info(settings.get("LOG_LEVEL")):  # Scrapy's versions line: never shown,

@@ -15,8 +15,9 @@ analysis worker forked from the server finds them ready; otherwise each worker
 built them again, in every crawl, for its first page with a date written in words.
 """
 
-from scrapy.settings import Settings
 from scrapy.utils.misc import load_object
+
+from monitor.fetch.crawl_settings import CrawlSettings
 
 COMPONENT_DICTS = ("EXTENSIONS", "DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "ITEM_PIPELINES")
 CLASS_SETTINGS = ("SCHEDULER", "DUPEFILTER_CLASS", "SCHEDULER_PRIORITY_QUEUE", "SCHEDULER_DISK_QUEUE",
@@ -73,7 +74,7 @@ def warm_analysis():
 
 
 def _settings():
-    settings = Settings()
+    settings = CrawlSettings()
     settings.setmodule("monitor.fetch.settings", priority="project")
     return settings
 
