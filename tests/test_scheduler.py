@@ -6,6 +6,7 @@ import contextlib
 import datetime
 import json
 import multiprocessing
+import os
 import signal
 import sqlite3
 import subprocess
@@ -193,6 +194,44 @@ def test_a_crawl_that_crashes_does_not_stop_the_daemon(replica, make_config, db_
     clock.offset = datetime.timedelta(minutes=16)
     daemon.crawl_due()
     assert len(replica.requests_for("/ca")) == 2
+    row = next(store.open_db(db_path).query("SELECT state FROM source_state"))
+    assert row["state"] == "ok"
+
+
+def test_a_crawl_that_hangs_does_not_stop_the_daemon(replica, make_config, db_path, caplog,
+                                                      monkeypatch):
+    """A crawl process frozen mid-crawl (here by SIGSTOP: nothing of its own can act) is
+    stopped once it has not answered for ``crawler.STALLED_AFTER_SECONDS``; the daemon
+    logs why, holds the page back as after a crash, and checks it again later. Before,
+    ``run`` waited for that crawl for ever and checked nothing again."""
+    from monitor.fetch import crawler
+
+    monkeypatch.setattr(crawler, "STALLED_AFTER_SECONDS", 3.0)
+    cfg = make_config({"id": "canada", "path": "/ca", "every": "1h"})
+    arrived, release = threading.Event(), threading.Event()
+
+    def stuck(handler):
+        arrived.set()
+        release.wait(30)
+
+    replica.set("/ca", PAGE, handler=stuck)
+    clock = Clock()
+    daemon = daemon_for(cfg, db_path, clock, crash_pause=datetime.timedelta(minutes=15))
+    results = []
+    worker = threading.Thread(target=lambda: results.append(daemon.crawl_due()))
+    worker.start()
+    assert arrived.wait(30)
+    for child in multiprocessing.active_children():
+        os.kill(child.pid, signal.SIGSTOP)  # the crawl process freezes mid-crawl
+    worker.join(60)
+    release.set()
+    assert not worker.is_alive(), "run still waits for the frozen crawl"
+    (wake, _), = results
+    assert "stopped answering for 3 s" in caplog.text and "stopped before checking canada" in caplog.text
+    assert wake - clock() > datetime.timedelta(minutes=14)
+    replica.set("/ca", PAGE)
+    clock.offset = datetime.timedelta(minutes=16)
+    daemon.crawl_due()
     row = next(store.open_db(db_path).query("SELECT state FROM source_state"))
     assert row["state"] == "ok"
 

@@ -15,6 +15,15 @@ crawl starts in milliseconds with nothing inherited. The child, and the analysis
 workers it forks before it opens the database, die with their parent
 (``monitor.fetch.processes``).
 
+A child that stops answering is stopped (``_run_in_child``): the child's reactor
+thread touches a heartbeat file every second, and a caller that sees no beat for
+``STALLED_AFTER_SECONDS`` asks the child for its threads' stacks (to its standard
+error), kills it and reports the crawl as stopped. Scrapy's own time limits (the
+download timeout, the analysis time limit) bound every step while the reactor runs;
+this bounds what they cannot reach: a frozen process, a reactor thread blocked (an
+inline reading without a time limit), an exit that waits for ever. Without it a
+``run`` whose crawl hung would wait for it, and check nothing again.
+
 The child starts the spider by its name ("pages"); what a crawl needs before and
 after the process (the preparation, the summary, the exit status, and all of it for a
 crawl Scrapy starts itself) is ``monitor.fetch.session``.
@@ -25,13 +34,24 @@ import dataclasses
 import json
 import logging
 import os
+import signal
 import tempfile
+import time
 
 from monitor import clock, store
 from monitor.store import discovery as store_discovery
 from monitor.fetch import browser, discovery, forking, locks, processes, reach, session
 from monitor.errors import CrawlError
 from monitor.fetch.settings import crawl_settings
+
+HEARTBEAT_SECONDS = 1.0
+# No beat for this long: the crawl process is stopped. Nothing a crawl does holds its
+# reactor thread near this long (a page is stored in milliseconds; SQLite waits 30 s at
+# most for a lock); a crawl setting (DW_STALLED_AFTER) may change it.
+STALLED_AFTER_SECONDS = 300.0
+STALLED = ("the crawl process stopped answering for {seconds:g} s and was stopped (where it was "
+           "stuck is written to the error output)")
+KEPT = "; every page it had stored is kept"
 
 def crawl(config, db_path, ids=(), progress=False, subscribers=(), holding_lock=False, **overrides):
     """Fetch, analyse and store the sources named by ``ids`` (all when empty).
@@ -65,12 +85,12 @@ def crawl(config, db_path, ids=(), progress=False, subscribers=(), holding_lock=
 
 def _read_failure(fatal_path, exit_code):
     """What stopped the crawl child, in words; None when it finished normally."""
-    if os.path.exists(fatal_path):
+    if os.path.exists(fatal_path):  # written by pipelines.stop_crawl, or by _run_in_child
         with open(fatal_path, encoding="utf-8") as message:
-            return f"failed: {message.read()}"
+            return message.read()
     if exit_code != 0:
         how = f"killed by signal {-exit_code}" if exit_code < 0 else f"exit code {exit_code}"
-        return f"crashed ({how}); every page it had stored is kept"
+        return f"crashed ({how}){KEPT}"
     return None
 
 
@@ -122,9 +142,16 @@ def test_source(config, source_id, **overrides):
         settings = crawl_settings(config, DW_CONFIG=config, DW_TOTAL=1, DW_REPORT_PATH=path,
                                   DW_WRITTEN_ORIGINS=reach.origins(s.url for s in config.sources),
                                   ITEM_PIPELINES={"monitor.fetch.pipelines.ReportPipeline": 300},
-                                  DW_ANALYSIS_WORKERS=0,
+                                  DW_ANALYSIS_WORKERS=0, DW_FATAL_PATH=os.path.join(folder, "fatal.txt"),
                                   **{**browser.crawl_settings([source], config.settings), **overrides})
+        # the page is read inline, on the reactor thread: its reading time limit is kept by
+        # stopping a process whose reactor stops answering (a few seconds more for the rest)
+        reading = float(settings.get("DW_ANALYSIS_TIMEOUT") or 0)
+        settings.setdefault("DW_STALLED_AFTER", reading + 5 if reading else STALLED_AFTER_SECONDS)
         _run_in_child([session.target(None, source)], settings)
+        if os.path.exists(settings["DW_FATAL_PATH"]):  # it stopped answering
+            raise CrawlError(f"The check of {source_id} stopped: "
+                             f"{_read_failure(settings['DW_FATAL_PATH'], 0)}.")
         if not os.path.exists(path):
             return None
         with open(path, encoding="utf-8") as lines:
@@ -146,11 +173,52 @@ def start_fork_server():
 
 
 def _run_in_child(targets, settings):
-    child = forking.context().Process(target=_child_main, args=(targets, settings, os.getpid()),
-                               daemon=False)
-    child.start()
-    child.join()
+    """Run a crawl process for ``targets`` and wait for it to end; its exit code. One
+    that stops answering is stopped (the module's docstring), and ``DW_FATAL_PATH``
+    then says so."""
+    limit = float(settings.get("DW_STALLED_AFTER") or STALLED_AFTER_SECONDS)
+    with tempfile.TemporaryDirectory(prefix="dw-crawl-") as folder:
+        beat = os.path.join(folder, "heartbeat")
+        open(beat, "wb").close()
+        child = forking.context().Process(
+            target=_child_main, args=(targets, {**settings, "DW_HEARTBEAT_PATH": beat}, os.getpid()),
+            daemon=False)
+        child.start()
+        if not _ended_answering(child, beat, limit):
+            _stop(child)
+            if settings.get("DW_FATAL_PATH"):
+                with open(settings["DW_FATAL_PATH"], "w", encoding="utf-8") as fatal:
+                    fatal.write(STALLED.format(seconds=limit) + (KEPT if settings.get("DW_DB_PATH") else ""))
     return child.exitcode
+
+
+def _ended_answering(child, beat, limit):
+    """Wait for ``child`` to end: True when it did, False as soon as its heartbeat file
+    has not changed for ``limit`` seconds (a clock that jumps changes nothing: the wait
+    is timed on this process's monotonic clock)."""
+    stamp, since = os.stat(beat).st_mtime_ns, time.monotonic()
+    while True:
+        child.join(min(HEARTBEAT_SECONDS, limit))
+        if child.exitcode is not None:
+            return True
+        now = os.stat(beat).st_mtime_ns
+        if now != stamp:
+            stamp, since = now, time.monotonic()
+        elif time.monotonic() - since >= limit:
+            return False
+
+
+def _stop(child):
+    """Kill a crawl process that stopped answering, after asking it for its threads'
+    stacks (written to its standard error: where it was stuck). Its analysis workers die
+    with it (``monitor.fetch.processes``); what it stored is kept (SQLite commits whole)."""
+    if hasattr(signal, "SIGUSR1"):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child.pid, signal.SIGUSR1)
+            child.join(1.0)
+    with contextlib.suppress(ProcessLookupError):
+        child.kill()
+    child.join()
 
 
 def _child_main(targets, settings_values, owner_pid):
@@ -179,9 +247,20 @@ def _child_main(targets, settings_values, owner_pid):
 
     process = CrawlerProcess(settings)
     process.crawl("pages", targets=targets)  # by name (SPIDER_MODULES): no import of the spider
+    _beat(settings.get("DW_HEARTBEAT_PATH"))
     _start(process, settings.get("DW_PROFILE_PATH"))
     if settings.get("DW_USAGE_PATH"):  # for benchmarks: this process is not the caller's child
         _write_usage(settings["DW_USAGE_PATH"])
+
+
+def _beat(path):
+    """Touch ``path`` every ``HEARTBEAT_SECONDS`` from the reactor thread while it runs: the
+    caller's sign that this process still answers (``_run_in_child``). Called once the
+    crawl has installed its reactor."""
+    if path:
+        from twisted.internet import task
+
+        task.LoopingCall(os.utime, path).start(HEARTBEAT_SECONDS)
 
 
 def _logs_info(level):

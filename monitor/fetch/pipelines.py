@@ -171,9 +171,9 @@ STORE_FAILED = 3  # the crawl child's exit status when a fetch cannot be stored
 def stop_crawl(fatal_path, message):
     """Nothing more can be stored (disk full, read-only, a bug): stop the crawl process
     at once. The fetch in hand was rolled back; everything before it is committed."""
-    if fatal_path:
+    if fatal_path:  # the crawl's outcome, as monitor.fetch.crawler reads it back
         with open(fatal_path, "w", encoding="utf-8") as out:
-            out.write(message)
+            out.write(f"failed: {message}")
     print(f"Error: {message}", file=sys.stderr, flush=True)
     os._exit(STORE_FAILED)
 
