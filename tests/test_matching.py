@@ -38,6 +38,11 @@ def _same(old, new):
     theirs = difflib.SequenceMatcher(None, old, new, autojunk=False)
     assert [tuple(b) for b in mine.get_matching_blocks()] == [tuple(b) for b in theirs.get_matching_blocks()]
     assert mine.get_opcodes() == theirs.get_opcodes()
+    # the shared alignment (matching.opcodes, matching_blocks): the same, asked twice
+    for _ in range(2):
+        assert [tuple(b) for b in matching.matching_blocks(old, new)] == [
+            tuple(b) for b in theirs.get_matching_blocks()]
+        assert list(matching.opcodes(old, new)) == theirs.get_opcodes()
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -586,3 +586,21 @@ def test_a_list_laid_out_otherwise_at_once_is_volatile_wherever_either_fetch_cha
     (third,) = both.flagged[len(alone.flagged):]  # the line only the fetch at once changed
     assert third.place not in alone.history and "line 3" in third.place
     assert all(both.history[change.place].volatile for change in both.flagged)
+
+
+def test_the_nth_line_of_a_place_is_counted_as_line_by_line():
+    """``_occurrence`` finds where each place's lines stand once per place (a long page
+    whose edit touched many lines of one place was scanned once per line): the same
+    numbers as counting the lines before each one, for lines of many places, repeated."""
+    import random
+
+    rng = random.Random(27)
+    shapes = ["Meeting {} held on {} May", "{} visitors", "Round {} of {}", "Item {}: text {}",
+              "plain line", "Round {} of {} (updated {})"]
+    lines = [rng.choice(shapes).format(*(rng.randint(1, 99) for _ in range(3))) for _ in range(400)]
+    cache = {}
+    for index, line in enumerate(lines):
+        literals, _ = volatile._split(line)
+        shape = volatile._shape(line)
+        by_hand = sum(volatile._shape(other) == shape for other in lines[:index])
+        assert volatile._occurrence(lines, index, shape, literals, cache) == by_hand, line

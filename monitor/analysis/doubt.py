@@ -44,8 +44,7 @@ again, and is a counter: never an accusation.
 import dataclasses
 import re
 
-from monitor.analysis import machine
-from monitor.analysis.matching import SequenceMatcher
+from monitor.analysis import machine, matching
 
 ORDINARY, MACHINE, DOUBTFUL = "ordinary", "machine", "doubtful"
 TRANSIENT, CONFIRMED, VOLATILE, AGAIN = "transient", "confirmed", "volatile", "again"
@@ -186,8 +185,7 @@ def kept_share(before, after):
     if len(old) + len(new) > WORDS_COMPARED_AT_MOST:
         old, new = before.splitlines(), after.splitlines()
     total = sum(len(piece) for piece in old) or 1
-    matcher = SequenceMatcher(None, old, new, autojunk=False)
-    kept = sum(len(piece) for block in matcher.get_matching_blocks()
+    kept = sum(len(piece) for block in matching.matching_blocks(old, new)
                for piece in old[block.a:block.a + block.size])
     return kept / total
 

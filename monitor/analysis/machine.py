@@ -47,7 +47,7 @@ import datetime as dt
 import functools
 import re
 
-from monitor.analysis import addresses
+from monitor.analysis import addresses, matching
 from monitor.analysis.matching import SequenceMatcher
 
 UNCHANGED, ORDINARY, MACHINE, DOUBTFUL = "unchanged", "ordinary", "machine", "doubtful_numbers"
@@ -168,8 +168,7 @@ def _paired_lines(old, new):
     """``(pairs, added, removed)``: the changed lines replaced one for one, and the
     number of lines only one side has (a block replaced by more or fewer lines counts)."""
     pairs, added, removed = [], 0, 0
-    matcher = SequenceMatcher(None, old, new, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in matching.opcodes(old, new):
         if tag == "equal":
             continue
         if tag == "replace" and i2 - i1 == j2 - j1:
