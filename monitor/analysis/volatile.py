@@ -588,6 +588,9 @@ def _change(old, new, i, j, shapes):
     return Change(place + (f" [{nth + 1}]" if nth else ""), old[i], new[j], i, j, slots)
 
 
+PLACES = object()  # ``shapes``'s key for where the lines of a shape stand: never a line
+
+
 def _occurrence(lines, index, shape, literals, shapes):
     """How many lines before ``index`` are the same place. Where each line of that place
     stands is found once per place and kept in ``shapes`` (the cache of one pair of texts,
@@ -606,9 +609,6 @@ def _occurrence(lines, index, shape, literals, shapes):
                     found.append(position)
         shapes[key] = found
     return bisect.bisect_left(shapes[key], index)
-
-
-PLACES = object()  # ``shapes``'s key for where the lines of a shape stand: never a line
 
 
 def _split(line):

@@ -54,6 +54,7 @@ STALLED = ("the crawl process stopped answering for {seconds:g} s and was stoppe
            "stuck is written to the error output)")
 KEPT = "; every page it had stored is kept"
 
+
 def crawl(config, db_path, ids=(), progress=False, subscribers=(), holding_lock=False, **overrides):
     """Fetch, analyse and store the sources named by ``ids`` (all when empty).
 
@@ -136,7 +137,10 @@ def _crawl_discovered(db, targets, settings):
 
 
 def test_source(config, source_id, **overrides):
-    """Fetch and analyse one source without storing anything; return the report dict."""
+    """Fetch and analyse one source without storing anything; return the report dict
+    (None if the process gave none). Raises ``CrawlError`` when the process stopped
+    answering: the page is read on its reactor thread, where only that bounds the
+    reading (``analysis_timeout_seconds``, and 5 s more)."""
     (source,) = config.select([source_id])
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "report.jsonl")
@@ -145,8 +149,6 @@ def test_source(config, source_id, **overrides):
                                   ITEM_PIPELINES={"monitor.fetch.pipelines.ReportPipeline": 300},
                                   DW_ANALYSIS_WORKERS=0, DW_FATAL_PATH=os.path.join(folder, "fatal.txt"),
                                   **{**browser.crawl_settings([source], config.settings), **overrides})
-        # the page is read inline, on the reactor thread: its reading time limit is kept by
-        # stopping a process whose reactor stops answering (a few seconds more for the rest)
         reading = float(settings.get("DW_ANALYSIS_TIMEOUT") or 0)
         settings.setdefault("DW_STALLED_AFTER", reading + 5 if reading else STALLED_AFTER_SECONDS)
         _run_in_child([session.target(None, source)], settings)
@@ -164,8 +166,6 @@ def start_fork_server():
     about half a second to import the crawl code, once per command: a scheduler's
     later crawls find it up). Returns the seconds it took. The pipeline benchmark
     calls it before its timer."""
-    import time
-
     started = time.perf_counter()
     child = forking.context().Process(target=os.getpid)  # the server has imported PRELOAD when it answers
     child.start()
