@@ -285,3 +285,26 @@ def test_a_held_change_is_not_a_text_change_and_a_confirmed_one_is():
 ])
 def test_superseded(started, crawl, latest, expected):
     assert check.superseded(started, "2024-03-01T10:00:00Z", crawl, latest) is expected
+
+
+NOW, HELD_AT = "2026-12-08T10:05:00Z", "2026-12-08T10:00:00Z"
+
+
+@pytest.mark.parametrize("genuine, held, new, look", [
+    # a counter that moved again, and nothing else: a counter
+    ("Viewed 100 times\n12 rounds held.", "Viewed 105 times\n12 rounds held.",
+     "Viewed 111 times\n12 rounds held.", doubt.MOVED),
+    # the held change's number stayed: the edit is in place
+    ("12 rounds held.", "13 rounds held.", "13 rounds held.", doubt.STAYED),
+    # an edit beside a counter, both in the held change: the counter moved, the edit stayed
+    ("Viewed 100 times\n12 rounds held.", "Viewed 105 times\n13 rounds held.",
+     "Viewed 111 times\n13 rounds held.", doubt.MIXED),
+    # the held change was the counter; at the look a number it left alone moved too: a
+    # change of its own, judged afresh (it used to count as the counter moving again)
+    ("Viewed 100 times\n12 rounds held.", "Viewed 105 times\n12 rounds held.",
+     "Viewed 111 times\n13 rounds held.", None),
+    ("31.144 visitas\nSe han celebrado 12 rondas.", "31.492 visitas\nSe han celebrado 12 rondas.",
+     "31.647 visitas\nSe han celebrado 13 rondas.", None),
+])
+def test_what_a_look_did_with_held_numbers(genuine, held, new, look):
+    assert doubt.numbers_look(genuine, held, new, NOW, HELD_AT) == look

@@ -193,10 +193,12 @@ def kept_share(before, after):
 def numbers_look(genuine, held, new, fetched_at, held_at=None, genuine_at=None, languages=None):
     """What a later look's text ``new`` did with the numbers a held change from
     ``genuine`` to ``held`` changed: ``STAYED`` (nothing but values a machine writes
-    anew moved since), ``MOVED`` (every line's changed numbers moved again: a counter),
-    ``MIXED`` (some stayed while others moved: an edit beside a counter), or None
-    (something else changed: judged afresh). ``fetched_at``, ``held_at``, ``genuine_at``:
-    when each text was fetched (ISO), against which machine-written times are read."""
+    anew moved since), ``MOVED`` (every line's changed numbers moved again, and no other
+    number: a counter), ``MIXED`` (some stayed while others moved: an edit beside a
+    counter), or None (something else changed, a number the held change left alone among
+    it: judged afresh, a change of its own dated from this look). ``fetched_at``,
+    ``held_at``, ``genuine_at``: when each text was fetched (ISO), against which
+    machine-written times are read."""
     since = machine.judge(held.splitlines(), new.splitlines(), fetched_at, held_at, languages)
     if since.kind in (machine.UNCHANGED, machine.MACHINE):
         return STAYED
@@ -206,6 +208,8 @@ def numbers_look(genuine, held, new, fetched_at, held_at=None, genuine_at=None, 
                           genuine_at, languages)
     changed, again = _numbers_per_line(first.places, "line"), _numbers_per_line(
         since.places, "line_before")
+    if any(line not in changed for line in again):  # a number the held change left alone
+        return None  # moved too: a new change (an edit made while a counter ticked)
     return MOVED if all(again.get(line, 0) >= n for line, n in changed.items()) else MIXED
 
 
