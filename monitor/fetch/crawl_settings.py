@@ -3,9 +3,9 @@
 Scrapy copies a crawl's settings twice before the first request (the spider loader's
 frozen copy, the crawler's own copy), each time with ``copy.deepcopy``: some 300
 settings, each a ``SettingsAttribute`` object taken apart and rebuilt through its
-``__reduce_ex__``, 13 ms of CPU per copy on a 2-core machine, about a tenth of a crawl
-of one unchanged page (issue 23: the test suite runs 700 such crawls in one file; issue
-27: the fixed cost of every crawl). ``CrawlSettings.copy`` builds the same copy
+``__reduce_ex__`` (the most expensive step of a crawl of one unchanged page under
+cProfile; issue 23: the test suite runs 700 such crawls in one file; issue 27: the
+fixed cost of every crawl). ``CrawlSettings.copy`` builds the same copy
 directly: every ``SettingsAttribute`` and nested settings object new, every mutable
 value deep-copied, immutable values (strings, numbers, classes, functions: what
 ``deepcopy`` itself hands back unchanged) shared.
