@@ -89,12 +89,12 @@ def test_a_frozen_crawl_process_is_stopped_and_the_next_crawl_checks_every_page(
 def test_a_slow_crawl_that_keeps_answering_is_never_stopped(replica, make_config, db_path):
     """A page that takes longer than the limit to arrive: the reactor waits for it, and
     answers meanwhile."""
-    pages(replica, 2, delay=4.0)
-    cfg = make_config(*[{"id": f"p{i}", "path": f"/p{i}"} for i in range(2)])
+    pages(replica, 1, delay=4.0)
+    cfg = make_config({"id": "p0", "path": "/p0"})
     started = time.monotonic()
     _, results = crawler.crawl(cfg, db_path, DW_STALLED_AFTER=2.5)
     assert time.monotonic() - started > 4.0
-    assert sorted((r["source_id"], r["outcome"]) for r in results) == [("p0", "ok"), ("p1", "ok")]
+    assert [(r["source_id"], r["outcome"]) for r in results] == [("p0", "ok")]
 
 
 def test_a_reading_that_never_ends_in_test_source_is_stopped_in_plain_words(replica, tmp_path, db_path):
