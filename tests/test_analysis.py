@@ -2,6 +2,7 @@
 
 import asyncio
 import concurrent.futures
+import contextlib
 import hashlib
 import multiprocessing
 import os
@@ -221,7 +222,9 @@ def kills_the_workers(replica, db_path, body, killed):
         workers = _workers()
         killed.update(workers)
         for worker in workers:
-            os.kill(worker, signal.SIGKILL)
+            # the crawl's pool, seeing the first one die, may end the others before us
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker, signal.SIGKILL)
         send(handler, 200, {"Content-Type": "text/html; charset=utf-8"}, body)
     return serve
 
