@@ -16,6 +16,7 @@ from monitor.fetch import crawler
 from tests.commands import cli
 from tests.test_crash import descendants, slow_page
 from tests.test_crawl import BODY, page
+from tests.test_scheduler import wait_until
 
 
 def pages(replica, count, delay=0.0):
@@ -47,13 +48,6 @@ def in_thread(function, *args, **kwargs):
     return thread, outcome
 
 
-def wait_for(condition, seconds, what):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.05)
-
-
 def test_a_frozen_crawl_process_is_stopped_and_the_next_crawl_checks_every_page(
         replica, make_config, db_path):
     pages(replica, 3)
@@ -64,7 +58,7 @@ def test_a_frozen_crawl_process_is_stopped_and_the_next_crawl_checks_every_page(
         replica.set(f"/p{i}", b"", handler=slow_page(body, 1.5 if i == 1 else 0))
     started = time.monotonic()
     thread, outcome = in_thread(crawler.crawl, cfg, db_path, DW_STALLED_AFTER=3)
-    wait_for(lambda: replica.requests_for("/p1")[1:], 30, "the crawl never asked for /p1")
+    assert wait_until(lambda: replica.requests_for("/p1")[1:], 30), "the crawl never asked for /p1"
     (crawl_process,) = crawl_processes()
     os.kill(crawl_process, signal.SIGSTOP)  # frozen: no time limit of its own can act
     thread.join(60)
@@ -74,7 +68,7 @@ def test_a_frozen_crawl_process_is_stopped_and_the_next_crawl_checks_every_page(
     assert "stopped answering for 3 s and was stopped" in str(error)
     assert "every page it had stored is kept" in str(error)
     assert time.monotonic() - started < 30
-    wait_for(lambda: not crawl_processes(levels=(1, 2, 3)), 10, "a process of the crawl outlived it")
+    assert wait_until(lambda: not crawl_processes(levels=(1, 2, 3)), 10), "a process outlived the crawl"
     db = store.open_db(db_path)
     assert store.integrity_problems(db) == []
     (row,) = db.query("SELECT outcome FROM crawls ORDER BY id DESC LIMIT 1")

@@ -4,6 +4,7 @@ volatile_change notes, flagged once as volatile_text with the ignore: rule that
 silences it; every other change is still alerted, and alternation is not volatility."""
 
 import dataclasses
+import random
 import re
 import sqlite3
 
@@ -592,8 +593,6 @@ def test_the_nth_line_of_a_place_is_counted_as_line_by_line():
     """``_occurrence`` finds where each place's lines stand once per place (a long page
     whose edit touched many lines of one place was scanned once per line): the same
     numbers as counting the lines before each one, for lines of many places, repeated."""
-    import random
-
     rng = random.Random(27)
     shapes = ["Meeting {} held on {} May", "{} visitors", "Round {} of {}", "Item {}: text {}",
               "plain line", "Round {} of {} (updated {})"]

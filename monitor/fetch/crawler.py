@@ -48,7 +48,8 @@ HEARTBEAT_SECONDS = 1.0
 # No beat for this long: the crawl process is stopped (a crawl setting, DW_STALLED_AFTER,
 # may change it). Far above what a crawl holds its reactor thread for: a page is stored in
 # milliseconds and SQLite waits 30 s at most for a lock, but deciding what a change of a
-# very long page is takes longer (a 2 MB page with 2% of its paragraphs edited: 23 s).
+# very long page is takes longer (benchmarks/long_page_change.py: a crawl of a 2 MB page
+# with 2% of its paragraphs edited, 11-19 s, nearly all of it that decision).
 STALLED_AFTER_SECONDS = 1800.0
 STALLED = ("the crawl process stopped answering for {seconds:g} s and was stopped (where it was "
            "stuck is written to the error output)")
